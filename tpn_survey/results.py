@@ -1,0 +1,141 @@
+"""Results of an analysis: frozen pydantic models, written as results.json (schema_version 1)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+SCHEMA_VERSION = 1
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Problem(_Frozen):
+    """One data problem: what, where (file, spreadsheet row, column) and the offending value."""
+
+    code: str
+    severity: Literal["error", "warning"]
+    file: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+    message: str
+
+    def where(self) -> str:
+        parts = [p for p in (self.file, self.row and f"row {self.row}", self.column) if p]
+        return ", ".join(str(p) for p in parts)
+
+
+class Tool(_Frozen):
+    name: str = "tpn"
+    version: str
+
+
+class ItemInfo(_Frozen):
+    """What a report needs to know about an item without the schema."""
+
+    id: str
+    text: str
+    headline: str | None
+    levels: list[str]
+    positive: list[str]
+    non_substantive: list[str]
+
+
+class GroupInfo(_Frozen):
+    id: str
+    column: str
+    label: str | None = None
+
+
+class InputFile(_Frozen):
+    """An input file's fingerprint, for the methods appendix."""
+
+    file: str
+    sha256: str
+    rows: int
+    encoding: str
+    export: str
+
+
+class Survey(_Frozen):
+    id: str
+    title: str
+    items: list[ItemInfo] = []
+    groups: list[GroupInfo] = []
+    inputs: list[InputFile] = []
+
+
+class Settings(_Frozen):
+    ci: str
+    level: float
+    min_n: int
+    design: dict[str, Any] | None
+    by: list[str] = []
+    compare: str | None = None
+
+
+class Respondents(_Frozen):
+    rows_read: int
+    rows_used: int
+    rows_excluded: int
+
+
+class Estimate(_Frozen):
+    item: str
+    group: dict[str, str]
+    n: int
+    positive: int
+    rate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    method: str
+    missing: int
+    non_substantive: int
+    suppressed: bool
+    distribution: dict[str, int]
+    deff: float | None = None
+    n_effective: float | None = None
+
+
+class Comparison(_Frozen):
+    item: str
+    by: str
+    level: str
+    reference: str
+    difference: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    p_adjusted: float | None
+    method: str
+    n: int
+    n_reference: int
+    suppressed: bool = False
+
+
+class Results(_Frozen):
+    schema_version: Literal[1] = SCHEMA_VERSION
+    tool: Tool
+    survey: Survey
+    settings: Settings
+    respondents: Respondents
+    estimates: list[Estimate]
+    comparisons: list[Comparison] = []
+    problems: list[Problem] = []
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict in results.json's shape; design-only fields are left out of simple ones."""
+        data = self.model_dump(mode="json")
+        for est in data["estimates"]:
+            for key in ("deff", "n_effective"):
+                if est[key] is None:
+                    del est[key]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Results:
+        return cls.model_validate(data)

@@ -1,0 +1,300 @@
+"""The instrument schema: pydantic models of scales, items, groups and design, read from YAML."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from tpn_survey.errors import SchemaError
+
+_CURLY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
+_SPACES = re.compile(r"\s+")
+MAX_SCHEMA_BYTES = 1_000_000
+
+
+def normalize_label(text: str) -> str:
+    """Fold a label for matching: trim, casefold, one space, straight quotes, NBSP as space."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", text).translate(_CURLY)).strip().casefold()
+
+
+def normalize_code(text: str) -> str | None:
+    """Canonical form of a numeric code (`' 3'`, `'3.0'` -> `'3'`), or None if not a number."""
+    try:
+        number = float(text)
+    except (TypeError, ValueError):
+        return None
+    if number != number or number in (float("inf"), float("-inf")):
+        return None
+    return str(int(number)) if number == int(number) else repr(number)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Code = int | float | str
+
+
+class Scale(_Model):
+    """Ordered answer levels (low -> high), which of them count as positive, and accepted codes."""
+
+    levels: list[str] = Field(min_length=2)
+    positive: list[str] = Field(min_length=1)
+    non_substantive: list[str] = []
+    codes: list[Code] | dict[Code, str] | None = None
+
+    def categories(self) -> list[str]:
+        """Levels, then non-substantive answers (including those named only by a code mapping)."""
+        extra = [v for v in (self.codes.values() if isinstance(self.codes, dict) else []) if v]
+        out = list(self.levels) + list(self.non_substantive)
+        seen = {normalize_label(c) for c in out}
+        for label in extra:
+            if normalize_label(label) not in seen:
+                seen.add(normalize_label(label))
+                out.append(label)
+        return out
+
+    def lookup(self) -> dict[str, int]:
+        """Map folded labels and canonical codes to category index (see `categories`)."""
+        cats = self.categories()
+        index = {normalize_label(c): i for i, c in enumerate(cats)}
+        table = dict(index)
+        if isinstance(self.codes, list):
+            for code, level in zip(self.codes, self.levels, strict=True):
+                table[normalize_code(str(code)) or str(code)] = index[normalize_label(level)]
+        elif isinstance(self.codes, dict):
+            for code, label in self.codes.items():
+                table[normalize_code(str(code)) or str(code)] = index[normalize_label(label)]
+        return table
+
+    def positive_mask(self) -> list[bool]:
+        """For each level, whether it counts as agreement."""
+        pos = {normalize_label(p) for p in self.positive}
+        return [normalize_label(level) in pos for level in self.levels]
+
+
+class Item(_Model):
+    id: str
+    column: str
+    scale: str
+    text: str = ""
+    headline: str | None = None
+
+
+class Group(_Model):
+    id: str
+    column: str
+    values: list[str] | None = None
+    label: str | None = None
+
+
+class Design(_Model):
+    weight: str | None = None
+    cluster: str | None = None
+    strata: str | None = None
+    fpc: str | float | None = None
+
+    @field_validator("fpc")
+    @classmethod
+    def _positive_fpc(cls, value: str | float | None) -> str | float | None:
+        if isinstance(value, float | int) and not value > 0:
+            raise ValueError("must be a positive number or a column name")
+        return value
+
+    def is_empty(self) -> bool:
+        return all(v is None for v in (self.weight, self.cluster, self.strata, self.fpc))
+
+
+class Instrument(_Model):
+    """One survey instrument as DESIGN.md defines it."""
+
+    id: str
+    title: str
+    respondent_id: str
+    population: float | None = Field(default=None, gt=0)
+    scales: dict[str, Scale] = Field(min_length=1)
+    items: list[Item] = Field(min_length=1)
+    groups: list[Group] = []
+    design: Design | None = None
+    pii: list[str] = []
+
+    def scale_of(self, item: Item) -> Scale:
+        return self.scales[item.scale]
+
+    def effective_design(self) -> Design | None:
+        """The design block, with `population: N` as shorthand for `fpc: N`."""
+        if self.population is not None:
+            return Design(fpc=self.population)
+        return self.design if self.design and not self.design.is_empty() else None
+
+    def group(self, key: str) -> Group | None:
+        """A group by id, else by column name."""
+        for group in self.groups:
+            if group.id == key:
+                return group
+        for group in self.groups:
+            if group.column == key:
+                return group
+        return None
+
+
+class _Yaml12Loader(yaml.SafeLoader):
+    """Safe loader with YAML 1.2 booleans: `Yes`, `No`, `on`, `off` stay strings."""
+
+
+_Yaml12Loader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
+}
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+def _compose_checked(loader: _Yaml12Loader) -> Any:
+    """Refuse alias bombs and absurd nesting before building Python objects."""
+    node = loader.get_single_node()
+    seen: set[int] = set()
+    stack: list[tuple[Any, int]] = [(node, 0)] if node is not None else []
+    visits = 0
+    while stack:
+        current, depth = stack.pop()
+        visits += 1
+        if depth > 50:
+            raise SchemaError("nesting deeper than 50 levels")
+        if visits > 200_000:
+            raise SchemaError("too many nodes (alias expansion?)")
+        if isinstance(current, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in current.value)
+        elif isinstance(current, yaml.MappingNode):
+            for key, value in current.value:
+                stack.append((key, depth + 1))
+                stack.append((value, depth + 1))
+        seen.add(id(current))
+    return loader.construct_document(node) if node is not None else None
+
+
+def load_yaml(text: str) -> Any:
+    """Parse YAML 1.2-ish text safely (no tags, no alias bombs, no deep nesting)."""
+    loader = _Yaml12Loader(text)
+    try:
+        return _compose_checked(loader)
+    finally:
+        loader.dispose()
+
+
+def _loc(parts: tuple[Any, ...]) -> str:
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _cross_check(inst: Instrument) -> list[str]:
+    """Checks that need the whole instrument; each message starts with the key's path."""
+    errors: list[str] = []
+    for name, scale in inst.scales.items():
+        levels = [normalize_label(v) for v in scale.levels]
+        if len(set(levels)) != len(levels):
+            errors.append(f"scales.{name}.levels: levels repeat")
+        for i, p in enumerate(scale.positive):
+            if normalize_label(p) not in levels:
+                errors.append(f"scales.{name}.positive[{i}]: {p!r} is not one of the levels")
+        for i, ns in enumerate(scale.non_substantive):
+            if normalize_label(ns) in levels:
+                errors.append(f"scales.{name}.non_substantive[{i}]: {ns!r} is also a level")
+        if isinstance(scale.codes, list):
+            if len(scale.codes) != len(scale.levels):
+                errors.append(
+                    f"scales.{name}.codes: {len(scale.codes)} codes for {len(scale.levels)} levels"
+                )
+        if scale.codes is not None:
+            keys = list(scale.codes) if isinstance(scale.codes, list) else list(scale.codes.keys())
+            canon = [normalize_code(str(k)) for k in keys]
+            for i, (key, c) in enumerate(zip(keys, canon, strict=True)):
+                if c is None:
+                    errors.append(f"scales.{name}.codes[{i}]: {key!r} is not a number")
+            if len(set(canon)) != len(canon):
+                errors.append(f"scales.{name}.codes: codes repeat")
+    ids: set[str] = set()
+    for i, item in enumerate(inst.items):
+        if item.id in ids:
+            errors.append(f"items[{i}].id: {item.id!r} repeats an earlier item id")
+        ids.add(item.id)
+        if item.scale not in inst.scales:
+            hint = _did_you_mean(item.scale, list(inst.scales))
+            errors.append(f"items[{i}].scale: {item.scale!r} is not a defined scale{hint}")
+    gids: set[str] = set()
+    for i, group in enumerate(inst.groups):
+        if group.id in gids:
+            errors.append(f"groups[{i}].id: {group.id!r} repeats an earlier group id")
+        gids.add(group.id)
+    if inst.population is not None and inst.design is not None and inst.design.fpc is not None:
+        errors.append("population: give either population or design.fpc, not both")
+    return errors
+
+
+def _did_you_mean(value: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(value, choices, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def parse_schema(data: Any, source: str = "schema") -> Instrument:
+    """Build an Instrument from parsed YAML; every error names the path of the bad key."""
+    if not isinstance(data, dict):
+        raise SchemaError(f"{source}: expected a mapping of instrument keys, got {type(data).__name__}")
+    try:
+        inst = Instrument.model_validate(data)
+    except ValidationError as ex:
+        lines = [f"{_loc(e['loc'])}: {e['msg']}" for e in ex.errors()]
+        raise SchemaError(f"{source}: invalid schema\n  " + "\n  ".join(lines)) from None
+    problems = _cross_check(inst)
+    if problems:
+        raise SchemaError(f"{source}: invalid schema\n  " + "\n  ".join(problems))
+    return inst
+
+
+def load_schema(path: str | Path) -> Instrument:
+    """Read and validate an instrument YAML file."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise SchemaError(f"{path}: schema file not found") from None
+    except OSError as ex:
+        raise SchemaError(f"{path}: cannot read schema ({ex.strerror})") from None
+    if len(raw) > MAX_SCHEMA_BYTES:
+        raise SchemaError(f"{path}: schema larger than {MAX_SCHEMA_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SchemaError(f"{path}: schema is not UTF-8 text") from None
+    try:
+        data = load_yaml(text)
+    except SchemaError as ex:
+        raise SchemaError(f"{path}: {ex}") from None
+    except yaml.YAMLError as ex:
+        mark = getattr(ex, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(ex, "problem", None) or str(ex)
+        raise SchemaError(f"{path}: not valid YAML{where}: {problem}") from None
+    return parse_schema(data, str(path))
+
+
+def instrument_json_schema() -> dict[str, Any]:
+    """JSON Schema of the instrument format, for editors."""
+    schema = Instrument.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "tpn instrument"
+    return schema
