@@ -115,9 +115,12 @@ BLANK_RATE = 0.02  # share of cells left blank
 VARIANT_RATE = 0.015  # share of answers with a stray space or another case
 LOADING = 0.65  # correlation of an item's latent with the respondent's propensity
 _ALNUM = np.array(list(string.ascii_letters + string.digits))
+_SIZES = np.array([o[2:] for o in ORGS])  # respondents: organization x survey
 
 
-def _pick(rng: np.random.Generator, spec: tuple[tuple[str, ...], tuple[float, ...]], n: int):
+def _pick(
+    rng: np.random.Generator, spec: tuple[tuple[str, ...], tuple[float, ...]], n: int
+) -> np.ndarray:
     """Draw n values from (values, probabilities) as an object array."""
     values, p = spec
     return np.array(values, dtype=object)[rng.choice(len(values), size=n, p=p)]
@@ -186,9 +189,9 @@ def _answers(rng: np.random.Generator, z: np.ndarray, survey: str) -> dict[str, 
     return out
 
 
-def _shuffled_orgs(rng: np.random.Generator, column: int) -> np.ndarray:
-    """Organization index of each respondent, sized by ORGS[.][column], in random row order."""
-    return rng.permutation(np.repeat(np.arange(len(ORGS)), [o[column] for o in ORGS]))
+def _shuffled_orgs(rng: np.random.Generator, survey: str) -> np.ndarray:
+    """Organization index of each respondent to a survey (sizes from ORGS), in random order."""
+    return rng.permutation(np.repeat(np.arange(len(ORGS)), _SIZES[:, SURVEYS.index(survey)]))
 
 
 def make_samples(seed: int = 2017) -> dict[str, pd.DataFrame]:
@@ -199,7 +202,7 @@ def make_samples(seed: int = 2017) -> dict[str, pd.DataFrame]:
     # The network: organization effects and every teacher leader (some do not respond).
     n_org = len(ORGS)
     org_effect = r_net.normal(0.0, 0.25, n_org)
-    n_resp = np.array([o[2] for o in ORGS])
+    n_resp = _SIZES[:, 0]
     lead_org = np.repeat(np.arange(n_org), n_resp + np.ceil(0.08 * n_resp).astype(int))
     n_lead = len(lead_org)
     lead_id = np.array([f"TL{i:04d}" for i in r_net.permutation(n_lead) + 1], dtype=object)
@@ -222,7 +225,7 @@ def make_samples(seed: int = 2017) -> dict[str, pd.DataFrame]:
     tl = tl.assign(**_answers(r_tl, z, "teacher_leader"))
 
     # Teacher survey: each teacher supported by a leader of their organization (uneven loads).
-    org = _shuffled_orgs(r_t, 3)
+    org = _shuffled_orgs(r_t, "teacher")
     n = len(org)
     cum = np.cumsum(r_t.gamma(2.0, 1.0, n_lead))
     start = np.concatenate([[0.0], cum])[np.searchsorted(lead_org, np.arange(n_org))]
@@ -240,7 +243,7 @@ def make_samples(seed: int = 2017) -> dict[str, pd.DataFrame]:
     te = te.assign(**_answers(r_t, z, "teacher"))
 
     # End-of-year survey: participants not linked to leaders.
-    org = _shuffled_orgs(r_eoy, 4)
+    org = _shuffled_orgs(r_eoy, "end_of_year")
     n = len(org)
     eoy = _people(r_eoy, org)
     eoy["role"] = _pick(r_eoy, ROLES["end_of_year"], n)
