@@ -285,7 +285,9 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
     design = resolve_design(schema, options)
     method = resolve_method(design, options.ci)
     groups = resolve_groups(schema, options.by, table.columns)
-    problems = validate(schema, table, design, [g.id if schema.group(g.id) else g.column for g in groups])
+    problems = validate(
+        schema, table, design, [g.id if schema.group(g.id) else g.column for g in groups]
+    )
     if has_errors(problems):
         raise DataError(problems)
     excluded = unanswered_rows(schema, table)

@@ -38,7 +38,9 @@ def _rows_phrase(count: int, row: int) -> str:
     return f"row {row}" if count == 1 else f"{count} rows, first row {row}"
 
 
-def required_columns(schema: Instrument, design: Design | None, by: Iterable[str] = ()) -> list[str]:
+def required_columns(
+    schema: Instrument, design: Design | None, by: Iterable[str] = ()
+) -> list[str]:
     """Columns the analysis reads, in schema order."""
     cols = [schema.respondent_id] + [i.column for i in schema.items]
     cols += [g.column for g in schema.groups]

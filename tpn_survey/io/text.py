@@ -49,7 +49,7 @@ def decode(name: str, raw: bytes, encoding: str | None = None) -> Decoded:
             text = raw.decode(encoding)
         except UnicodeDecodeError as ex:
             raise InputError(
-                f"{name}: not valid {encoding} text (byte {ex.start}: {raw[ex.start:ex.start + 1]!r})"
+                f"{name}: not valid {encoding} text (byte {ex.start}: {raw[ex.start : ex.start + 1]!r})"
             ) from None
         return Decoded(text.lstrip("\ufeff").encode("utf-8"), encoding, False)
     if raw.startswith(codecs.BOM_UTF8):
@@ -57,7 +57,9 @@ def decode(name: str, raw: bytes, encoding: str | None = None) -> Decoded:
         try:
             body.decode("utf-8")
         except UnicodeDecodeError as ex:
-            raise InputError(f"{name}: has a UTF-8 BOM but invalid UTF-8 at byte {ex.start + 3}") from None
+            raise InputError(
+                f"{name}: has a UTF-8 BOM but invalid UTF-8 at byte {ex.start + 3}"
+            ) from None
         return Decoded(body, "utf-8-sig", False)
     for bom, enc in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
         if raw.startswith(bom):
@@ -76,6 +78,6 @@ def decode(name: str, raw: bytes, encoding: str | None = None) -> Decoded:
     except UnicodeDecodeError as ex:
         raise InputError(
             f"{name}: cannot decode the text: not UTF-8 and not Windows-1252 "
-            f"(byte {ex.start}: {raw[ex.start:ex.start + 1]!r}); give --encoding"
+            f"(byte {ex.start}: {raw[ex.start : ex.start + 1]!r}); give --encoding"
         ) from None
     return Decoded(text.encode("utf-8"), "windows-1252", True)

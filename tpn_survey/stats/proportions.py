@@ -70,7 +70,9 @@ _METHODS: dict[str, Callable[[np.ndarray, np.ndarray, float], Interval]] = {
 }
 
 
-def proportion_ci(k: np.ndarray, n: np.ndarray, method: str = "wilson", level: float = 0.95) -> Interval:
+def proportion_ci(
+    k: np.ndarray, n: np.ndarray, method: str = "wilson", level: float = 0.95
+) -> Interval:
     """Interval for k successes of n, elementwise; NaN where n == 0."""
     if method not in _METHODS:
         raise ValueError(f"unknown interval method {method!r}; use one of {', '.join(_METHODS)}")
