@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tpn_survey import __version__
 from tpn_survey.answers import code_answers, code_groups
 from tpn_survey.errors import OptionError, TpnError
 from tpn_survey.io.table import Table
 from tpn_survey.results import (
+    Comparison,
     Estimate,
     GroupInfo,
     InputFile,
@@ -24,6 +25,7 @@ from tpn_survey.results import (
     Tool,
 )
 from tpn_survey.schema import Design, Group, Instrument
+from tpn_survey.stats.compare import ADJUST_METHODS
 from tpn_survey.stats.proportions import SIMPLE_METHODS, proportion_ci
 from tpn_survey.validate import did_you_mean, has_errors, unanswered_rows, validate
 
@@ -58,6 +60,15 @@ class Options(BaseModel):
     cluster: str | None = None
     strata: str | None = None
     population: float | None = Field(default=None, gt=0)
+    reference: str | None = None
+    adjust: str = "holm"
+
+    @field_validator("adjust")
+    @classmethod
+    def _known_adjustment(cls, value: str) -> str:
+        if value not in ADJUST_METHODS:
+            raise ValueError(f"use one of {', '.join(ADJUST_METHODS)}, not {value!r}")
+        return value
 
 
 def resolve_design(schema: Instrument, options: Options) -> Design | None:
@@ -285,8 +296,12 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
     design = resolve_design(schema, options)
     method = resolve_method(design, options.ci)
     groups = resolve_groups(schema, options.by, table.columns)
+    compared = resolve_groups(schema, [options.compare], table.columns) if options.compare else []
     problems = validate(
-        schema, table, design, [g.id if schema.group(g.id) else g.column for g in groups]
+        schema,
+        table,
+        design,
+        [g.id if schema.group(g.id) else g.column for g in [*groups, *compared]],
     )
     if has_errors(problems):
         raise DataError(problems)
@@ -294,26 +309,33 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
     frame = table.frame[~excluded].reset_index(drop=True)
     codes = item_codes(schema, frame)
     problems += _blank_group_warnings(frame, groups)
+    waves = wave_group(frame)
+    domain_groups = list({g.id: g for g in [*groups, *compared, *waves]}.values())
 
     estimates: list[Estimate] = []
     if design is None:
-        for domain, labels in _domains(frame, groups):
+        for domain, labels in _domains(frame, domain_groups):
             estimates += simple_estimates(schema, codes, domain, labels, method, options)
     else:
         built = _build_design(frame, design)
-        for domain, labels in _domains(frame, groups):
+        for domain, labels in _domains(frame, domain_groups):
             estimates += design_estimates(schema, codes, domain, labels, built, method, options)
 
+    comparisons, trends, reference = group_comparisons(
+        schema, estimates, compared, waves, options, design is not None
+    )
     return Results(
         tool=Tool(version=__version__),
-        survey=_survey(schema, table, groups),
+        survey=_survey(schema, table, domain_groups),
         settings=Settings(
             ci=method,
             level=options.level,
             min_n=options.min_n,
             design=design.model_dump(exclude_none=True) if design else None,
             by=[g.id for g in groups],
-            compare=options.compare,
+            compare=compared[0].id if compared else None,
+            reference=reference,
+            adjust=options.adjust,
         ),
         respondents=Respondents(
             rows_read=len(table.frame),
@@ -321,7 +343,63 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
             rows_excluded=int(excluded.sum()),
         ),
         estimates=estimates,
+        comparisons=comparisons,
+        trends=trends,
         problems=problems,
+    )
+
+
+def wave_group(frame: pd.DataFrame) -> list[Group]:
+    """The `wave` group (values in file order) when the rows come from two or more waves."""
+    if "wave" not in frame.columns:
+        return []
+    values = [v for v in dict.fromkeys(frame["wave"].astype(str).str.strip()) if v]
+    return [Group(id="wave", column="wave", values=values)] if len(values) > 1 else []
+
+
+def group_comparisons(
+    schema: Instrument,
+    estimates: list[Estimate],
+    compared: list[Group],
+    waves: list[Group],
+    options: Options,
+    design_based: bool,
+) -> tuple[list[Comparison], list[Comparison], str | None]:
+    """Comparisons with the reference level and changes from wave to wave, adjusted."""
+    from tpn_survey import compare
+
+    if design_based and (compared or waves):
+        raise OptionError("design-based comparisons are not available yet")
+    items = [item.id for item in schema.items]
+    comparisons: list[Comparison] = []
+    trends: list[Comparison] = []
+    reference = None
+    for group in compared:
+        sizes = compare.domain_sizes(estimates, group.id)
+        levels = group.values or sorted(sizes)
+        levels = [v for v in levels if v in sizes]
+        reference = compare.choose_reference(
+            levels, sizes, options.reference, ordered=group.values is not None
+        )
+        pairs = compare.reference_pairs(levels, reference)
+        comparisons = compare.simple_comparisons(
+            estimates, items, group.id, levels, pairs, options.level, options.min_n
+        )
+    for group in waves:
+        values = group.values or []
+        trends = compare.simple_comparisons(
+            estimates,
+            items,
+            group.id,
+            values,
+            compare.wave_pairs(values),
+            options.level,
+            options.min_n,
+        )
+    return (
+        compare.adjust(comparisons, options.adjust),
+        compare.adjust(trends, options.adjust),
+        reference,
     )
 
 

@@ -164,6 +164,13 @@ def analyze(
     schema: Annotated[Path, typer.Option("--schema", "-s", help="Instrument YAML.")],
     by: Annotated[list[str], typer.Option("--by", help="Break down by a group (repeat).")] = [],  # noqa: B006
     compare: Annotated[str | None, typer.Option(help="Compare the levels of a group.")] = None,
+    reference: Annotated[
+        str | None,
+        typer.Option(help="Reference level of --compare (default: first listed, else largest)."),
+    ] = None,
+    adjust: Annotated[
+        str, typer.Option(help="p-value adjustment across comparisons: holm, bh or none.")
+    ] = "holm",
     ci: Annotated[
         str | None,
         typer.Option(
@@ -199,6 +206,8 @@ def analyze(
             options = Options(
                 by=by,
                 compare=compare,
+                reference=reference,
+                adjust=adjust,
                 ci=ci,
                 level=level,
                 min_n=min_n,

@@ -76,6 +76,8 @@ class Settings(_Frozen):
     design: dict[str, Any] | None
     by: list[str] = []
     compare: str | None = None
+    reference: str | None = None
+    adjust: str = "holm"
 
 
 class Respondents(_Frozen):
@@ -125,6 +127,7 @@ class Results(_Frozen):
     respondents: Respondents
     estimates: list[Estimate]
     comparisons: list[Comparison] = []
+    trends: list[Comparison] = []
     problems: list[Problem] = []
 
     def to_dict(self) -> dict[str, Any]:
