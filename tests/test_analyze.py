@@ -30,7 +30,9 @@ def independent_rates(csv: Path, schema_path: Path, by: str | None) -> pd.DataFr
             n = len(part)
             k = int(part["answer"].isin(scale.positive).sum())
             low, high = proportion_confint(k, n, alpha=0.05, method="wilson")
-            rows.append({"item": item.id, "group": group, "n": n, "positive": k, "low": low, "high": high})
+            rows.append(
+                {"item": item.id, "group": group, "n": n, "positive": k, "low": low, "high": high}
+            )
     return pd.DataFrame(rows)
 
 
@@ -41,9 +43,11 @@ def test_sample_matches_independent_computation(survey: str) -> None:
     results = analyze(schema, table, Options(by=["organization"]))
     for by, column in ((None, None), ("organization", "org")):
         ref = independent_rates(SAMPLE / f"{survey}.csv", SCHEMAS / f"{survey}.yaml", column)
-        ests = [e for e in results.estimates if (by in e.group) if by] if by else [
-            e for e in results.estimates if not e.group
-        ]
+        ests = (
+            [e for e in results.estimates if (by in e.group) if by]
+            if by
+            else [e for e in results.estimates if not e.group]
+        )
         got = {(e.item, e.group.get(by, "") if by else ""): e for e in ests}
         assert len(got) == len(ref)
         for row in ref.itertuples():
@@ -67,23 +71,36 @@ def test_counts_codes_missing_and_non_substantive(tmp_path: Path, mini_schema: P
     ]
     csv = write_csv(tmp_path / "mini.csv", rows)
     schema = load_schema(mini_schema)
-    results = analyze(schema, read_table(csv, drop=schema.pii), Options(by=["organization", "region"], min_n=2))
+    results = analyze(
+        schema, read_table(csv, drop=schema.pii), Options(by=["organization", "region"], min_n=2)
+    )
     assert results.respondents.model_dump() == {"rows_read": 6, "rows_used": 5, "rows_excluded": 1}
     assert [p.code for p in results.problems].count("no-answers") == 1
     overall = {e.item: e for e in results.estimates if not e.group}
     q1 = overall["q1"]
     assert (q1.n, q1.positive, q1.missing, q1.non_substantive) == (3, 2, 0, 2)
-    assert q1.distribution == {"Strongly disagree": 0, "Disagree": 1, "Agree": 1, "Strongly agree": 1}
+    assert q1.distribution == {
+        "Strongly disagree": 0,
+        "Disagree": 1,
+        "Agree": 1,
+        "Strongly agree": 1,
+    }
     q2 = overall["q2"]
     assert (q2.n, q2.positive, q2.missing, q2.non_substantive) == (3, 2, 1, 1)
-    by_region = {e.group["region"]: e for e in results.estimates if "region" in e.group and e.item == "q1"}
+    by_region = {
+        e.group["region"]: e for e in results.estimates if "region" in e.group and e.item == "q1"
+    }
     assert list(by_region) == ["Urban", "Rural"]  # the schema's order
     assert (by_region["Rural"].n, by_region["Rural"].suppressed) == (1, True)
     assert "email" not in str(results.to_dict())
 
 
 def test_data_errors_stop_the_analysis(tmp_path: Path, mini_schema: Path) -> None:
-    rows = [MINI_HEADER, ["r1", "x", "A", "Urban", "Agreee", "1"], ["r1", "y", "A", "Urban", "Agree", "7"]]
+    rows = [
+        MINI_HEADER,
+        ["r1", "x", "A", "Urban", "Agreee", "1"],
+        ["r1", "y", "A", "Urban", "Agree", "7"],
+    ]
     schema = load_schema(mini_schema)
     with pytest.raises(DataError) as info:
         analyze(schema, read_table(write_csv(tmp_path / "bad.csv", rows), drop=schema.pii))

@@ -60,7 +60,10 @@ def test_deep_nesting_is_refused() -> None:
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (("Q1, scale: agreement", "Q1, scale: agree5", 1), "items[0].scale: 'agree5' is not a defined scale"),
+        (
+            ("Q1, scale: agreement", "Q1, scale: agree5", 1),
+            "items[0].scale: 'agree5' is not a defined scale",
+        ),
         (("id: q2", "id: q1", 1), "items[1].id: 'q1' repeats an earlier item id"),
         (("positive: [Agree,", "positive: [Agreee,", 1), "scales.agreement.positive[0]: 'Agreee'"),
         (("title: Mini Survey", "titel: Mini Survey", 1), "titel: Extra inputs are not permitted"),
