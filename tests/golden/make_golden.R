@@ -4,7 +4,7 @@
 #
 # Writes: synthetic.csv (the data), api_strat.csv, api_clus1.csv (R's data(api)),
 # design_golden.csv (svyciprop per design x item x domain x method x level),
-# rake_golden.csv (raked weights). Numbers are written with 17 significant digits.
+# rake_golden.csv (raked and trimmed weights), rake_margin_*.csv (the targets). Numbers are written with 17 significant digits.
 # The tests never run R; they read these files. The design specs below are repeated in
 # tests/test_design_golden.py (DESIGNS), keep both in step.
 
@@ -126,8 +126,10 @@ raked <- rake(base, list(~org, ~tenure, ~band_r), margins,
               control = list(maxit = 50, epsilon = 1e-6))
 raked_unit <- rake(svydesign(ids = ~1, weights = ~1, data = d), list(~org, ~tenure), margins[1:2],
                    control = list(maxit = 50, epsilon = 1e-6))
+trimmed <- trimWeights(raked, lower = 8, upper = 25) # not strict: one pass, as R's default
 write.csv(data.frame(id = d$id, band_r = d$band_r, w = d$w,
-                     raked = fmt(weights(raked)), raked_unit = fmt(weights(raked_unit))),
+                     raked = fmt(weights(raked)), raked_unit = fmt(weights(raked_unit)),
+                     trimmed = fmt(weights(trimmed))),
           "rake_golden.csv", row.names = FALSE)
 for (nm in names(margins)) {
   write.csv(margins[[nm]], sprintf("rake_margin_%s.csv", nm), row.names = FALSE)
