@@ -211,6 +211,7 @@ def test_fpc_without_weights_gives_population_over_sample() -> None:
         ({"fpc": [10, 10, 0.5, 0.5], "strata": ["a", "a", "b", "b"]}, "all population counts"),
         ({"strata": ["a", "a", "b", "b"], "clusters": [1, 2, 2, 3]}, "more than one stratum"),
         ({"strata": ["a", None, "b", "b"]}, "stratum is missing in row 2"),
+        ({"weights": [1, 1, 1]}, "weights has 3 values for 4 rows"),
     ],
 )
 def test_design_errors(kwargs: dict[str, Any], message: str) -> None:

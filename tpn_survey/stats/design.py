@@ -93,6 +93,8 @@ def make_design(
     weights: None gives N_h / n_h when fpc is given, else 1 (R's default).
     Raises DesignError where R stops, and also where R only warns (fpc varying in a stratum).
     """
+    if n < 2:
+        raise DesignError(f"a design needs at least 2 rows, not {n}")
     if strata is None:
         stratum = np.zeros(n, dtype=np.int64)
         stratum_labels = np.array([1], dtype=object)
@@ -103,15 +105,18 @@ def make_design(
         cluster_labels = np.arange(1, n + 1).astype(object)
     else:
         cluster, cluster_labels = _codes(clusters, n, "cluster")
-    n_clusters = int(cluster.max()) + 1 if n else 0
-    n_strata = int(stratum.max()) + 1 if n else 0
+    n_clusters = int(cluster.max()) + 1
+    n_strata = int(stratum.max()) + 1
 
-    pairs = np.unique(cluster * max(n_strata, 1) + stratum)
-    pair_cluster = pairs // max(n_strata, 1)
+    pairs = np.unique(cluster * n_strata + stratum)
+    pair_cluster = pairs // n_strata
     if pairs.size > n_clusters:
         bad = pair_cluster[np.flatnonzero(np.diff(pair_cluster) == 0)[0]]
-        raise DesignError(f"cluster {cluster_labels[bad]!r} is in more than one stratum")
-    cluster_stratum = pairs % max(n_strata, 1)
+        raise DesignError(
+            f"cluster {cluster_labels[bad]!r} is in more than one stratum; "
+            "cluster ids must be unique across strata"
+        )
+    cluster_stratum = pairs % n_strata
     n_psu = np.bincount(cluster_stratum, minlength=n_strata)
     if (n_psu < 2).any():
         label = stratum_labels[int(np.flatnonzero(n_psu < 2)[0])]
