@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
+from tests.conftest import MINI_HEADER, SAMPLE, SCHEMAS, write_csv
 from tpn_survey.analyze import DataError, Options, analyze
 from tpn_survey.errors import OptionError
 from tpn_survey.io import read_table
 from tpn_survey.schema import load_schema
-from tests.conftest import MINI_HEADER, SAMPLE, SCHEMAS, write_csv
 
 
 def independent_rates(csv: Path, schema_path: Path, by: str | None) -> pd.DataFrame:

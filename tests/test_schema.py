@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import MINI_SCHEMA, ROOT, SCHEMAS
 from tpn_survey.errors import SchemaError
 from tpn_survey.schema import (
     instrument_json_schema,
@@ -16,7 +17,6 @@ from tpn_survey.schema import (
     normalize_label,
     parse_schema,
 )
-from tests.conftest import MINI_SCHEMA, ROOT, SCHEMAS
 
 
 @pytest.mark.parametrize("path", sorted(SCHEMAS.glob("*.yaml")), ids=lambda p: p.name)
