@@ -280,7 +280,9 @@ def _domains(
     frame: pd.DataFrame, groups: list[Group]
 ) -> list[tuple[np.ndarray, list[dict[str, str]]]]:
     """Overall, then one breakdown per group: (domain index per row, label of each domain)."""
-    out = [(np.zeros(len(frame), dtype=np.int64), [{}])]
+    out: list[tuple[np.ndarray, list[dict[str, str]]]] = [
+        (np.zeros(len(frame), dtype=np.int64), [{}])
+    ]
     for group in groups:
         index, order = code_groups(frame[group.column], group.values)
         out.append((index, [{group.id: v} for v in order]))

@@ -120,7 +120,7 @@ class Comparison(_Frozen):
 
 
 class Results(_Frozen):
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     tool: Tool
     survey: Survey
     settings: Settings

@@ -31,7 +31,8 @@ def did_you_mean(value: str, choices: Iterable[str]) -> str:
 def _first_rows(frame: pd.DataFrame, mask: np.ndarray) -> tuple[str, int, int]:
     """File and spreadsheet row of the first row in `mask`, and how many rows it holds."""
     first = int(np.flatnonzero(mask)[0])
-    return str(frame[FILE_COLUMN].iat[first]), int(frame[ROW_COLUMN].iat[first]), int(mask.sum())
+    rows = frame[ROW_COLUMN].to_numpy(dtype=np.int64)
+    return str(frame[FILE_COLUMN].iat[first]), int(rows[first]), int(mask.sum())
 
 
 def _rows_phrase(count: int, row: int) -> str:
