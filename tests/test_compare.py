@@ -154,4 +154,5 @@ def test_results_json_round_trip_with_comparisons() -> None:
         "n_reference",
         "suppressed",
     }
+    assert "se" not in data["comparisons"][0] and "df" not in data["comparisons"][0]
     assert Results.from_dict(data) == res

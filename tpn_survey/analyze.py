@@ -315,6 +315,7 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
     domain_groups = list({g.id: g for g in [*groups, *compared, *waves]}.values())
 
     estimates: list[Estimate] = []
+    built = None
     if design is None:
         for domain, labels in _domains(frame, domain_groups):
             estimates += simple_estimates(schema, codes, domain, labels, method, options)
@@ -324,7 +325,7 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
             estimates += design_estimates(schema, codes, domain, labels, built, method, options)
 
     comparisons, trends, reference = group_comparisons(
-        schema, estimates, compared, waves, options, design is not None
+        schema, estimates, compared, waves, options, frame, codes, built
     )
     return Results(
         tool=Tool(version=__version__),
@@ -365,39 +366,45 @@ def group_comparisons(
     compared: list[Group],
     waves: list[Group],
     options: Options,
-    design_based: bool,
+    frame: pd.DataFrame,
+    codes: np.ndarray,
+    built: Any = None,
 ) -> tuple[list[Comparison], list[Comparison], str | None]:
-    """Comparisons with the reference level and changes from wave to wave, adjusted."""
+    """Comparisons with the reference level and changes from wave to wave, each adjusted as
+    one family. Simple: from the estimates' counts; design-based (`built`): linearized."""
     from tpn_survey import compare
 
-    if design_based and (compared or waves):
-        raise OptionError("design-based comparisons are not available yet")
     items = [item.id for item in schema.items]
+    positive = valid = np.zeros((0, 0), dtype=bool)
+    if built is not None:
+        width = 1 + max(len(s.categories()) for s in schema.scales.values())
+        valid_mask, pos_mask = _level_masks(schema, width)
+        shifted, columns = codes.astype(np.int64) + 1, np.arange(codes.shape[1])
+        positive, valid = pos_mask[columns, shifted], valid_mask[columns, shifted]
+
+    def run(group: Group, levels: list[str], pairs: list[tuple[str, str]]) -> list[Comparison]:
+        if built is None:
+            return compare.simple_comparisons(
+                estimates, items, group.id, levels, pairs, options.level, options.min_n
+            )
+        domain, order = code_groups(frame[group.column], levels)
+        return compare.design_comparisons(
+            built, positive, valid, domain, items, group.id, order, pairs,
+            options.level, options.min_n,
+        )  # fmt: skip
+
     comparisons: list[Comparison] = []
     trends: list[Comparison] = []
     reference = None
     for group in compared:
         sizes = compare.domain_sizes(estimates, group.id)
-        levels = group.values or sorted(sizes)
-        levels = [v for v in levels if v in sizes]
+        levels = [v for v in (group.values or sorted(sizes)) if v in sizes]
         reference = compare.choose_reference(
             levels, sizes, options.reference, ordered=group.values is not None
         )
-        pairs = compare.reference_pairs(levels, reference)
-        comparisons = compare.simple_comparisons(
-            estimates, items, group.id, levels, pairs, options.level, options.min_n
-        )
+        comparisons = run(group, levels, compare.reference_pairs(levels, reference))
     for group in waves:
-        values = group.values or []
-        trends = compare.simple_comparisons(
-            estimates,
-            items,
-            group.id,
-            values,
-            compare.wave_pairs(values),
-            options.level,
-            options.min_n,
-        )
+        trends = run(group, group.values or [], compare.wave_pairs(group.values or []))
     return (
         compare.adjust(comparisons, options.adjust),
         compare.adjust(trends, options.adjust),

@@ -13,7 +13,8 @@ import numpy as np
 
 from tpn_survey.errors import OptionError
 from tpn_survey.results import Comparison, Estimate
-from tpn_survey.stats.compare import adjust_pvalues, compare_proportions
+from tpn_survey.stats.compare import adjust_pvalues, compare_proportions, design_differences
+from tpn_survey.stats.design import Design
 
 #: Values of `Comparison.method` and what they mean (for reports' notes).
 METHODS = {
@@ -146,3 +147,51 @@ def adjust(comparisons: list[Comparison], method: str = "holm") -> list[Comparis
 def _num(value: float) -> float | None:
     value = float(value)
     return value if np.isfinite(value) else None
+
+
+def design_comparisons(
+    design: Design,
+    positive: np.ndarray,
+    valid: np.ndarray,
+    domain: np.ndarray,
+    items: list[str],
+    by: str,
+    levels: list[str],
+    pairs: list[Pair],
+    level: float = 0.95,
+    min_n: int = 10,
+) -> list[Comparison]:
+    """Design-based differences level - reference of every item (see
+    `stats.compare.design_differences`: R's svyby + svycontrast, t with R's degf).
+
+    positive, valid: (rows, items) bool; domain: (rows,) index into `levels`, -1 for none.
+    """
+    if not pairs:
+        return []
+    index = {v: i for i, v in enumerate(levels)}
+    codes = np.array([[index[a], index[b]] for a, b in pairs])
+    res = design_differences(design, positive, valid, domain, codes, level)
+    out = []
+    for i, (lev, ref) in enumerate(pairs):
+        for j, item in enumerate(items):
+            n, n_ref = int(res.n[i, j]), int(res.n_reference[i, j])
+            out.append(
+                Comparison(
+                    item=item,
+                    by=by,
+                    level=lev,
+                    reference=ref,
+                    difference=_num(res.difference[i, j]),
+                    ci_low=_num(res.ci_low[i, j]),
+                    ci_high=_num(res.ci_high[i, j]),
+                    p_value=_num(res.p_value[i, j]),
+                    p_adjusted=_num(res.p_value[i, j]),
+                    method="linearized-t",
+                    n=n,
+                    n_reference=n_ref,
+                    suppressed=min(n, n_ref) < min_n,
+                    se=_num(res.se[i, j]),
+                    df=int(res.df[i, j]),
+                )
+            )
+    return out

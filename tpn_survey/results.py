@@ -117,6 +117,8 @@ class Comparison(_Frozen):
     n: int
     n_reference: int
     suppressed: bool = False
+    se: float | None = None
+    df: int | None = None
 
 
 class Results(_Frozen):
@@ -137,6 +139,10 @@ class Results(_Frozen):
             for key in ("deff", "n_effective"):
                 if est[key] is None:
                     del est[key]
+        for comp in data["comparisons"] + data["trends"]:
+            for key in ("se", "df"):
+                if comp[key] is None:
+                    del comp[key]
         return data
 
     @classmethod

@@ -10,6 +10,7 @@ References:
   p1 = p2 is the pooled z test, equivalently Pearson's chi-squared without continuity
   correction; Fisher's exact test when an expected count is small).
 - Holm S (1979); Benjamini Y, Hochberg Y (1995).
+- Design-based differences: Lumley T (2010), Complex Surveys, and R survey's svyby/svycontrast.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from tpn_survey.stats.design import _CENSUS_TOLERANCE, Design, _indicator
 from tpn_survey.stats.proportions import wilson
 
 ADJUST_METHODS = ("holm", "bh", "none")
@@ -153,3 +155,106 @@ def adjust_pvalues(p: np.ndarray, method: str = "holm") -> np.ndarray:
     back[order] = adj
     out[ok] = back
     return out
+
+
+@dataclass(frozen=True)
+class DesignDifferences:
+    """Design-based p_a - p_b per (pair, item): estimate, linearized se, t interval and test."""
+
+    difference: np.ndarray
+    se: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    p_value: np.ndarray
+    df: np.ndarray
+    n: np.ndarray  # valid answers in level a
+    n_reference: np.ndarray  # valid answers in level b
+
+
+def design_differences(
+    design: Design,
+    positive: np.ndarray,
+    valid: np.ndarray,
+    domain: np.ndarray,
+    pairs: np.ndarray,
+    level: float = 0.95,
+) -> DesignDifferences:
+    """Linearized differences of domain proportions, as R's `svyby(~y, ~g, subset(design,
+    valid), svymean, covmat=TRUE)` followed by `svycontrast(..., c(1, -1))`.
+
+    positive, valid: (n, k) bool; domain: (n,) codes, -1 for rows in no domain; pairs: (m, 2)
+    domain codes (a, b). For each pair and item the contrast's influence values are
+    z_i = w_i (y_i - p_a) / W_a in domain a, -w_i (y_i - p_b) / W_b in domain b, 0 elsewhere
+    (valid rows only; W the domain's weight total). Its variance is R's `svyrecvar` one-stage
+    formula on PSU totals t_c of z: sum_h (1 - f_h) n_h / (n_h - 1) sum_{c in h} (t_c - mean_h)^2
+    over every PSU of the full design (Lumley 2010, Complex Surveys, sec. 2.2, 3.4).
+    df = PSUs with a valid member in a or b minus strata with one (R's `degf` of
+    `subset(design, valid & g %in% c(a, b))`); interval d +- qt(1 - a/2, df) se and p-value
+    2 pt(-|d / se|, df). NaN interval and p where df <= 0 or se = 0.
+    """
+    positive = np.asarray(positive, dtype=bool)
+    valid = np.asarray(valid, dtype=bool)
+    domain = np.asarray(domain, dtype=np.int64)
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    n_domains = int(max(domain.max(initial=-1), pairs.max(initial=-1))) + 1
+    n_clusters = int(design.clusters.max()) + 1
+    n_strata = int(design.strata.max()) + 1
+    cluster_stratum = np.zeros(n_clusters, dtype=np.int64)
+    cluster_stratum[design.clusters] = design.strata
+    n_psu = np.bincount(cluster_stratum, minlength=n_strata).astype(np.float64)
+    f = np.zeros(n_strata)
+    if design.fpc is not None:
+        f[design.strata] = design.fpc
+    scale = (1 - f) * n_psu / (n_psu - 1)
+    scale[(1 - f) < _CENSUS_TOLERANCE] = 0.0
+
+    rows = np.flatnonzero(domain >= 0)
+    d = domain[rows]
+    w = design.weights[rows, None]
+    v = valid[rows].astype(np.float64)
+    y = positive[rows].astype(np.float64)
+    by_domain = _indicator(d, n_domains)
+    total_w = by_domain @ (w * v)
+    count = np.rint(by_domain @ v)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = (by_domain @ (w * y)) / total_w
+        z = np.nan_to_num(w * v * (y - rate[d]) / total_w[d])
+    # PSU totals of z by domain: (n_domains, clusters, k); valid members by the same.
+    key = d * n_clusters + design.clusters[rows]
+    by_key = _indicator(key, n_domains * n_clusters)
+    k = v.shape[1]
+    totals = (by_key @ z).reshape(n_domains, n_clusters, k)
+    members = (by_key @ v).reshape(n_domains, n_clusters, k) > 0
+
+    a, b = pairs[:, 0], pairs[:, 1]
+    contrast = totals[a] - totals[b]  # (m, C, k)
+    by_stratum = _indicator(cluster_stratum, n_strata)  # (H, C)
+    flat = contrast.transpose(1, 0, 2).reshape(n_clusters, -1)  # (C, m*k)
+    mean = (by_stratum @ flat) / n_psu[:, None]
+    squares = by_stratum @ (flat - mean[cluster_stratum]) ** 2
+    var = (scale @ squares).reshape(len(pairs), k)
+
+    either = (members[a] | members[b]).transpose(1, 0, 2).reshape(n_clusters, -1)
+    psus = either.sum(axis=0)
+    strata_with = ((by_stratum @ either.astype(np.float64)) > 0).sum(axis=0)
+    df = (psus - strata_with).reshape(len(pairs), k).astype(np.float64)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        diff = rate[a] - rate[b]
+        se = np.sqrt(var)
+        ok = (df > 0) & (se > 0) & np.isfinite(diff)
+        safe_df = np.where(ok, df, 1.0)
+        tq = stats.t.ppf(1 - (1 - level) / 2, safe_df)
+        stat = diff / np.where(ok, se, 1.0)
+        p = 2 * stats.t.sf(np.abs(stat), safe_df)
+    nan = np.nan
+    return DesignDifferences(
+        difference=diff,
+        se=np.where(np.isfinite(diff), se, nan),
+        ci_low=np.where(ok, diff - tq * se, nan),
+        ci_high=np.where(ok, diff + tq * se, nan),
+        p_value=np.where(ok, p, nan),
+        df=df,
+        n=count[a],
+        n_reference=count[b],
+    )
