@@ -327,6 +327,13 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
     comparisons, trends, reference = group_comparisons(
         schema, estimates, compared, waves, options, frame, codes, built
     )
+    from tpn_survey.scales import scale_results
+
+    means, scales = scale_results(
+        schema, codes, _domains(frame, domain_groups), options.level, options.min_n, built
+    )
+    rates, rate_problems = _response_rates(schema, table, waves)
+    problems += rate_problems
     return Results(
         tool=Tool(version=__version__),
         survey=_survey(schema, table, domain_groups),
@@ -348,6 +355,9 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
         estimates=estimates,
         comparisons=comparisons,
         trends=trends,
+        means=means,
+        scales=scales,
+        response_rates=rates,
         problems=problems,
     )
 
@@ -410,6 +420,29 @@ def group_comparisons(
         compare.adjust(trends, options.adjust),
         reference,
     )
+
+
+def _response_rates(
+    schema: Instrument, table: Table, waves: list[Group]
+) -> tuple[list[Any], list[Problem]]:
+    """AAPOR RR1/RR2 over every returned row when the schema gives `invited:` counts."""
+    from tpn_survey.response_rates import response_rates
+
+    if schema.invited is None:
+        return [], []
+    if waves:
+        message = "invitation counts are for one wave; response rates need one data file"
+        return [], [Problem(code="rates-one-wave", severity="warning", message=message)]
+    codes = item_codes(schema, table.frame)
+    by = getattr(schema.invited, "by", None)
+    if by is None:
+        return response_rates(schema.invited, codes)
+    group = schema.group(by) or Group(id=by, column=by)
+    if group.column not in table.frame.columns:
+        message = f"invited.by: {by!r} is neither a group nor a column; no response rates"
+        return [], [Problem(code="rates-group", severity="warning", message=message)]
+    values = table.frame[group.column].astype(str).str.strip().to_numpy()
+    return response_rates(schema.invited, codes, group.id, values)
 
 
 def _build_design(frame: pd.DataFrame, design: Design) -> Any:

@@ -121,6 +121,50 @@ class Comparison(_Frozen):
     df: int | None = None
 
 
+class Mean(_Frozen):
+    """Mean answer code of an item or a composite (respondents' mean item codes), in a group."""
+
+    of: str  # item id or composite id
+    kind: Literal["item", "composite"]
+    group: dict[str, str]
+    n: int
+    mean: float | None
+    sd: float | None
+    ci_low: float | None
+    ci_high: float | None
+    method: str  # "t", or "linearized-t" under a design
+    points: list[float]  # the scale's codes of its levels, low -> high (e.g. 1..4)
+    suppressed: bool
+
+
+class Reliability(_Frozen):
+    """Cronbach's alpha of a composite (complete cases, unweighted) with Feldt's interval."""
+
+    composite: str
+    label: str | None
+    items: list[str]
+    n: int
+    alpha: float | None
+    ci_low: float | None
+    ci_high: float | None
+    method: str = "feldt"
+    item_rest: dict[str, float | None]
+    alpha_if_deleted: dict[str, float | None]
+    suppressed: bool
+
+
+class ResponseRate(_Frozen):
+    """AAPOR RR1 = I / invited and RR2 = (I + P) / invited, overall or in a group."""
+
+    group: dict[str, str]
+    invited: int
+    complete: int
+    partial: int
+    break_off: int
+    rr1: float | None
+    rr2: float | None
+
+
 class Results(_Frozen):
     schema_version: Literal[1] = 1
     tool: Tool
@@ -130,6 +174,9 @@ class Results(_Frozen):
     estimates: list[Estimate]
     comparisons: list[Comparison] = []
     trends: list[Comparison] = []
+    means: list[Mean] = []
+    scales: list[Reliability] = []
+    response_rates: list[ResponseRate] = []
     problems: list[Problem] = []
 
     def to_dict(self) -> dict[str, Any]:

@@ -111,6 +111,27 @@ class Design(_Model):
         return all(v is None for v in (self.weight, self.cluster, self.strata, self.fpc))
 
 
+class Composite(_Model):
+    """A named set of items on one scale, scored as each respondent's mean item code."""
+
+    items: list[str] = Field(min_length=2)
+    label: str | None = None
+    min_items: int | None = Field(default=None, ge=1)  # default: half the items, rounded up
+
+    def required(self) -> int:
+        return self.min_items or -(-len(self.items) // 2)
+
+
+class Invited(_Model):
+    """Invitation counts for AAPOR response rates: a total, or counts per value of a group."""
+
+    total: int | None = Field(default=None, ge=1)
+    by: str | None = None  # group id or column name the counts are keyed by
+    counts: dict[str, int] | None = None
+    complete: float = Field(default=0.8, gt=0, le=1)  # share of items answered: a complete
+    partial: float = Field(default=0.5, gt=0, le=1)  # at least this, below complete: a partial
+
+
 class Instrument(_Model):
     """One survey instrument as DESIGN.md defines it."""
 
@@ -123,6 +144,8 @@ class Instrument(_Model):
     groups: list[Group] = []
     design: Design | None = None
     pii: list[str] = []
+    composites: dict[str, Composite] = {}
+    invited: Invited | int | None = None
 
     def scale_of(self, item: Item) -> Scale:
         return self.scales[item.scale]
@@ -239,8 +262,47 @@ def _cross_check(inst: Instrument) -> list[str]:
         if group.id in gids:
             errors.append(f"groups[{i}].id: {group.id!r} repeats an earlier group id")
         gids.add(group.id)
+    errors += _check_composites(inst) + _check_invited(inst)
     if inst.population is not None and inst.design is not None and inst.design.fpc is not None:
         errors.append("population: give either population or design.fpc, not both")
+    return errors
+
+
+def _check_composites(inst: Instrument) -> list[str]:
+    errors = []
+    items = {item.id: item for item in inst.items}
+    for name, comp in inst.composites.items():
+        scales = set()
+        for i, item_id in enumerate(comp.items):
+            if item_id not in items:
+                hint = _did_you_mean(item_id, list(items))
+                errors.append(f"composites.{name}.items[{i}]: {item_id!r} is not an item{hint}")
+            else:
+                scales.add(items[item_id].scale)
+        if len(set(comp.items)) != len(comp.items):
+            errors.append(f"composites.{name}.items: items repeat")
+        if len(scales) > 1:
+            errors.append(f"composites.{name}.items: items are on different scales")
+        if comp.min_items is not None and comp.min_items > len(comp.items):
+            errors.append(f"composites.{name}.min_items: more than its {len(comp.items)} items")
+    return errors
+
+
+def _check_invited(inst: Instrument) -> list[str]:
+    inv = inst.invited
+    if not isinstance(inv, Invited):
+        if isinstance(inv, int) and inv < 1:
+            return ["invited: must be a positive count"]
+        return []
+    errors = []
+    if (inv.total is None) == (inv.counts is None):
+        errors.append("invited: give either total or counts")
+    if inv.counts is not None and inv.by is None:
+        errors.append("invited.by: name the group the counts are for")
+    if inv.counts is not None and any(c < 0 for c in inv.counts.values()):
+        errors.append("invited.counts: counts must not be negative")
+    if inv.partial > inv.complete:
+        errors.append("invited.partial: must not exceed invited.complete")
     return errors
 
 

@@ -8,6 +8,7 @@
 #   b   <- svyby(~y, ~g, sub, svymean, covmat = TRUE)
 #   svycontrast(b, c(level = 1, reference = -1))
 # with df = degf(sub), interval d +- qt(1 - a/2, df) se and p = 2 pt(-|d/se|, df).
+# Also writes means_golden.csv (svymean of item codes by band, see the end).
 # The design specs are repeated in tests/test_compare_design.py (DESIGNS); keep both in step.
 # The tests never run R. Numbers are written with 17 significant digits.
 
@@ -77,3 +78,24 @@ for (dn in names(api)) {
       nonmissing, "stype", "E")
 }
 write.csv(do.call(rbind, rows), "compare_golden.csv", row.names = FALSE)
+
+## ---- design-based means of item codes (tpn_survey.stats.scales.design_means) -------------
+# For each design x item x band: svymean of the code (1-4; 9 and NA are no answer) over
+# subset(design, answered & band == b) (or all answered rows for "overall"),
+# interval mean +- qt(0.975, degf(sub)) se.
+mrows <- list()
+for (dn in names(syn)) for (item in c("q1", "q2", "q3")) {
+  x <- ifelse(d[[item]] %in% 1:4, d[[item]], NA)
+  for (dom in c("overall", sort(unique(na.omit(d$band))))) {
+    keep <- !is.na(x) & (dom == "overall" | d$band %in% dom)
+    sub <- update(syn[[dn]][keep, ], x_ = x[keep])
+    m <- svymean(~x_, sub)
+    df <- degf(sub)
+    q <- qt(0.975, df)
+    mrows[[length(mrows) + 1]] <- data.frame(
+      design = dn, item = item, domain = dom, n = sum(keep), mean = fmt(as.numeric(coef(m))),
+      se = fmt(as.numeric(SE(m))), df = df, ci_low = fmt(as.numeric(coef(m) - q * SE(m))),
+      ci_high = fmt(as.numeric(coef(m) + q * SE(m))))
+  }
+}
+write.csv(do.call(rbind, mrows), "means_golden.csv", row.names = FALSE)

@@ -1,0 +1,141 @@
+"""Item and composite means, and the reliability of composites, from coded answers.
+
+An item's value is its level's numeric code (the scale's `codes` when every level has a
+number, else the level's position 1..L); missing and non-substantive answers are no value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tpn_survey.results import Mean, Reliability
+from tpn_survey.schema import Instrument, Scale, normalize_code, normalize_label
+from tpn_survey.stats.scales import Means, cronbach_alpha, design_means, person_means, t_means
+
+
+def level_points(scale: Scale) -> list[float]:
+    """Numeric value of each level: its code if every level has a numeric one, else 1..L."""
+    codes: dict[str, float] = {}
+    pairs: list[tuple[Any, str]] = []
+    if isinstance(scale.codes, list):
+        pairs = list(zip(scale.codes, scale.levels, strict=False))
+    elif isinstance(scale.codes, dict):
+        pairs = list(scale.codes.items())
+    for code, label in pairs:
+        number = normalize_code(str(code))
+        if number is not None:
+            codes.setdefault(normalize_label(label), float(number))
+    values = [codes.get(normalize_label(level)) for level in scale.levels]
+    if all(v is not None for v in values) and len(set(values)) == len(values):
+        return [float(v) for v in values if v is not None]
+    return [float(i + 1) for i in range(len(scale.levels))]
+
+
+def item_values(schema: Instrument, codes: np.ndarray) -> np.ndarray:
+    """(rows, items) float values of substantive answers, NaN otherwise."""
+    out = np.full(codes.shape, np.nan)
+    for j, item in enumerate(schema.items):
+        points = np.array(level_points(schema.scale_of(item)))
+        col = codes[:, j].astype(np.int64)
+        ok = (col >= 0) & (col < len(points))
+        out[ok, j] = points[col[ok]]
+    return out
+
+
+def composite_scores(schema: Instrument, values: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Composite ids and (rows, composites) respondent means (NaN below `min_items`)."""
+    index = {item.id: j for j, item in enumerate(schema.items)}
+    names = list(schema.composites)
+    scores = np.full((values.shape[0], len(names)), np.nan)
+    for c, name in enumerate(names):
+        comp = schema.composites[name]
+        cols = [index[i] for i in comp.items]
+        scores[:, c] = person_means(values[:, cols], comp.required())
+    return names, scores
+
+
+def scale_results(
+    schema: Instrument,
+    codes: np.ndarray,
+    domains: list[tuple[np.ndarray, list[dict[str, str]]]],
+    level: float = 0.95,
+    min_n: int = 10,
+    design: Any = None,
+) -> tuple[list[Mean], list[Reliability]]:
+    """Means of every item and composite in every domain; alpha of every composite (overall).
+
+    Simple: t intervals (`stats.scales.t_means`). With a design: weighted means with linearized
+    t intervals (`stats.scales.design_means`, as R's svymean on a subset). Alpha is always
+    unweighted over complete cases: it describes the instrument, not the population.
+    """
+    values = item_values(schema, codes)
+    names, scores = composite_scores(schema, values)
+    columns = np.hstack([values, scores])
+    of = [(item.id, "item") for item in schema.items] + [(n, "composite") for n in names]
+    points = [level_points(schema.scale_of(item)) for item in schema.items]
+    by_id = {item.id: item for item in schema.items}
+    for name in names:
+        first = by_id[schema.composites[name].items[0]]
+        points.append(level_points(schema.scale_of(first)))
+    method = "t" if design is None else "linearized-t"
+
+    means: list[Mean] = []
+    for domain, labels in domains:
+        per: list[Means] = []
+        if design is None:
+            for d in range(len(labels)):
+                per.append(t_means(columns[domain == d], level))
+        else:
+            res = design_means(design, columns, domain, len(labels), level)
+            per = [
+                Means(*(getattr(res, f)[d] for f in ("n", "mean", "sd", "ci_low", "ci_high", "df")))
+                for d in range(len(labels))
+            ]
+        for d, group in enumerate(labels):
+            m = per[d]
+            for j, (name, kind) in enumerate(of):
+                means.append(
+                    Mean(
+                        of=name,
+                        kind=kind,  # type: ignore[arg-type]
+                        group=group,
+                        n=int(m.n[j]),
+                        mean=_num(m.mean[j]),
+                        sd=_num(m.sd[j]),
+                        ci_low=_num(m.ci_low[j]),
+                        ci_high=_num(m.ci_high[j]),
+                        method=method,
+                        points=points[j],
+                        suppressed=bool(m.n[j] < min_n),
+                    )
+                )
+
+    index = {item.id: j for j, item in enumerate(schema.items)}
+    reliabilities = []
+    for name in names:
+        comp = schema.composites[name]
+        rel = cronbach_alpha(values[:, [index[i] for i in comp.items]], level)
+        reliabilities.append(
+            Reliability(
+                composite=name,
+                label=comp.label,
+                items=list(comp.items),
+                n=rel.n,
+                alpha=_num(rel.alpha),
+                ci_low=_num(rel.ci_low),
+                ci_high=_num(rel.ci_high),
+                item_rest={i: _num(r) for i, r in zip(comp.items, rel.item_rest, strict=True)},
+                alpha_if_deleted={
+                    i: _num(a) for i, a in zip(comp.items, rel.alpha_if_deleted, strict=True)
+                },
+                suppressed=rel.n < min_n,
+            )
+        )
+    return means, reliabilities
+
+
+def _num(value: float) -> float | None:
+    value = float(value)
+    return value if np.isfinite(value) else None

@@ -1,0 +1,174 @@
+"""Scale statistics: means with t intervals, Cronbach's alpha with Feldt's interval,
+item-rest correlations. Arrays are (respondents, items) floats with NaN for no answer.
+
+References:
+- Cronbach LJ (1951). Coefficient alpha and the internal structure of tests. Psychometrika 16.
+- Feldt LS (1965). The approximate sampling distribution of Kuder-Richardson reliability
+  coefficient twenty. Psychometrika 30:357-370 (the F interval for alpha).
+- Feldt LS, Woodruff DJ, Salih FA (1987). Statistical inference for coefficient alpha.
+  Applied Psychological Measurement 11:93-103.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from tpn_survey.stats.design import _CENSUS_TOLERANCE, Design, _indicator
+
+
+@dataclass(frozen=True)
+class Means:
+    """Per column (or per domain x column): n, mean, sd, interval, and df of the interval."""
+
+    n: np.ndarray
+    mean: np.ndarray
+    sd: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    df: np.ndarray
+
+
+def t_means(values: np.ndarray, level: float = 0.95) -> Means:
+    """Mean of each column over its non-NaN entries with the t interval
+    mean +- qt(1 - a/2, n - 1) s / sqrt(n) (s with ddof 1). NaN interval where n < 2."""
+    x = np.asarray(values, dtype=np.float64)
+    ok = np.isfinite(x)
+    n = ok.sum(axis=0)
+    safe_n = np.maximum(n, 1)
+    mean = np.where(ok, x, 0.0).sum(axis=0) / safe_n
+    dev = np.where(ok, x - mean, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sd = np.sqrt((dev**2).sum(axis=0) / (n - 1))
+        df = (n - 1).astype(np.float64)
+        tq = stats.t.ppf(1 - (1 - level) / 2, np.where(n > 1, df, 1.0))
+        half = tq * sd / np.sqrt(safe_n)
+    two = n > 1
+    return Means(
+        n=n,
+        mean=np.where(n > 0, mean, np.nan),
+        sd=np.where(two, sd, np.nan),
+        ci_low=np.where(two, mean - half, np.nan),
+        ci_high=np.where(two, mean + half, np.nan),
+        df=np.where(two, df, np.nan),
+    )
+
+
+def design_means(
+    design: Design, values: np.ndarray, domain: np.ndarray, n_domains: int, level: float = 0.95
+) -> Means:
+    """Weighted domain means of each column with a linearized t interval, as R's
+    `svyby(~x, ~g, subset(design, !is.na(x)), svymean)` with `confint(df = degf(subset))`.
+
+    mean = sum w x / sum w over the domain's answered rows; influence z_i = w_i (x_i - mean)/W;
+    variance by R's one-stage formula over all PSUs of the design (see stats.design);
+    df = PSUs with an answer in the domain minus strata with one. `sd` is the weighted sd.
+    """
+    x = np.asarray(values, dtype=np.float64)
+    domain = np.asarray(domain, dtype=np.int64)
+    n_clusters = int(design.clusters.max()) + 1
+    n_strata = int(design.strata.max()) + 1
+    cluster_stratum = np.zeros(n_clusters, dtype=np.int64)
+    cluster_stratum[design.clusters] = design.strata
+    n_psu = np.bincount(cluster_stratum, minlength=n_strata).astype(np.float64)
+    f = np.zeros(n_strata)
+    if design.fpc is not None:
+        f[design.strata] = design.fpc
+    scale = (1 - f) * n_psu / (n_psu - 1)
+    scale[(1 - f) < _CENSUS_TOLERANCE] = 0.0
+
+    rows = np.flatnonzero(domain >= 0)
+    d = domain[rows]
+    w = design.weights[rows, None]
+    v = np.isfinite(x[rows]).astype(np.float64)
+    xv = np.where(v > 0, x[rows], 0.0)
+    by_domain = _indicator(d, n_domains)
+    total_w = by_domain @ (w * v)
+    count = np.rint(by_domain @ v)
+    k = x.shape[1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = (by_domain @ (w * xv)) / total_w
+        z = np.nan_to_num(w * v * (xv - mean[d]) / total_w[d])
+        wsd = np.sqrt((by_domain @ (w * v * (xv - mean[d]) ** 2)) / total_w * count / (count - 1))
+    key = d * n_clusters + design.clusters[rows]
+    by_key = _indicator(key, n_domains * n_clusters)
+    totals = (by_key @ z).reshape(n_domains, n_clusters, k).transpose(1, 0, 2)
+    flat = totals.reshape(n_clusters, -1)
+    by_stratum = _indicator(cluster_stratum, n_strata)
+    psu_mean = (by_stratum @ flat) / n_psu[:, None]
+    var = (scale @ (by_stratum @ (flat - psu_mean[cluster_stratum]) ** 2)).reshape(n_domains, k)
+    members = ((by_key @ v).reshape(n_domains, n_clusters, k) > 0).transpose(1, 0, 2)
+    members = members.reshape(n_clusters, -1)
+    strata_with = ((by_stratum @ members.astype(np.float64)) > 0).sum(axis=0)
+    df = (members.sum(axis=0) - strata_with).reshape(n_domains, k).astype(np.float64)
+    ok = (df > 0) & (count > 0)
+    with np.errstate(invalid="ignore"):
+        half = stats.t.ppf(1 - (1 - level) / 2, np.where(ok, df, 1.0)) * np.sqrt(var)
+    return Means(
+        n=count.astype(np.int64),
+        mean=np.where(count > 0, mean, np.nan),
+        sd=np.where(count > 1, wsd, np.nan),
+        ci_low=np.where(ok, mean - half, np.nan),
+        ci_high=np.where(ok, mean + half, np.nan),
+        df=np.where(ok, df, np.nan),
+    )
+
+
+@dataclass(frozen=True)
+class Reliability:
+    """Cronbach's alpha of complete cases, Feldt interval, item-rest r and alpha if deleted."""
+
+    n: int
+    alpha: float
+    ci_low: float
+    ci_high: float
+    item_rest: np.ndarray
+    alpha_if_deleted: np.ndarray
+
+
+def _alpha(x: np.ndarray) -> float:
+    """k/(k-1) (1 - sum of item variances / variance of the sum), variances with ddof 1."""
+    k = x.shape[1]
+    item_var = x.var(axis=0, ddof=1).sum()
+    total_var = x.sum(axis=1).var(ddof=1)
+    return float(k / (k - 1) * (1 - item_var / total_var)) if total_var > 0 else float("nan")
+
+
+def cronbach_alpha(values: np.ndarray, level: float = 0.95) -> Reliability:
+    """Cronbach's alpha over respondents who answered every item (listwise deletion).
+
+    Feldt (1965) interval with df1 = n - 1, df2 = (n - 1)(k - 1):
+    [1 - (1 - alpha) F_{1-g/2}(df1, df2), 1 - (1 - alpha) F_{g/2}(df1, df2)], g = 1 - level.
+    Item-rest correlation: Pearson r of an item with the sum of the other items.
+    NaN where fewer than 2 complete respondents or 2 items, or no variance.
+    """
+    x = np.asarray(values, dtype=np.float64)
+    x = x[np.isfinite(x).all(axis=1)]
+    n, k = x.shape
+    nan_k = np.full(k, np.nan)
+    if n < 2 or k < 2:
+        return Reliability(n, float("nan"), float("nan"), float("nan"), nan_k, nan_k)
+    alpha = _alpha(x)
+    df1, df2 = n - 1, (n - 1) * (k - 1)
+    g = 1 - level
+    low = 1 - (1 - alpha) * stats.f.isf(g / 2, df1, df2)
+    high = 1 - (1 - alpha) * stats.f.isf(1 - g / 2, df1, df2)
+    rest = x.sum(axis=1, keepdims=True) - x
+    xc, rc = x - x.mean(axis=0), rest - rest.mean(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        item_rest = (xc * rc).sum(axis=0) / np.sqrt((xc**2).sum(axis=0) * (rc**2).sum(axis=0))
+    # alpha if an item is deleted (NaN for 2 items: one item left has no alpha)
+    deleted = np.array([_alpha(np.delete(x, j, axis=1)) for j in range(k)]) if k > 2 else nan_k
+    return Reliability(n, alpha, float(low), float(high), item_rest, deleted)
+
+
+def person_means(values: np.ndarray, min_items: int) -> np.ndarray:
+    """Each respondent's mean over answered items, NaN if fewer than `min_items` answered."""
+    x = np.asarray(values, dtype=np.float64)
+    ok = np.isfinite(x)
+    answered = ok.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(ok, x, 0.0).sum(axis=1) / answered
+    return np.where(answered >= max(min_items, 1), mean, np.nan)
