@@ -323,6 +323,16 @@ def schema_json() -> None:
         typer.echo(json.dumps(instrument_json_schema(), indent=2))
 
 
+@schema_app.command("results-json")
+def schema_results_json() -> None:
+    """Print the JSON Schema of results.json."""
+    import json
+
+    from tpn_survey.results import results_json_schema
+
+    typer.echo(json.dumps(results_json_schema(), indent=2))
+
+
 @schema_app.command("check")
 def schema_check(path: Annotated[Path, typer.Argument(help="Instrument YAML.")]) -> None:
     """Check an instrument YAML file."""

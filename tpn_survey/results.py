@@ -139,3 +139,11 @@ class Results(_Frozen):
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Results:
         return cls.model_validate(data)
+
+
+def results_json_schema() -> dict[str, Any]:
+    """JSON Schema of results.json (schema_version 1)."""
+    schema = Results.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "tpn results.json, schema_version 1"
+    return schema
