@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -139,6 +140,30 @@ class Results(_Frozen):
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Results:
         return cls.model_validate(data)
+
+
+def load_results(path: Path) -> Results:
+    """Read a results.json written by tpn (schema_version 1)."""
+    import json
+
+    from pydantic import ValidationError
+
+    from tpn_survey.errors import InputError
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as ex:
+        raise InputError(f"{path}: not a results.json file ({ex})") from None
+    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
+        raise InputError(f"{path}: not a tpn results.json of schema_version {SCHEMA_VERSION}")
+    try:
+        return Results.from_dict(data)
+    except ValidationError as ex:
+        first = ex.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        raise InputError(f"{path}: results.json does not match its schema at {loc}") from None
 
 
 def results_json_schema() -> dict[str, Any]:
