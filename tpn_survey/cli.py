@@ -457,10 +457,14 @@ def init(
             for path in write_samples(Path("data/sample")):
                 _console().print(f"wrote {_escape(str(path))}")
         if not Path("schemas/teacher_leader.yaml").exists():
-            _console().print(
-                "[yellow]note[/]: schemas/ is not here; copy the instrument YAML files "
-                "from the tpn repository's schemas/ folder"
-            )
+            import shutil
+
+            from tpn_survey.resources import instruments_dir
+
+            Path("schemas").mkdir(exist_ok=True)
+            for source in sorted(instruments_dir().glob("*.yaml")):
+                shutil.copyfile(source, Path("schemas") / source.name)
+                _console().print(f"wrote schemas/{source.name}")
 
 
 @weight_app.command("rake")

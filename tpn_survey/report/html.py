@@ -29,9 +29,10 @@ from tpn_survey.report.format import (
     suppressed_text,
     year_of,
 )
+from tpn_survey.resources import templates_dir
 from tpn_survey.results import Comparison, Estimate, ItemInfo, Results
 
-DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "reports" / "templates"
+DEFAULT_TEMPLATES = templates_dir()
 _COLOR = r"^#[0-9a-fA-F]{6}$"
 _LOGO_TYPES = {
     ".png": "image/png",
