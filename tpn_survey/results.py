@@ -118,7 +118,7 @@ class Comparison(_Frozen):
 
 
 class Results(_Frozen):
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     tool: Tool
     survey: Survey
     settings: Settings
@@ -139,3 +139,11 @@ class Results(_Frozen):
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Results:
         return cls.model_validate(data)
+
+
+def results_json_schema() -> dict[str, Any]:
+    """JSON Schema of results.json (schema_version 1)."""
+    schema = Results.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "tpn results.json, schema_version 1"
+    return schema

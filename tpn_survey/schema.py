@@ -214,11 +214,10 @@ def _cross_check(inst: Instrument) -> list[str]:
         for i, ns in enumerate(scale.non_substantive):
             if normalize_label(ns) in levels:
                 errors.append(f"scales.{name}.non_substantive[{i}]: {ns!r} is also a level")
-        if isinstance(scale.codes, list):
-            if len(scale.codes) != len(scale.levels):
-                errors.append(
-                    f"scales.{name}.codes: {len(scale.codes)} codes for {len(scale.levels)} levels"
-                )
+        if isinstance(scale.codes, list) and len(scale.codes) != len(scale.levels):
+            errors.append(
+                f"scales.{name}.codes: {len(scale.codes)} codes for {len(scale.levels)} levels"
+            )
         if scale.codes is not None:
             keys = list(scale.codes) if isinstance(scale.codes, list) else list(scale.codes.keys())
             canon = [normalize_code(str(k)) for k in keys]
@@ -253,7 +252,9 @@ def _did_you_mean(value: str, choices: list[str]) -> str:
 def parse_schema(data: Any, source: str = "schema") -> Instrument:
     """Build an Instrument from parsed YAML; every error names the path of the bad key."""
     if not isinstance(data, dict):
-        raise SchemaError(f"{source}: expected a mapping of instrument keys, got {type(data).__name__}")
+        raise SchemaError(
+            f"{source}: expected a mapping of instrument keys, got {type(data).__name__}"
+        )
     try:
         inst = Instrument.model_validate(data)
     except ValidationError as ex:

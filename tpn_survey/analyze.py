@@ -1,0 +1,370 @@
+"""Schema + table + options -> Results. Pure: no I/O, no printing."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from tpn_survey import __version__
+from tpn_survey.answers import code_answers, code_groups
+from tpn_survey.errors import OptionError, TpnError
+from tpn_survey.io.table import Table
+from tpn_survey.results import (
+    Estimate,
+    GroupInfo,
+    InputFile,
+    ItemInfo,
+    Problem,
+    Respondents,
+    Results,
+    Settings,
+    Survey,
+    Tool,
+)
+from tpn_survey.schema import Design, Group, Instrument
+from tpn_survey.stats.proportions import SIMPLE_METHODS, proportion_ci
+from tpn_survey.validate import did_you_mean, has_errors, unanswered_rows, validate
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+DESIGN_METHODS = ("logit", "beta", "wald")
+
+
+class DataError(TpnError):
+    """The data have problems that make any estimate untrustworthy."""
+
+    exit_code = 1
+
+    def __init__(self, problems: list[Problem]) -> None:
+        errors = [p for p in problems if p.severity == "error"]
+        super().__init__(f"{len(errors)} data problem(s); nothing was analyzed")
+        self.problems = problems
+
+
+class Options(BaseModel):
+    """What to estimate; every field has the CLI's default."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    by: list[str] = []
+    compare: str | None = None
+    ci: str | None = None
+    level: float = Field(default=0.95, gt=0, lt=1)
+    min_n: int = Field(default=10, ge=0)
+    weight: str | None = None
+    cluster: str | None = None
+    strata: str | None = None
+    population: float | None = Field(default=None, gt=0)
+
+
+def resolve_design(schema: Instrument, options: Options) -> Design | None:
+    """The schema's design, with CLI options taking precedence field by field."""
+    base = schema.effective_design() or Design()
+    fields: dict[str, Any] = base.model_dump()
+    for key in ("weight", "cluster", "strata"):
+        if getattr(options, key):
+            fields[key] = getattr(options, key)
+    if options.population is not None:
+        fields["fpc"] = options.population
+    design = Design(**fields)
+    return None if design.is_empty() else design
+
+
+def resolve_method(design: Design | None, ci: str | None) -> str:
+    allowed = DESIGN_METHODS if design else SIMPLE_METHODS
+    method = ci or allowed[0]
+    if method not in allowed:
+        kind = "design-based" if design else "simple (no design)"
+        raise OptionError(
+            f"--ci {method!r} is not available for a {kind} analysis; use one of "
+            + ", ".join(allowed)
+        )
+    return method
+
+
+def resolve_groups(schema: Instrument, keys: list[str], columns: list[str]) -> list[Group]:
+    """Groups for --by keys: a schema group id, else a column name."""
+    groups = []
+    for key in keys:
+        group = schema.group(key)
+        if group is None:
+            if key not in columns:
+                choices = [g.id for g in schema.groups] + columns
+                raise OptionError(
+                    f"--by {key!r} is neither a group in the schema nor a column of the data"
+                    + did_you_mean(key, choices)
+                )
+            group = Group(id=key, column=key)
+        groups.append(group)
+    return groups
+
+
+def item_codes(schema: Instrument, frame: pd.DataFrame) -> np.ndarray:
+    """(rows, items) matrix of category codes (see answers.code_answers)."""
+    codes = np.empty((len(frame), len(schema.items)), dtype=np.int16)
+    for j, item in enumerate(schema.items):
+        codes[:, j], _ = code_answers(frame[item.column], schema.scale_of(item))
+    return codes
+
+
+def _survey(schema: Instrument, table: Table, groups: list[Group]) -> Survey:
+    items = []
+    for item in schema.items:
+        scale = schema.scale_of(item)
+        cats = scale.categories()
+        items.append(
+            ItemInfo(
+                id=item.id,
+                text=item.text,
+                headline=item.headline,
+                levels=list(scale.levels),
+                positive=list(scale.positive),
+                non_substantive=cats[len(scale.levels) :],
+            )
+        )
+    shown = {g.id: g for g in schema.groups} | {g.id: g for g in groups}
+    return Survey(
+        id=schema.id,
+        title=schema.title,
+        items=items,
+        groups=[GroupInfo(id=g.id, column=g.column, label=g.label) for g in shown.values()],
+        inputs=[InputFile.model_validate(f) for f in table.files],
+    )
+
+
+def _counts(codes: np.ndarray, domain: np.ndarray, n_domains: int, width: int) -> np.ndarray:
+    """(domains, items, width) counts of code+1 (0 = missing) per domain, one bincount."""
+    rows = domain >= 0
+    k = codes.shape[1]
+    shifted = codes[rows].astype(np.int64) + 1
+    index = (domain[rows, None] * k + np.arange(k)) * width + shifted
+    flat = np.bincount(index.ravel(), minlength=n_domains * k * width)
+    return flat.reshape(n_domains, k, width)
+
+
+def simple_estimates(
+    schema: Instrument,
+    codes: np.ndarray,
+    domain: np.ndarray,
+    labels: list[dict[str, str]],
+    method: str,
+    options: Options,
+) -> list[Estimate]:
+    """Estimates of every item in every domain from unweighted counts."""
+    width = 1 + max(len(s.categories()) for s in schema.scales.values())
+    counts = _counts(codes, domain, len(labels), width)
+    return _estimates_from_counts(schema, counts, labels, method, options)
+
+
+def design_estimates(
+    schema: Instrument,
+    codes: np.ndarray,
+    domain: np.ndarray,
+    labels: list[dict[str, str]],
+    design: Any,
+    method: str,
+    options: Options,
+) -> list[Estimate]:
+    """Design-based estimates of every item in every domain (Taylor linearization)."""
+    from tpn_survey.stats.design import domain_proportions
+
+    width = 1 + max(len(s.categories()) for s in schema.scales.values())
+    counts = _counts(codes, domain, len(labels), width)
+    valid_mask, pos_mask = _level_masks(schema, width)
+    shifted = codes.astype(np.int64) + 1
+    columns = np.arange(codes.shape[1])
+    props = domain_proportions(
+        design,
+        positive=pos_mask[columns, shifted],
+        valid=valid_mask[columns, shifted],
+        domain=domain,
+        n_domains=len(labels),
+        method=method,
+        level=options.level,
+    )
+    values = {
+        "rate": props.rate,
+        "ci_low": props.ci_low,
+        "ci_high": props.ci_high,
+        "deff": props.deff,
+        "n_effective": props.n_effective,
+    }
+    return _estimates_from_counts(schema, counts, labels, method, options, values)
+
+
+def _level_masks(schema: Instrument, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per item, masks over shifted codes: substantive levels and positive levels."""
+    k = len(schema.items)
+    valid = np.zeros((k, width), dtype=bool)
+    positive = np.zeros((k, width), dtype=bool)
+    for j, item in enumerate(schema.items):
+        scale = schema.scale_of(item)
+        nlev = len(scale.levels)
+        valid[j, 1 : 1 + nlev] = True
+        positive[j, 1 : 1 + nlev] = scale.positive_mask()
+    return valid, positive
+
+
+def _estimates_from_counts(
+    schema: Instrument,
+    counts: np.ndarray,
+    labels: list[dict[str, str]],
+    method: str,
+    options: Options,
+    design_values: dict[str, np.ndarray] | None = None,
+) -> list[Estimate]:
+    valid_mask, pos_mask = _level_masks(schema, counts.shape[2])
+    n = (counts * valid_mask).sum(axis=2)
+    positive = (counts * pos_mask).sum(axis=2)
+    missing = counts[:, :, 0]
+    non_subst = counts.sum(axis=2) - n - missing
+    if design_values is None:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = np.where(n > 0, positive / np.where(n > 0, n, 1), np.nan)
+        low, high = proportion_ci(positive, n, method, options.level)
+    else:
+        rate, low, high = design_values["rate"], design_values["ci_low"], design_values["ci_high"]
+    out = []
+    for d, group in enumerate(labels):
+        for j, item in enumerate(schema.items):
+            levels = schema.scale_of(item).levels
+            extra: dict[str, float | None] = {}
+            if design_values is not None:
+                extra = {
+                    "deff": _num(design_values["deff"][d, j]),
+                    "n_effective": _num(design_values["n_effective"][d, j]),
+                }
+            out.append(
+                Estimate(
+                    item=item.id,
+                    group=group,
+                    n=int(n[d, j]),
+                    positive=int(positive[d, j]),
+                    rate=_num(rate[d, j]),
+                    ci_low=_num(low[d, j]),
+                    ci_high=_num(high[d, j]),
+                    method=method,
+                    missing=int(missing[d, j]),
+                    non_substantive=int(non_subst[d, j]),
+                    suppressed=bool(n[d, j] < options.min_n),
+                    distribution={
+                        level: int(counts[d, j, 1 + i]) for i, level in enumerate(levels)
+                    },
+                    **extra,
+                )
+            )
+    return out
+
+
+def _num(value: float) -> float | None:
+    """A finite float, or None (JSON null) for NaN/inf."""
+    value = float(value)
+    return value if np.isfinite(value) else None
+
+
+def _domains(
+    frame: pd.DataFrame, groups: list[Group]
+) -> list[tuple[np.ndarray, list[dict[str, str]]]]:
+    """Overall, then one breakdown per group: (domain index per row, label of each domain)."""
+    out: list[tuple[np.ndarray, list[dict[str, str]]]] = [
+        (np.zeros(len(frame), dtype=np.int64), [{}])
+    ]
+    for group in groups:
+        index, order = code_groups(frame[group.column], group.values)
+        out.append((index, [{group.id: v} for v in order]))
+    return out
+
+
+def analyze(schema: Instrument, table: Table, options: Options | None = None) -> Results:
+    """Validate, then estimate every item overall and by each `--by` group.
+
+    Raises DataError (carrying all problems) when the data have errors.
+    """
+    options = options or Options()
+    design = resolve_design(schema, options)
+    method = resolve_method(design, options.ci)
+    groups = resolve_groups(schema, options.by, table.columns)
+    problems = validate(
+        schema, table, design, [g.id if schema.group(g.id) else g.column for g in groups]
+    )
+    if has_errors(problems):
+        raise DataError(problems)
+    excluded = unanswered_rows(schema, table)
+    frame = table.frame[~excluded].reset_index(drop=True)
+    codes = item_codes(schema, frame)
+    problems += _blank_group_warnings(frame, groups)
+
+    estimates: list[Estimate] = []
+    if design is None:
+        for domain, labels in _domains(frame, groups):
+            estimates += simple_estimates(schema, codes, domain, labels, method, options)
+    else:
+        built = _build_design(frame, design)
+        for domain, labels in _domains(frame, groups):
+            estimates += design_estimates(schema, codes, domain, labels, built, method, options)
+
+    return Results(
+        tool=Tool(version=__version__),
+        survey=_survey(schema, table, groups),
+        settings=Settings(
+            ci=method,
+            level=options.level,
+            min_n=options.min_n,
+            design=design.model_dump(exclude_none=True) if design else None,
+            by=[g.id for g in groups],
+            compare=options.compare,
+        ),
+        respondents=Respondents(
+            rows_read=len(table.frame),
+            rows_used=len(frame),
+            rows_excluded=int(excluded.sum()),
+        ),
+        estimates=estimates,
+        problems=problems,
+    )
+
+
+def _build_design(frame: pd.DataFrame, design: Design) -> Any:
+    """A stats.design.Design from the design's columns (already validated)."""
+    import pandas as pd
+
+    from tpn_survey.stats.design import make_design
+
+    def column(name: str | None) -> np.ndarray | None:
+        return None if name is None else frame[name].astype(str).str.strip().to_numpy()
+
+    weights = None
+    if design.weight:
+        weights = pd.to_numeric(frame[design.weight].str.strip()).to_numpy(dtype=np.float64)
+    fpc: Any = design.fpc
+    if isinstance(fpc, str):
+        fpc = pd.to_numeric(frame[fpc].str.strip()).to_numpy(dtype=np.float64)
+    return make_design(
+        len(frame),
+        weights=weights,
+        strata=column(design.strata),
+        clusters=column(design.cluster),
+        fpc=fpc,
+    )
+
+
+def _blank_group_warnings(frame: pd.DataFrame, groups: list[Group]) -> list[Problem]:
+    out = []
+    for group in groups:
+        blank = int((frame[group.column].astype(str).str.strip() == "").sum())
+        if blank:
+            out.append(
+                Problem(
+                    code="blank-group",
+                    severity="warning",
+                    column=group.column,
+                    message=(
+                        f"{blank} row(s) have no value for {group.id!r}; they count in the "
+                        "overall estimates only"
+                    ),
+                )
+            )
+    return out

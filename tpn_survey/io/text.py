@@ -1,0 +1,83 @@
+"""Bytes to text: encoding by BOM, strict UTF-8, else Windows-1252; refuse binary files."""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+
+from tpn_survey.errors import InputError
+
+_MAGIC = {
+    b"\x1f\x8b": "a gzip-compressed file",
+    b"BZh": "a bzip2-compressed file",
+    b"\xfd7zXZ": "an xz-compressed file",
+    b"7z\xbc\xaf": "a 7-Zip archive",
+    b"%PDF": "a PDF document",
+    b"\xd0\xcf\x11\xe0": "an old Excel/Office (.xls) file; save it as .xlsx or CSV",
+    b"PAR1": "a Parquet file",
+}
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """Text of a file, how it was decoded, and whether the encoding was guessed."""
+
+    data: bytes  # UTF-8 bytes without BOM
+    encoding: str
+    guessed: bool
+
+
+def sniff_binary(name: str, head: bytes) -> None:
+    """Raise InputError if the first bytes say this is not a text file."""
+    for magic, what in _MAGIC.items():
+        if head.startswith(magic):
+            raise InputError(f"{name}: this is {what}, not a CSV export")
+    if head.startswith(b"PK\x03\x04"):
+        raise InputError(f"{name}: this is a zip archive, not a CSV export")
+    if b"\x00" in head[:8192] and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputError(f"{name}: this is a binary file, not a CSV export")
+
+
+def decode(name: str, raw: bytes, encoding: str | None = None) -> Decoded:
+    """Decode by --encoding, else BOM (UTF-8, UTF-16), else strict UTF-8, else Windows-1252."""
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InputError(f"{name}: unknown encoding {encoding!r}") from None
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError as ex:
+            raise InputError(
+                f"{name}: not valid {encoding} text (byte {ex.start}: {raw[ex.start : ex.start + 1]!r})"
+            ) from None
+        return Decoded(text.lstrip("\ufeff").encode("utf-8"), encoding, False)
+    if raw.startswith(codecs.BOM_UTF8):
+        body = raw[len(codecs.BOM_UTF8) :]
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError as ex:
+            raise InputError(
+                f"{name}: has a UTF-8 BOM but invalid UTF-8 at byte {ex.start + 3}"
+            ) from None
+        return Decoded(body, "utf-8-sig", False)
+    for bom, enc in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if raw.startswith(bom):
+            try:
+                text = raw[len(bom) :].decode(enc)
+            except UnicodeDecodeError:
+                raise InputError(f"{name}: has a UTF-16 BOM but is not valid UTF-16") from None
+            return Decoded(text.encode("utf-8"), "utf-16", False)
+    try:
+        raw.decode("utf-8")
+        return Decoded(raw, "utf-8", False)
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError as ex:
+        raise InputError(
+            f"{name}: cannot decode the text: not UTF-8 and not Windows-1252 "
+            f"(byte {ex.start}: {raw[ex.start : ex.start + 1]!r}); give --encoding"
+        ) from None
+    return Decoded(text.encode("utf-8"), "windows-1252", True)

@@ -1,0 +1,296 @@
+"""Check a table against an instrument: every problem at once, as values (never raises on data)."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from tpn_survey.answers import MISSING, OFF_SCALE, code_answers
+from tpn_survey.io.table import FILE_COLUMN, ROW_COLUMN, Table
+from tpn_survey.results import Problem
+from tpn_survey.schema import Design, Instrument
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def did_you_mean(value: str, choices: Iterable[str]) -> str:
+    """' (did you mean 'X'?)' for the closest choice, or ''."""
+    choices = list(choices)
+    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+    if not close:
+        folded = {c.casefold().strip(): c for c in choices}
+        close = difflib.get_close_matches(value.casefold().strip(), list(folded), n=1, cutoff=0.6)
+        close = [folded[c] for c in close]
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _first_rows(frame: pd.DataFrame, mask: np.ndarray) -> tuple[str, int, int]:
+    """File and spreadsheet row of the first row in `mask`, and how many rows it holds."""
+    first = int(np.flatnonzero(mask)[0])
+    rows = frame[ROW_COLUMN].to_numpy(dtype=np.int64)
+    return str(frame[FILE_COLUMN].iat[first]), int(rows[first]), int(mask.sum())
+
+
+def _rows_phrase(count: int, row: int) -> str:
+    return f"row {row}" if count == 1 else f"{count} rows, first row {row}"
+
+
+def required_columns(
+    schema: Instrument, design: Design | None, by: Iterable[str] = ()
+) -> list[str]:
+    """Columns the analysis reads, in schema order."""
+    cols = [schema.respondent_id] + [i.column for i in schema.items]
+    cols += [g.column for g in schema.groups]
+    if design is not None:
+        cols += [c for c in (design.weight, design.cluster, design.strata) if c]
+        if isinstance(design.fpc, str):
+            cols.append(design.fpc)
+    for key in by:
+        group = schema.group(key)
+        cols.append(group.column if group else key)
+    return list(dict.fromkeys(cols))
+
+
+def check_columns(
+    schema: Instrument, table: Table, design: Design | None, by: Iterable[str] = ()
+) -> list[Problem]:
+    present = table.columns
+    files = ", ".join(str(f["file"]) for f in table.files)
+    out = []
+    for col in required_columns(schema, design, by):
+        if col not in present:
+            out.append(
+                Problem(
+                    code="missing-column",
+                    severity="error",
+                    file=files,
+                    column=col,
+                    message=f"{files}: column {col!r} named in the schema is not in the file"
+                    + did_you_mean(col, present),
+                )
+            )
+    return out
+
+
+def check_ids(schema: Instrument, table: Table) -> list[Problem]:
+    """Respondent ids must be present and unique."""
+    frame = table.frame
+    col = schema.respondent_id
+    ids = frame[col].astype(str).str.strip()
+    private = col in schema.pii
+    out = []
+    blank = (ids == "").to_numpy()
+    if blank.any():
+        file, row, count = _first_rows(frame, blank)
+        out.append(
+            Problem(
+                code="missing-id",
+                severity="error",
+                file=file,
+                row=row,
+                column=col,
+                message=f"{file}, {_rows_phrase(count, row)}: no respondent id in {col!r}",
+            )
+        )
+    dup = (ids.duplicated(keep=False) & ~blank).to_numpy()
+    if dup.any():
+        dup_ids = ids[dup]
+        for value, idx in dup_ids.groupby(dup_ids, sort=True).groups.items():
+            positions = frame.index.get_indexer(idx)
+            rows = frame[ROW_COLUMN].to_numpy()[positions]
+            files = frame[FILE_COLUMN].to_numpy()[positions]
+            shown = "a respondent id" if private else f"respondent id {value!r}"
+            where = ", ".join(f"{f} row {r}" for f, r in zip(files, rows, strict=True))
+            out.append(
+                Problem(
+                    code="duplicate-id",
+                    severity="error",
+                    file=str(files[0]),
+                    row=int(rows[1]),
+                    column=col,
+                    value=None if private else str(value),
+                    message=f"{shown} appears {len(rows)} times ({where})",
+                )
+            )
+    return out
+
+
+def check_answers(schema: Instrument, table: Table) -> list[Problem]:
+    """Every answer is a level, a code, a non-substantive answer or blank."""
+    frame = table.frame
+    out = []
+    for item in schema.items:
+        scale = schema.scale_of(item)
+        codes, unknown = code_answers(frame[item.column], scale)
+        if not unknown:
+            continue
+        values = frame[item.column].astype(str)
+        choices = scale.categories() + [
+            str(c) for c in (scale.codes if isinstance(scale.codes, list) else scale.codes or {})
+        ]
+        for value in unknown:
+            mask = ((codes == OFF_SCALE) & (values == value)).to_numpy()
+            file, row, count = _first_rows(frame, mask)
+            out.append(
+                Problem(
+                    code="off-scale",
+                    severity="error",
+                    file=file,
+                    row=row,
+                    column=item.column,
+                    value=value,
+                    message=(
+                        f"{file}, {_rows_phrase(count, row)}, column {item.column!r}: "
+                        f"{value!r} is not an answer on the {item.scale!r} scale"
+                        f"{did_you_mean(value.strip(), choices)}"
+                    ),
+                )
+            )
+    return out
+
+
+def check_groups(schema: Instrument, table: Table) -> list[Problem]:
+    """Group values must be among a group's listed `values` (trimmed, case kept)."""
+    frame = table.frame
+    out = []
+    for group in schema.groups:
+        if group.values is None or group.column in schema.pii:
+            continue
+        values = frame[group.column].astype(str).str.strip()
+        bad = ~values.isin(group.values) & (values != "")
+        for value in sorted(values[bad].unique()):
+            mask = (values == value).to_numpy()
+            file, row, count = _first_rows(frame, mask)
+            out.append(
+                Problem(
+                    code="unknown-group-value",
+                    severity="error",
+                    file=file,
+                    row=row,
+                    column=group.column,
+                    value=value,
+                    message=(
+                        f"{file}, {_rows_phrase(count, row)}, column {group.column!r}: "
+                        f"{value!r} is not one of the values listed for group {group.id!r}"
+                        f"{did_you_mean(value, group.values)}"
+                    ),
+                )
+            )
+    return out
+
+
+def check_design(table: Table, design: Design | None) -> list[Problem]:
+    """Weights are positive numbers; fpc values are positive numbers."""
+    if design is None:
+        return []
+    frame = table.frame
+    out = []
+    numeric = [(design.weight, "weight")]
+    if isinstance(design.fpc, str):
+        numeric.append((design.fpc, "fpc"))
+    for col, role in numeric:
+        if not col or col not in frame.columns:
+            continue
+        text = frame[col].astype(str).str.strip()
+        import pandas as pd
+
+        number = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+        bad = ~np.isfinite(number) | (number <= 0)
+        for value in sorted(text[bad].unique()):
+            mask = (text == value).to_numpy()
+            file, row, count = _first_rows(frame, mask)
+            shown = repr(value) if value else "a blank"
+            out.append(
+                Problem(
+                    code=f"bad-{role}",
+                    severity="error",
+                    file=file,
+                    row=row,
+                    column=col,
+                    value=value,
+                    message=(
+                        f"{file}, {_rows_phrase(count, row)}, column {col!r}: {role} must be a "
+                        f"positive number, got {shown}"
+                    ),
+                )
+            )
+    for col in (design.cluster, design.strata):
+        if col and col in frame.columns:
+            blank = (frame[col].astype(str).str.strip() == "").to_numpy()
+            if blank.any():
+                file, row, count = _first_rows(frame, blank)
+                out.append(
+                    Problem(
+                        code="missing-design-value",
+                        severity="error",
+                        file=file,
+                        row=row,
+                        column=col,
+                        message=f"{file}, {_rows_phrase(count, row)}: blank {col!r} (design column)",
+                    )
+                )
+    return out
+
+
+def unanswered_rows(schema: Instrument, table: Table) -> np.ndarray:
+    """Mask of rows that answer no item (left out of the analysis)."""
+    frame = table.frame
+    answered = np.zeros(len(frame), dtype=bool)
+    for item in schema.items:
+        codes, _ = code_answers(frame[item.column], schema.scale_of(item))
+        answered |= codes != MISSING
+    return ~answered
+
+
+def check_unanswered(schema: Instrument, table: Table) -> list[Problem]:
+    frame = table.frame
+    mask = unanswered_rows(schema, table)
+    rows = frame[ROW_COLUMN].to_numpy()[mask]
+    files = frame[FILE_COLUMN].to_numpy()[mask]
+    return [
+        Problem(
+            code="no-answers",
+            severity="warning",
+            file=str(f),
+            row=int(r),
+            message=f"{f}, row {r}: answers no item; left out of the analysis",
+        )
+        for f, r in zip(files, rows, strict=True)
+    ]
+
+
+def validate(
+    schema: Instrument, table: Table, design: Design | None = None, by: Iterable[str] = ()
+) -> list[Problem]:
+    """All problems of `table` against `schema` (and the design and breakdowns asked for)."""
+    problems = list(table.problems)
+    if len(table.frame) == 0:
+        files = ", ".join(str(f["file"]) for f in table.files)
+        problems.append(
+            Problem(
+                code="no-responses",
+                severity="error",
+                file=files,
+                message=f"{files}: the file has a header but no responses",
+            )
+        )
+        return problems
+    columns = check_columns(schema, table, design, by)
+    problems += columns
+    if columns:
+        return problems
+    problems += check_ids(schema, table)
+    problems += check_answers(schema, table)
+    problems += check_groups(schema, table)
+    problems += check_design(table, design)
+    if not any(p.severity == "error" for p in problems):
+        problems += check_unanswered(schema, table)
+    return problems
+
+
+def has_errors(problems: Iterable[Problem]) -> bool:
+    return any(p.severity == "error" for p in problems)
