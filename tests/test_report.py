@@ -379,3 +379,14 @@ def test_page_size_and_colors() -> None:
     assert "size: A4" in html and "#123456" in html
     with pytest.raises(ValueError):
         ReportMeta(primary_color="red; } body { display:none")
+
+
+def test_suppressed_headline_has_no_numbers() -> None:
+    res = make_results()
+    ests = [e.model_copy(update={"suppressed": True}) if not e.group else e for e in res.estimates]
+    html = render_html([res.model_copy(update={"estimates": ests})])
+    assert (
+        "Too few teacher leaders answered to report how many feel more confident providing "
+        "standards-aligned instruction (n&lt;10)." in html
+    )
+    assert "91% of" not in html and "n = 512" not in html

@@ -292,11 +292,19 @@ def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any
                 dots,
                 ov_rate,
                 f"s{index}-g{b}-i{j}",
-                f"{text}: agreement by {label}",
+                f"{text.rstrip('. ')}: agreement by {label}",
                 color=meta.primary_color,
             )
             cells = [_cell(est, " × ".join(est.group.values()), mask_of(i)) for i, est in ests]
-            bd.items.append({"id": item_id, "text": text, "chart": svg, "rows": cells})
+            bd.items.append(
+                {
+                    "id": item_id,
+                    "text": text,
+                    "short": text.rstrip(". "),
+                    "chart": svg,
+                    "rows": cells,
+                }
+            )
         breakdowns.append(bd)
 
     comparisons = [_comparison_row(c, res, items, group_labels) for c in res.comparisons]
@@ -386,6 +394,8 @@ def make_environment(templates: Path | None = None) -> Any:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["num"] = count
+    env.filters["pct"] = pct
     return env
 
 
