@@ -253,7 +253,7 @@ def _text(html: str) -> str:
 
 
 def test_headline_sentence(results: Results) -> None:
-    html = render_html([results])
+    html = render_html([results]).replace("\u00a0", " ")
     assert (
         "91% of teacher leaders feel more confident providing standards-aligned instruction "
         "(95% CI 88%–93%, n = 512)." in html
@@ -262,6 +262,7 @@ def test_headline_sentence(results: Results) -> None:
 
 def test_population_noun_from_meta_and_title(results: Results) -> None:
     html = render_html([results], ReportMeta(respondents={"tpn-teacher-leader": "leaders"}))
+    assert "(95%\u00a0CI 88%–93%, n\u00a0=\u00a0512)" in html
     assert "91% of leaders feel more confident" in html
     html = render_html([make_results(title="End-of-year Survey 2018")])
     assert "91% of respondents feel more confident" in html

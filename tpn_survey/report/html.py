@@ -122,7 +122,10 @@ def _headline(
         return f"Too few {noun} answered to report how many {item.headline} ({mask})."
     if est.rate is None:
         return f"No {noun} gave a valid answer on whether they {item.headline}."
-    return f"{pct(est.rate)} of {noun} {item.headline} ({interval_text(est, res.settings.level)})."
+    # no-break spaces keep "n = 512" and "95% CI" from splitting across lines
+    interval = interval_text(est, res.settings.level).replace(" = ", "\u00a0=\u00a0")
+    interval = interval.replace(" CI ", "\u00a0CI ", 1)
+    return f"{pct(est.rate)} of {noun} {item.headline} ({interval})."
 
 
 def _plural(word: str) -> str:
