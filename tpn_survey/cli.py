@@ -29,7 +29,7 @@ app.add_typer(schema_app, name="schema")
 weight_app = typer.Typer(help="Survey weights: raking to population margins.", no_args_is_help=True)
 app.add_typer(weight_app, name="weight")
 
-FORMATS = ("html", "pdf", "json", "csv", "xlsx")
+FORMATS = ("html", "pdf", "json", "csv", "xlsx")  # as report.outputs.FORMATS, kept light
 DEFAULT_FORMATS = "json,csv,html"
 
 
@@ -303,67 +303,10 @@ def write_outputs(
     report: dict[str, Any] | None = None,
     templates: Path | None = None,
 ) -> list[Path]:
-    """Write each requested output into `out` (atomically); return the paths written."""
-    from tpn_survey.errors import InputError, OptionError
+    """Render every requested output, then write them all into `out`."""
+    from tpn_survey.report.outputs import render_outputs, write_files
 
-    meta = None
-    if report:
-        from pydantic import ValidationError
-
-        from tpn_survey.report.html import ReportMeta
-
-        try:
-            meta = ReportMeta.model_validate(report)
-        except ValidationError as ex:
-            first = ex.errors()[0]
-            loc = ".".join(str(p) for p in first["loc"])
-            raise OptionError(f"[report] {loc}: {first['msg']}") from None
-
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as ex:
-        raise InputError(f"{out}: cannot create the output folder ({ex.strerror})") from None
-    written: list[Path] = []
-    if "json" in formats:
-        from tpn_survey.report.json_out import write_json
-
-        for i, res in enumerate(results):
-            stem = names[i] if names else res.survey.id
-            name = "results.json" if len(results) == 1 else f"results-{_safe_name(stem)}.json"
-            write_json(res, out / name)
-            written.append(out / name)
-    if "csv" in formats:
-        from tpn_survey.report.tables import tidy_table, write_csv
-
-        write_csv(tidy_table(results), out / "tables.csv")
-        written.append(out / "tables.csv")
-    if "xlsx" in formats:
-        from tpn_survey.report.tables import write_xlsx
-
-        write_xlsx(results, out / "tables.xlsx")
-        written.append(out / "tables.xlsx")
-    if "html" in formats or "pdf" in formats:
-        from tpn_survey.report.html import render_html
-
-        html = render_html(results, meta, templates)
-        if "html" in formats:
-            from tpn_survey.report._atomic import write_text_atomic
-
-            write_text_atomic(out / "report.html", html)
-            written.append(out / "report.html")
-        if "pdf" in formats:
-            from tpn_survey.report.pdf import write_pdf
-
-            write_pdf(html, out / "report.pdf")
-            written.append(out / "report.pdf")
-    return written
-
-
-def _safe_name(text: str) -> str:
-    import re
-
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip(".-")
-    return name[:80] or "survey"
+    return write_files(out, render_outputs(results, formats, names, report, templates))
 
 
 def _print_summary(results: Results) -> None:
@@ -522,8 +465,15 @@ def schema_check(path: Annotated[Path, typer.Argument(help="Instrument YAML.")])
         )
 
 
+def _terminate(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt  # unwinds like Ctrl-C, so temporary files are removed
+
+
 def main() -> None:
     """Console-script entry point."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
     except KeyboardInterrupt:
