@@ -253,7 +253,7 @@ def _text(html: str) -> str:
 
 
 def test_headline_sentence(results: Results) -> None:
-    html = render_html([results])
+    html = render_html([results]).replace("\u00a0", " ")
     assert (
         "91% of teacher leaders feel more confident providing standards-aligned instruction "
         "(95% CI 88%–93%, n = 512)." in html
@@ -262,6 +262,7 @@ def test_headline_sentence(results: Results) -> None:
 
 def test_population_noun_from_meta_and_title(results: Results) -> None:
     html = render_html([results], ReportMeta(respondents={"tpn-teacher-leader": "leaders"}))
+    assert "(95%\u00a0CI 88%–93%, n\u00a0=\u00a0512)" in html
     assert "91% of leaders feel more confident" in html
     html = render_html([make_results(title="End-of-year Survey 2018")])
     assert "91% of respondents feel more confident" in html
@@ -379,3 +380,14 @@ def test_page_size_and_colors() -> None:
     assert "size: A4" in html and "#123456" in html
     with pytest.raises(ValueError):
         ReportMeta(primary_color="red; } body { display:none")
+
+
+def test_suppressed_headline_has_no_numbers() -> None:
+    res = make_results()
+    ests = [e.model_copy(update={"suppressed": True}) if not e.group else e for e in res.estimates]
+    html = render_html([res.model_copy(update={"estimates": ests})])
+    assert (
+        "Too few teacher leaders answered to report how many feel more confident providing "
+        "standards-aligned instruction (n&lt;10)." in html
+    )
+    assert "91% of" not in html and "n = 512" not in html

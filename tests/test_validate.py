@@ -63,3 +63,42 @@ def test_pii_values_never_in_problems(tmp_path: Path, mini_schema: Path) -> None
     problems = validate(schema, read_table(write_csv(tmp_path / "p.csv", rows), drop=["email"]))
     assert [p.code for p in problems] == ["duplicate-id"]
     assert "secret-1" not in problems[0].model_dump_json()
+
+
+def test_personal_looking_columns_are_flagged_without_values(
+    tmp_path: Path, mini_schema: Path
+) -> None:
+    header = [
+        *MINI_HEADER,
+        "contact",
+        "IPAddress",
+        "LocationLatitude",
+        "notes",
+        "RecipientFirstName",
+    ]
+    rows = [header]
+    for i in range(3):
+        rows.append(
+            [
+                f"r{i}",
+                "x@y.org",
+                "A",
+                "Urban",
+                "Agree",
+                "1",
+                f"t{i}@school.org",
+                f"10.0.0.{i}",
+                "41.878113",
+                "fine",
+                "Ana",
+            ]
+        )
+    schema = load_schema(mini_schema)
+    problems = validate(schema, read_table(write_csv(tmp_path / "p.csv", rows), drop=schema.pii))
+    flagged = {p.column: p for p in problems if p.code == "possible-pii"}
+    assert set(flagged) == {"contact", "IPAddress", "LocationLatitude", "RecipientFirstName"}
+    assert "3 value(s) look like email addresses" in flagged["contact"].message
+    assert "IP addresses" in flagged["IPAddress"].message
+    text = " ".join(p.model_dump_json() for p in problems)
+    assert "school.org" not in text and "10.0.0" not in text and "Ana" not in text
+    assert not has_errors(problems)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from tpn_survey import __version__
 from tpn_survey.answers import code_answers, code_groups
 from tpn_survey.errors import OptionError, TpnError
-from tpn_survey.io.table import Table
+from tpn_survey.io.table import FILE_COLUMN, Table
 from tpn_survey.results import (
     Comparison,
     Estimate,
@@ -320,6 +320,16 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
         for domain, labels in _domains(frame, domain_groups):
             estimates += simple_estimates(schema, codes, domain, labels, method, options)
     else:
+        # Weighted sums depend on the order of their terms in the last bits: a canonical row
+        # order makes results byte-identical whatever the order of the input file.
+        order = np.lexsort(
+            (
+                frame[FILE_COLUMN].to_numpy(dtype=str),
+                frame[schema.respondent_id].to_numpy(dtype=str),
+            )
+        )
+        frame = frame.iloc[order].reset_index(drop=True)
+        codes = codes[order]
         built = _build_design(frame, design)
         for domain, labels in _domains(frame, domain_groups):
             estimates += design_estimates(schema, codes, domain, labels, built, method, options)

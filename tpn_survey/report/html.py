@@ -29,9 +29,10 @@ from tpn_survey.report.format import (
     suppressed_text,
     year_of,
 )
+from tpn_survey.resources import templates_dir
 from tpn_survey.results import Comparison, Estimate, ItemInfo, Results
 
-DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "reports" / "templates"
+DEFAULT_TEMPLATES = templates_dir()
 _COLOR = r"^#[0-9a-fA-F]{6}$"
 _LOGO_TYPES = {
     ".png": "image/png",
@@ -122,7 +123,10 @@ def _headline(
         return f"Too few {noun} answered to report how many {item.headline} ({mask})."
     if est.rate is None:
         return f"No {noun} gave a valid answer on whether they {item.headline}."
-    return f"{pct(est.rate)} of {noun} {item.headline} ({interval_text(est, res.settings.level)})."
+    # no-break spaces keep "n = 512" and "95% CI" from splitting across lines
+    interval = interval_text(est, res.settings.level).replace(" = ", "\u00a0=\u00a0")
+    interval = interval.replace(" CI ", "\u00a0CI ", 1)
+    return f"{pct(est.rate)} of {noun} {item.headline} ({interval})."
 
 
 def _plural(word: str) -> str:
@@ -292,11 +296,19 @@ def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any
                 dots,
                 ov_rate,
                 f"s{index}-g{b}-i{j}",
-                f"{text}: agreement by {label}",
+                f"{text.rstrip('. ')}: agreement by {label}",
                 color=meta.primary_color,
             )
             cells = [_cell(est, " × ".join(est.group.values()), mask_of(i)) for i, est in ests]
-            bd.items.append({"id": item_id, "text": text, "chart": svg, "rows": cells})
+            bd.items.append(
+                {
+                    "id": item_id,
+                    "text": text,
+                    "short": text.rstrip(". "),
+                    "chart": svg,
+                    "rows": cells,
+                }
+            )
         breakdowns.append(bd)
 
     comparisons = [_comparison_row(c, res, items, group_labels) for c in res.comparisons]
@@ -386,6 +398,8 @@ def make_environment(templates: Path | None = None) -> Any:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["num"] = count
+    env.filters["pct"] = pct
     return env
 
 

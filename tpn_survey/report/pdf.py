@@ -31,13 +31,23 @@ def pdf_bytes(html: str) -> bytes:
             f"PDF output needs WeasyPrint (pip install 'tpn-survey[pdf]'): {ex}"
         ) from None
 
+    date = _pdf_date(html)
+    epoch = int(dt.datetime.strptime(date, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC).timestamp())
     # Only data: URIs (the inline logo); the report never fetches files or network resources.
     fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
-    document = weasyprint.HTML(string=html, url_fetcher=fetcher).render()
-    date = _pdf_date(html)
-    document.metadata.created = date
-    document.metadata.modified = date
-    data = document.write_pdf(pdf_identifier=b"tpn-report", uncompressed_pdf=False)
+    # fontTools stamps each embedded font subset with "now" unless SOURCE_DATE_EPOCH is set.
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(max(0, epoch))
+    try:
+        document = weasyprint.HTML(string=html, url_fetcher=fetcher).render()
+        document.metadata.created = date
+        document.metadata.modified = date
+        data = document.write_pdf(pdf_identifier=b"tpn-report")
+    finally:
+        if saved is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
     assert isinstance(data, bytes)
     return data
 

@@ -133,11 +133,14 @@ def tidy_table(surveys: list[Results]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """The table as UTF-8 CSV (with a BOM, so Excel reads accents), `\\n` line ends."""
+    return df.map(formula_safe).to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+
+
 def write_csv(df: pd.DataFrame, path: Path) -> None:
-    """The table as UTF-8 CSV (with a BOM, so Excel reads accents), `\\n` line ends, atomically."""
-    safe = df.map(formula_safe)
-    text = safe.to_csv(index=False, lineterminator="\n")
-    write_bytes_atomic(Path(path), text.encode("utf-8-sig"))
+    """`csv_bytes`, written atomically."""
+    write_bytes_atomic(Path(path), csv_bytes(df))
 
 
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")

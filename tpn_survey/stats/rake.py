@@ -157,7 +157,15 @@ class Margin:
 
 def load_margins(path: str | Path) -> list[Margin]:
     """Read a YAML margins file: {name: {column: C, targets: {value: population count}}}."""
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    from tpn_survey.errors import SchemaError
+    from tpn_survey.schema import load_yaml
+
+    try:
+        raw = load_yaml(Path(path).read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise DesignError(f"{path}: margins file not found") from None
+    except (SchemaError, yaml.YAMLError, UnicodeDecodeError) as ex:
+        raise DesignError(f"{path}: not a valid margins YAML file ({ex})") from None
     if not isinstance(raw, dict) or not raw:
         raise DesignError(f"{path}: expected a mapping of margins")
     margins = []
@@ -166,6 +174,9 @@ def load_margins(path: str | Path) -> list[Margin]:
             isinstance(spec, dict) and isinstance(spec.get("targets"), dict) and "column" in spec
         ):
             raise DesignError(f"{path}: margin {name} needs `column` and a `targets` mapping")
-        targets = {str(k).strip(): float(v) for k, v in spec["targets"].items()}
+        try:
+            targets = {str(k).strip(): float(v) for k, v in spec["targets"].items()}
+        except (TypeError, ValueError):
+            raise DesignError(f"{path}: margin {name}: every target must be a number") from None
         margins.append(Margin(name=str(name), column=str(spec["column"]), targets=targets))
     return margins
