@@ -194,6 +194,48 @@ def _design_text(design: dict[str, Any] | None) -> str | None:
     return "; ".join(parts) if parts else None
 
 
+def _icc_text(value: float | None) -> str:
+    if value is None:
+        return "–"
+    rounded = round(value, 2)
+    return f"{rounded or 0.0:.2f}"  # -0.0 is falsy: never "-0.00"
+
+
+def _network_context(
+    res: Results, items: dict[str, ItemInfo], order: list[str]
+) -> dict[str, Any] | None:
+    """Leaders per organization and ICC by leader; small organizations' ICCs masked."""
+    if not res.network:
+        return None
+    min_n = res.settings.min_n
+    rows = []
+    for row in res.network:
+        small = row.respondents < min_n
+        spread = (
+            f"{row.per_leader_median:g} ({row.per_leader_min}–{row.per_leader_max})"
+            if row.per_leader_median is not None
+            else "–"
+        )
+        iccs = [
+            suppressed_text(min_n) if small else _icc_text(row.icc.get(i))
+            for i in order
+            if i in row.icc
+        ]
+        rows.append(
+            {
+                "label": row.organization or "All organizations",
+                "overall": row.organization is None,
+                "leaders": count(row.leaders),
+                "respondents": count(row.respondents),
+                "spread": spread,
+                "iccs": iccs,
+            }
+        )
+    shown = [i for i in order if i in res.network[0].icc]
+    legend = [(k + 1, items[i].text or i) for k, i in enumerate(shown)]
+    return {"rows": rows, "legend": legend}
+
+
 def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any]:
     min_n = res.settings.min_n
     level = res.settings.level
@@ -322,6 +364,7 @@ def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any
             entry["severity"] = "error"
     design = res.settings.design
     return {
+        "network": _network_context(res, items, order),
         "res": res,
         "index": index,
         "anchor": f"survey-{index}",
