@@ -47,8 +47,8 @@ def network_rows(
     """
     groups: list[tuple[str | None, np.ndarray]] = [(None, np.ones(len(cluster), dtype=bool))]
     if organization is not None:
-        for org in sorted({str(o) for o in organization if str(o).strip()}):
-            groups.append((org, organization == org))
+        for name in sorted({str(o) for o in organization if str(o).strip()}):
+            groups.append((name, organization == name))
     rows = []
     for org, mask in groups:
         leaders, per_leader = np.unique(cluster[mask], return_counts=True)
