@@ -54,6 +54,8 @@ class ReportMeta(BaseModel):
     primary_color: str = Field(default="#2d004b", pattern=_COLOR)
     accent_color: str = Field(default="#b35806", pattern=_COLOR)
     page_size: Literal["Letter", "A4"] = "Letter"
+    teachers_reached: int | None = Field(default=None, ge=0)
+    """Teachers the network reached (from rosters), shown among the key figures."""
     respondents: dict[str, str] = {}
     """Survey id -> who answered, for headlines ('teacher leaders'); else taken from the title."""
 
@@ -398,8 +400,18 @@ def _logo_uri(logo: Path | None) -> str | None:
     return f"data:{mime};base64,{base64.b64encode(Path(logo).read_bytes()).decode('ascii')}"
 
 
-def _key_figures(surveys: list[Results], contexts: list[dict[str, Any]]) -> list[dict[str, str]]:
+def _key_figures(
+    surveys: list[Results], contexts: list[dict[str, Any]], meta: ReportMeta
+) -> list[dict[str, str]]:
     figures = []
+    if meta.teachers_reached:
+        figures.append(
+            {
+                "value": count(meta.teachers_reached),
+                "label": "teachers reached",
+                "note": "by the network this year",
+            }
+        )
     for res, ctx in zip(surveys, contexts, strict=True):
         label = f"{ctx['noun']} responded"
         figures.append(
@@ -415,7 +427,7 @@ def _key_figures(surveys: list[Results], contexts: list[dict[str, Any]]) -> list
                 ((gid, value),) = est.group.items()
                 values[gid].add(value)
     for gid in sorted(values, key=lambda g: (not g.lower().startswith("org"), g)):
-        label = _plural(labels.get(gid, gid)).lower()
+        label = _plural(labels.get(gid, gid).replace("_", " ")).lower()
         figures.append(
             {"value": count(len(values[gid])), "label": label, "note": "in the breakdowns"}
         )
@@ -461,7 +473,7 @@ def render_html(
         meta=meta,
         year=year,
         surveys=contexts,
-        key_figures=_key_figures(surveys, contexts),
+        key_figures=_key_figures(surveys, contexts, meta),
         css=Markup(css.replace("</", "<\\/")),
         logo=_logo_uri(meta.logo),
         date=date.strftime("%Y-%m-%dT%H:%M:%SZ"),
