@@ -17,6 +17,7 @@ from tpn_survey.results import (
     GroupInfo,
     InputFile,
     ItemInfo,
+    NetworkRow,
     Problem,
     Respondents,
     Results,
@@ -316,6 +317,7 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
 
     estimates: list[Estimate] = []
     built = None
+    network: list[NetworkRow] = []
     if design is None:
         for domain, labels in _domains(frame, domain_groups):
             estimates += simple_estimates(schema, codes, domain, labels, method, options)
@@ -333,6 +335,8 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
         built = _build_design(frame, design)
         for domain, labels in _domains(frame, domain_groups):
             estimates += design_estimates(schema, codes, domain, labels, built, method, options)
+        if design.cluster:
+            network = _network(schema, frame, codes, design.cluster)
 
     comparisons, trends, reference = group_comparisons(
         schema, estimates, compared, waves, options, frame, codes, built
@@ -369,6 +373,29 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
         scales=scales,
         response_rates=rates,
         problems=problems,
+        network=network,
+    )
+
+
+def _network(
+    schema: Instrument, frame: pd.DataFrame, codes: np.ndarray, cluster: str
+) -> list[NetworkRow]:
+    """Leaders per organization and ICC by leader (see network.py)."""
+    from tpn_survey.network import network_rows
+
+    width = 1 + max(len(s.categories()) for s in schema.scales.values())
+    valid_mask, pos_mask = _level_masks(schema, width)
+    shifted = codes.astype(np.int64) + 1
+    columns = np.arange(codes.shape[1])
+    org = schema.group("organization")
+    return network_rows(
+        cluster=frame[cluster].astype(str).str.strip().to_numpy(dtype=str),
+        organization=(
+            frame[org.column].astype(str).str.strip().to_numpy(dtype=str) if org else None
+        ),
+        positive=pos_mask[columns, shifted],
+        valid=valid_mask[columns, shifted],
+        items=[item.id for item in schema.items],
     )
 
 

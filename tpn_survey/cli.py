@@ -204,6 +204,9 @@ def analyze(
     project: Annotated[
         Path | None, typer.Option(help="Project file to run [default: ./tpn.toml when no DATA].")
     ] = None,
+    templates: Annotated[
+        Path | None, typer.Option(help="Folder of report templates overriding ours.")
+    ] = None,
 ) -> None:
     """Agreement rates with confidence intervals, overall and by group; writes the outputs.
 
@@ -234,7 +237,7 @@ def analyze(
             population=population,
         )
         results = _analyze_one(data, schema, options, encoding, export)
-        written = write_outputs([results], out or Path("tpn-out"), formats)
+        written = write_outputs([results], out or Path("tpn-out"), formats, templates=templates)
         _print_summary(results)
         _print_problems([p for p in results.problems if p.severity == "warning"], limit=10)
         for path in written:

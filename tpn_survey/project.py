@@ -108,6 +108,7 @@ title = "Annual Impact Report 2017"
 network = "Teacher Practice Network"
 year = 2017
 page_size = "Letter"          # or "A4"
+teachers_reached = 12000      # from the network's rosters; a key figure
 # logo = "logo.png"
 # primary_color = "#2d004b"
 

@@ -166,6 +166,18 @@ class ResponseRate(_Frozen):
     rr2: float | None
 
 
+class NetworkRow(_Frozen):
+    """Leaders (clusters) of one organization (None = all), and the ICC of each item by leader."""
+
+    organization: str | None
+    leaders: int
+    respondents: int
+    per_leader_median: float | None
+    per_leader_min: int | None
+    per_leader_max: int | None
+    icc: dict[str, float | None]
+
+
 class Results(_Frozen):
     schema_version: Literal[1] = 1
     tool: Tool
@@ -180,6 +192,7 @@ class Results(_Frozen):
     means: list[Mean] = []
     scales: list[Reliability] = []
     response_rates: list[ResponseRate] = []
+    network: list[NetworkRow] = []
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict in results.json's shape; design-only fields are left out of simple ones."""

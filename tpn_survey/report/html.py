@@ -54,6 +54,8 @@ class ReportMeta(BaseModel):
     primary_color: str = Field(default="#2d004b", pattern=_COLOR)
     accent_color: str = Field(default="#b35806", pattern=_COLOR)
     page_size: Literal["Letter", "A4"] = "Letter"
+    teachers_reached: int | None = Field(default=None, ge=0)
+    """Teachers the network reached (from rosters), shown among the key figures."""
     respondents: dict[str, str] = {}
     """Survey id -> who answered, for headlines ('teacher leaders'); else taken from the title."""
 
@@ -194,6 +196,48 @@ def _design_text(design: dict[str, Any] | None) -> str | None:
     return "; ".join(parts) if parts else None
 
 
+def _icc_text(value: float | None) -> str:
+    if value is None:
+        return "–"
+    rounded = round(value, 2)
+    return f"{rounded or 0.0:.2f}"  # -0.0 is falsy: never "-0.00"
+
+
+def _network_context(
+    res: Results, items: dict[str, ItemInfo], order: list[str]
+) -> dict[str, Any] | None:
+    """Leaders per organization and ICC by leader; small organizations' ICCs masked."""
+    if not res.network:
+        return None
+    min_n = res.settings.min_n
+    rows = []
+    for row in res.network:
+        small = row.respondents < min_n
+        spread = (
+            f"{row.per_leader_median:g} ({row.per_leader_min}–{row.per_leader_max})"
+            if row.per_leader_median is not None
+            else "–"
+        )
+        iccs = [
+            suppressed_text(min_n) if small else _icc_text(row.icc.get(i))
+            for i in order
+            if i in row.icc
+        ]
+        rows.append(
+            {
+                "label": row.organization or "All organizations",
+                "overall": row.organization is None,
+                "leaders": count(row.leaders),
+                "respondents": count(row.respondents),
+                "spread": spread,
+                "iccs": iccs,
+            }
+        )
+    shown = [i for i in order if i in res.network[0].icc]
+    legend = [(k + 1, items[i].text or i) for k, i in enumerate(shown)]
+    return {"rows": rows, "legend": legend}
+
+
 def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any]:
     min_n = res.settings.min_n
     level = res.settings.level
@@ -322,6 +366,7 @@ def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any
             entry["severity"] = "error"
     design = res.settings.design
     return {
+        "network": _network_context(res, items, order),
         "res": res,
         "index": index,
         "anchor": f"survey-{index}",
@@ -355,8 +400,18 @@ def _logo_uri(logo: Path | None) -> str | None:
     return f"data:{mime};base64,{base64.b64encode(Path(logo).read_bytes()).decode('ascii')}"
 
 
-def _key_figures(surveys: list[Results], contexts: list[dict[str, Any]]) -> list[dict[str, str]]:
+def _key_figures(
+    surveys: list[Results], contexts: list[dict[str, Any]], meta: ReportMeta
+) -> list[dict[str, str]]:
     figures = []
+    if meta.teachers_reached:
+        figures.append(
+            {
+                "value": count(meta.teachers_reached),
+                "label": "teachers reached",
+                "note": "by the network this year",
+            }
+        )
     for res, ctx in zip(surveys, contexts, strict=True):
         label = f"{ctx['noun']} responded"
         figures.append(
@@ -372,7 +427,7 @@ def _key_figures(surveys: list[Results], contexts: list[dict[str, Any]]) -> list
                 ((gid, value),) = est.group.items()
                 values[gid].add(value)
     for gid in sorted(values, key=lambda g: (not g.lower().startswith("org"), g)):
-        label = _plural(labels.get(gid, gid)).lower()
+        label = _plural(labels.get(gid, gid).replace("_", " ")).lower()
         figures.append(
             {"value": count(len(values[gid])), "label": label, "note": "in the breakdowns"}
         )
@@ -418,7 +473,7 @@ def render_html(
         meta=meta,
         year=year,
         surveys=contexts,
-        key_figures=_key_figures(surveys, contexts),
+        key_figures=_key_figures(surveys, contexts, meta),
         css=Markup(css.replace("</", "<\\/")),
         logo=_logo_uri(meta.logo),
         date=date.strftime("%Y-%m-%dT%H:%M:%SZ"),
