@@ -289,6 +289,8 @@ def _run_project(path: Path, out: Path | None, output_format: str | None) -> Non
         options = _options(
             by=spec.by,
             compare=spec.compare,
+            reference=spec.reference,
+            adjust=spec.adjust,
             ci=spec.ci or proj.ci,
             level=spec.level or proj.level,
             min_n=spec.min_n if spec.min_n is not None else proj.min_n,

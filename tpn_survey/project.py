@@ -24,6 +24,7 @@ class SurveySpec(BaseModel):
     by: list[str] = []
     compare: str | None = None
     reference: str | None = None
+    adjust: str | None = None
     ci: str | None = None
     level: float | None = None
     min_n: int | None = None
