@@ -24,7 +24,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-schema_app = typer.Typer(help="Instrument schemas: JSON Schema for editors.", no_args_is_help=True)
+schema_app = typer.Typer(
+    help="Instrument schemas: JSON Schema for editors, check, draft from data.",
+    no_args_is_help=True,
+)
 app.add_typer(schema_app, name="schema")
 
 FORMATS = ("html", "pdf", "json", "csv", "xlsx")
@@ -78,14 +81,20 @@ def _root(
     """Survey analysis for teacher-practice networks."""
 
 
-def _read(data: list[Path], schema_path: Path, encoding: str | None, export: str | None) -> Any:
+def _read(
+    data: list[Path],
+    schema_path: Path,
+    encoding: str | None,
+    export: str | None,
+    sheet: str | None = None,
+) -> Any:
     from tpn_survey.io import read_table, stack_tables
     from tpn_survey.schema import load_schema
 
     schema = load_schema(schema_path)
     keep = {schema.respondent_id}
     drop = [c for c in schema.pii if c not in keep]
-    tables = [read_table(p, encoding=encoding, export=export, drop=drop) for p in data]
+    tables = [read_table(p, encoding=encoding, export=export, drop=drop, sheet=sheet) for p in data]
     return schema, stack_tables(tables)
 
 
@@ -117,6 +126,9 @@ def validate(
     export: Annotated[
         str | None, typer.Option(help="Override the detected export flavour.")
     ] = None,
+    sheet: Annotated[
+        str | None, typer.Option(help="Excel sheet to read (name or number); default the first.")
+    ] = None,
 ) -> None:
     """Check exports against an instrument. Exit 0 valid, 1 data problems, 2 unreadable."""
     import json
@@ -125,7 +137,7 @@ def validate(
         from tpn_survey.validate import has_errors
         from tpn_survey.validate import validate as run_validate
 
-        instrument, table = _read(data, schema, encoding, export)
+        instrument, table = _read(data, schema, encoding, export, sheet)
         problems = run_validate(instrument, table, instrument.effective_design())
         if output_format == "json":
             typer.echo(
@@ -185,6 +197,9 @@ def analyze(
     export: Annotated[
         str | None, typer.Option(help="Override the detected export flavour.")
     ] = None,
+    sheet: Annotated[
+        str | None, typer.Option(help="Excel sheet to read (name or number); default the first.")
+    ] = None,
 ) -> None:
     """Agreement rates with confidence intervals, overall and by group; writes the outputs."""
     with _clean_errors():
@@ -212,7 +227,7 @@ def analyze(
             raise OptionError(
                 f"--{str(first['loc'][0]).replace('_', '-')}: {first['msg']}"
             ) from None
-        instrument, table = _read(data, schema, encoding, export)
+        instrument, table = _read(data, schema, encoding, export, sheet)
         try:
             results = run_analyze(instrument, table, options)
         except DataError as ex:
@@ -321,6 +336,28 @@ def schema_json() -> None:
         from tpn_survey.schema import instrument_json_schema
 
         typer.echo(json.dumps(instrument_json_schema(), indent=2))
+
+
+@schema_app.command("infer")
+def schema_infer(
+    data: Annotated[list[Path], typer.Argument(help="Survey export file(s); several = waves.")],
+    encoding: Annotated[str | None, typer.Option(help="Override the detected encoding.")] = None,
+    export: Annotated[
+        str | None, typer.Option(help="Override the detected export flavour.")
+    ] = None,
+    sheet: Annotated[
+        str | None, typer.Option(help="Excel sheet to read (name or number); default the first.")
+    ] = None,
+) -> None:
+    """Draft an instrument YAML from an export (print it; redirect to a file and review it)."""
+    with _clean_errors():
+        from tpn_survey.infer import infer_schema, to_yaml
+        from tpn_survey.io import read_table, stack_tables
+
+        tables = [read_table(p, encoding=encoding, export=export, sheet=sheet) for p in data]
+        table = stack_tables(tables)
+        source = ", ".join(p.name for p in data)
+        typer.echo(to_yaml(infer_schema(table, data[0].name), source, len(table.frame)), nl=False)
 
 
 @schema_app.command("check")
