@@ -23,10 +23,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tpn_survey.errors import TpnError
 from tpn_survey.io.table import Table
 from tpn_survey.schema import normalize_code, normalize_label, parse_schema
 
 MAX_GROUP_VALUES = 20
+
+
+class InferError(TpnError):
+    """The data were read but hold nothing a schema can be drafted from (no item columns)."""
+
+    exit_code = 1
+
+
 MAX_CODES = 11
 
 
@@ -389,6 +398,12 @@ def infer_schema(table: Table, name: str | None = None) -> dict[str, Any]:
             item["text"] = " ".join(text.split())
         items.append(item)
         item_columns.add(col)
+    if not items:
+        raise InferError(
+            f"{source}: no column holds answers on a known scale (agreement, extent, frequency, "
+            "satisfaction, quality, yes/no), labels declared by the file, or small whole-number "
+            "codes; nothing to draft a schema from"
+        )
     _merge_nested_scales(scales, items)
     rest = [c for c in columns if c not in item_columns]
     respondent_id = named_id or _respondent_id(table, rest or columns)
