@@ -123,8 +123,10 @@ def test_cli_never_raises(raw: bytes) -> None:
             "items:\n  - {id: q, column: Q5_1, scale: a}\npii: [RecipientEmail]\n",
             encoding="utf-8",
         )
+        out = Path(folder) / "out"
         for args in (
             ["validate", str(path), "--schema", str(schema)],
+            ["analyze", str(path), "--schema", str(schema), "--out", str(out), "--format", "json"],
             ["schema", "infer", str(path)],
         ):
             result = runner.invoke(app, args)

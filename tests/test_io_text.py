@@ -138,3 +138,17 @@ def test_qualtrics_export_in_several_files_as_waves(tmp_path: Path) -> None:
     assert table.frame["wave"].tolist() == ["2016", "2017", "2017"]
     assert table.frame["__row__"].tolist() == [4, 4, 5]
     assert table.questions == {"Q1": "Question", "ResponseId": "Response ID"}
+
+
+@pytest.mark.parametrize("keep", [[0, 1], [0, 2]])
+def test_qualtrics_with_one_extra_row_deleted(tmp_path: Path, keep: list[int]) -> None:
+    rows = [
+        "StartDate,EndDate,ResponseId,Q1",
+        "Start Date,End Date,Response ID,How are you?",
+        '"{""ImportId"":""startDate""}","{""ImportId"":""endDate""}","{""ImportId"":""_recordId""}","{""ImportId"":""QID1""}"',
+    ]
+    lines = [rows[i] for i in keep] + ["2017-05-01,2017-05-01,R_1,Agree"]
+    table = read_table(write(tmp_path, "\n".join(lines).encode()))
+    assert table.files[0]["export"] == "qualtrics"
+    assert table.frame["__row__"].tolist() == [3]
+    assert table.frame["Q1"].tolist() == ["Agree"]

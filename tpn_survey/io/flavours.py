@@ -4,7 +4,8 @@ Column naming rules (what a schema's `column:` refers to):
 
 - **plain**: the header row as written (trimmed).
 - **qualtrics**: row 1 (the column ids, e.g. `Q5_1`, `ResponseId`); row 2 (question text) goes to
-  `Table.questions`; row 3 (`{"ImportId":...}`) is dropped. Respondents start at row 4.
+  `Table.questions`; row 3 (`{"ImportId":...}`) is dropped. Respondents start at row 4 (row 3
+  when one of the two extra rows was deleted by hand; legacy `V1,V2,...` exports likewise).
 - **surveymonkey**: row 1 holds the question (only over the first of its columns), row 2 the
   sub-question, "Response" or blank. A column is named by its question when row 2 is blank or
   "Response"/"Open-Ended Response", else `"<question> - <sub-question>"` (the question carried
@@ -142,6 +143,8 @@ def detect_export(records: list[list[str]]) -> str:
     second = [c.strip() for c in _row(records, 1)]
     if first[:1] == ["V1"] and second[:1] == ["ResponseID"]:
         return "qualtrics"  # legacy export: V1..Vn ids, then a row of names/question text
+    if _qualtrics_text_row(first, second):
+        return "qualtrics"  # the ImportId row was deleted by hand; the question row is left
     if any(c.casefold() in _SM_SUBS for c in second):
         return "surveymonkey"
     folded = [c.casefold() for c in first]
@@ -152,6 +155,20 @@ def detect_export(records: list[list[str]]) -> str:
     if folded and folded[0] in _GOOGLE_FIRST:
         return "google"
     return "plain"
+
+
+_QUALTRICS_TEXT = {"StartDate": "Start Date", "ResponseId": "Response ID", "EndDate": "End Date"}
+
+
+def _qualtrics_text_row(first: list[str], second: list[str]) -> bool:
+    """Qualtrics ids on row 1 with their display names right under them on row 2."""
+    hits = 0
+    for col, text in _QUALTRICS_TEXT.items():
+        if col in first:
+            i = first.index(col)
+            if i < len(second) and second[i] == text:
+                hits += 1
+    return hits >= 2
 
 
 def layout(name: str, records: list[list[str]], export: str | None = None) -> Layout:
@@ -210,10 +227,13 @@ def _qualtrics(name: str, records: list[list[str]]) -> Layout:
     ids = clean_names(name, records[0])
     if ids[:1] == ["V1"] and [c.strip() for c in _row(records, 1)][:1] == ["ResponseID"]:
         rows = 2
-    elif any(_IMPORT_ID.match(c) for c in _row(records, 1)) and not any(
-        _IMPORT_ID.match(c) for c in _row(records, 2)
+    elif not any(_IMPORT_ID.match(c) for c in _row(records, 2)) and (
+        any(_IMPORT_ID.match(c) for c in _row(records, 1))
+        or _qualtrics_text_row(
+            [c.strip() for c in records[0]], [c.strip() for c in _row(records, 1)]
+        )
     ):
-        rows = 2  # ids, then ImportId (no question row)
+        rows = 2  # ids, then either ImportId or question text (the other row deleted by hand)
     else:
         rows = 3
     cols = unique_names(name, ids)

@@ -59,6 +59,8 @@ def read_rows(name: str, raw: bytes, sheet: str | None) -> list[tuple[int, list[
         ws = pick_sheet(name, workbook, sheet)
         if not hasattr(ws, "iter_rows"):
             raise InputError(f"{name}: sheet {ws.title!r} is a chart, not a table")
+        if hasattr(ws, "reset_dimensions"):
+            ws.reset_dimensions()  # writers often store a wrong used range; read every cell
         rows = []
         for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
             cells = [cell_text(v) for v in values]
