@@ -10,12 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from tpn_survey import __version__
 from tpn_survey.answers import code_answers, code_groups
 from tpn_survey.errors import OptionError, TpnError
-from tpn_survey.io.table import Table
+from tpn_survey.io.table import FILE_COLUMN, Table
 from tpn_survey.results import (
     Estimate,
     GroupInfo,
     InputFile,
     ItemInfo,
+    NetworkRow,
     Problem,
     Respondents,
     Results,
@@ -269,7 +270,9 @@ def _domains(
     frame: pd.DataFrame, groups: list[Group]
 ) -> list[tuple[np.ndarray, list[dict[str, str]]]]:
     """Overall, then one breakdown per group: (domain index per row, label of each domain)."""
-    out = [(np.zeros(len(frame), dtype=np.int64), [{}])]
+    out: list[tuple[np.ndarray, list[dict[str, str]]]] = [
+        (np.zeros(len(frame), dtype=np.int64), [{}])
+    ]
     for group in groups:
         index, order = code_groups(frame[group.column], group.values)
         out.append((index, [{group.id: v} for v in order]))
@@ -296,13 +299,26 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
     problems += _blank_group_warnings(frame, groups)
 
     estimates: list[Estimate] = []
+    network: list[NetworkRow] = []
     if design is None:
         for domain, labels in _domains(frame, groups):
             estimates += simple_estimates(schema, codes, domain, labels, method, options)
     else:
+        # Weighted sums depend on the order of their terms in the last bits: a canonical row
+        # order makes results byte-identical whatever the order of the input file.
+        order = np.lexsort(
+            (
+                frame[FILE_COLUMN].to_numpy(dtype=str),
+                frame[schema.respondent_id].to_numpy(dtype=str),
+            )
+        )
+        frame = frame.iloc[order].reset_index(drop=True)
+        codes = codes[order]
         built = _build_design(frame, design)
         for domain, labels in _domains(frame, groups):
             estimates += design_estimates(schema, codes, domain, labels, built, method, options)
+        if design.cluster:
+            network = _network(schema, frame, codes, design.cluster)
 
     return Results(
         tool=Tool(version=__version__),
@@ -322,6 +338,29 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
         ),
         estimates=estimates,
         problems=problems,
+        network=network,
+    )
+
+
+def _network(
+    schema: Instrument, frame: pd.DataFrame, codes: np.ndarray, cluster: str
+) -> list[NetworkRow]:
+    """Leaders per organization and ICC by leader (see network.py)."""
+    from tpn_survey.network import network_rows
+
+    width = 1 + max(len(s.categories()) for s in schema.scales.values())
+    valid_mask, pos_mask = _level_masks(schema, width)
+    shifted = codes.astype(np.int64) + 1
+    columns = np.arange(codes.shape[1])
+    org = schema.group("organization")
+    return network_rows(
+        cluster=frame[cluster].astype(str).str.strip().to_numpy(dtype=str),
+        organization=(
+            frame[org.column].astype(str).str.strip().to_numpy(dtype=str) if org else None
+        ),
+        positive=pos_mask[columns, shifted],
+        valid=valid_mask[columns, shifted],
+        items=[item.id for item in schema.items],
     )
 
 

@@ -50,5 +50,5 @@ def code_groups(values: pd.Series, order: list[str] | None) -> tuple[np.ndarray,
     trimmed = values.astype(str).str.strip()
     if order is None:
         order = sorted(v for v in trimmed.unique() if v)
-    cat = pd.Categorical(trimmed, categories=order)
-    return np.asarray(cat.codes, dtype=np.int64), list(order)
+    index = pd.Index(order).get_indexer(pd.Index(trimmed))
+    return np.asarray(index, dtype=np.int64), list(order)

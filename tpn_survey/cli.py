@@ -29,8 +29,10 @@ schema_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(schema_app, name="schema")
+weight_app = typer.Typer(help="Survey weights: raking to population margins.", no_args_is_help=True)
+app.add_typer(weight_app, name="weight")
 
-FORMATS = ("html", "pdf", "json", "csv", "xlsx")
+FORMATS = ("html", "pdf", "json", "csv", "xlsx")  # as report.outputs.FORMATS, kept light
 DEFAULT_FORMATS = "json,csv,html"
 
 
@@ -172,8 +174,11 @@ def _parse_formats(text: str) -> list[str]:
 
 @app.command()
 def analyze(
-    data: Annotated[list[Path], typer.Argument(help="Survey export file(s); several = waves.")],
-    schema: Annotated[Path, typer.Option("--schema", "-s", help="Instrument YAML.")],
+    data: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Survey export file(s); several = waves. None: run ./tpn.toml."),
+    ] = None,
+    schema: Annotated[Path | None, typer.Option("--schema", "-s", help="Instrument YAML.")] = None,
     by: Annotated[list[str], typer.Option("--by", help="Break down by a group (repeat).")] = [],  # noqa: B006
     compare: Annotated[str | None, typer.Option(help="Compare the levels of a group.")] = None,
     ci: Annotated[
@@ -189,10 +194,13 @@ def analyze(
     cluster: Annotated[str | None, typer.Option(help="Cluster (PSU) column.")] = None,
     strata: Annotated[str | None, typer.Option(help="Strata column.")] = None,
     population: Annotated[float | None, typer.Option(help="Population size N (fpc).")] = None,
-    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("tpn-out"),
+    out: Annotated[Path | None, typer.Option(help="Output folder [default: tpn-out].")] = None,
     output_format: Annotated[
-        str, typer.Option("--format", help="Comma list of html,pdf,json,csv,xlsx.")
-    ] = DEFAULT_FORMATS,
+        str | None,
+        typer.Option(
+            "--format", help=f"Comma list of html,pdf,json,csv,xlsx [default: {DEFAULT_FORMATS}]."
+        ),
+    ] = None,
     encoding: Annotated[str | None, typer.Option(help="Override the detected encoding.")] = None,
     export: Annotated[
         str | None, typer.Option(help="Override the detected export flavour.")
@@ -200,94 +208,128 @@ def analyze(
     sheet: Annotated[
         str | None, typer.Option(help="Excel sheet to read (name or number); default the first.")
     ] = None,
+    project: Annotated[
+        Path | None, typer.Option(help="Project file to run [default: ./tpn.toml when no DATA].")
+    ] = None,
+    templates: Annotated[
+        Path | None, typer.Option(help="Folder of report templates overriding ours.")
+    ] = None,
 ) -> None:
-    """Agreement rates with confidence intervals, overall and by group; writes the outputs."""
-    with _clean_errors():
-        from pydantic import ValidationError
+    """Agreement rates with confidence intervals, overall and by group; writes the outputs.
 
-        from tpn_survey.analyze import DataError, Options
-        from tpn_survey.analyze import analyze as run_analyze
+    With no DATA, runs every survey of ./tpn.toml (or --project) and builds the whole report.
+    """
+    with _clean_errors():
         from tpn_survey.errors import OptionError
 
-        formats = _parse_formats(output_format)
-        try:
-            options = Options(
-                by=by,
-                compare=compare,
-                ci=ci,
-                level=level,
-                min_n=min_n,
-                weight=weight,
-                cluster=cluster,
-                strata=strata,
-                population=population,
-            )
-        except ValidationError as ex:
-            first = ex.errors()[0]
-            raise OptionError(
-                f"--{str(first['loc'][0]).replace('_', '-')}: {first['msg']}"
-            ) from None
-        instrument, table = _read(data, schema, encoding, export, sheet)
-        try:
-            results = run_analyze(instrument, table, options)
-        except DataError as ex:
-            _print_problems(ex.problems)
-            raise _fail(str(ex), ex.exit_code) from None
-        written = write_outputs([results], out, formats)
+        if not data:
+            if schema is not None:
+                raise OptionError("--schema given but no DATA file")
+            _run_project(project or Path("tpn.toml"), out, output_format)
+            return
+        if schema is None:
+            raise OptionError("give the instrument with --schema (or run a tpn.toml with no DATA)")
+        formats = _parse_formats(output_format or DEFAULT_FORMATS)
+        options = _options(
+            by=by,
+            compare=compare,
+            ci=ci,
+            level=level,
+            min_n=min_n,
+            weight=weight,
+            cluster=cluster,
+            strata=strata,
+            population=population,
+        )
+        results = _analyze_one(data, schema, options, encoding, export, sheet)
+        written = write_outputs([results], out or Path("tpn-out"), formats, templates=templates)
         _print_summary(results)
         _print_problems([p for p in results.problems if p.severity == "warning"], limit=10)
         for path in written:
             _console().print(f"wrote {_escape(str(path))}")
 
 
-def write_outputs(results: list[Results], out: Path, formats: list[str]) -> list[Path]:
-    """Write each requested output into `out` (atomically); return the paths written."""
-    from tpn_survey.errors import InputError
+def _options(**fields: Any) -> Any:
+    """Options from CLI/tpn.toml values; a bad value is an OptionError naming the option."""
+    from pydantic import ValidationError
+
+    from tpn_survey.analyze import Options
+    from tpn_survey.errors import OptionError
 
     try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as ex:
-        raise InputError(f"{out}: cannot create the output folder ({ex.strerror})") from None
-    written: list[Path] = []
-    if "json" in formats:
-        from tpn_survey.report.json_out import write_json
-
-        for res in results:
-            name = "results.json" if len(results) == 1 else f"{_safe_name(res.survey.id)}.json"
-            write_json(res, out / name)
-            written.append(out / name)
-    if "csv" in formats:
-        from tpn_survey.report.tables import tidy_table, write_csv
-
-        write_csv(tidy_table(results), out / "tables.csv")
-        written.append(out / "tables.csv")
-    if "xlsx" in formats:
-        from tpn_survey.report.tables import write_xlsx
-
-        write_xlsx(results, out / "tables.xlsx")
-        written.append(out / "tables.xlsx")
-    if "html" in formats or "pdf" in formats:
-        from tpn_survey.report.html import render_html
-
-        html = render_html(results)
-        if "html" in formats:
-            from tpn_survey.report._atomic import write_text_atomic
-
-            write_text_atomic(out / "report.html", html)
-            written.append(out / "report.html")
-        if "pdf" in formats:
-            from tpn_survey.report.pdf import write_pdf
-
-            write_pdf(html, out / "report.pdf")
-            written.append(out / "report.pdf")
-    return written
+        return Options(**{k: v for k, v in fields.items() if v is not None})
+    except ValidationError as ex:
+        first = ex.errors()[0]
+        name = str(first["loc"][0]).replace("_", "-")
+        raise OptionError(f"--{name}: {first['msg']}") from None
 
 
-def _safe_name(text: str) -> str:
-    import re
+def _analyze_one(
+    data: list[Path],
+    schema: Path,
+    options: Any,
+    encoding: str | None,
+    export: str | None,
+    sheet: str | None = None,
+) -> Results:
+    from tpn_survey.analyze import DataError
+    from tpn_survey.analyze import analyze as run_analyze
 
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip(".-")
-    return name[:80] or "survey"
+    instrument, table = _read(data, schema, encoding, export, sheet)
+    try:
+        return run_analyze(instrument, table, options)
+    except DataError as ex:
+        _print_problems(ex.problems)
+        raise _fail(f"{', '.join(str(p) for p in data)}: {ex}", ex.exit_code) from None
+
+
+def _run_project(path: Path, out: Path | None, output_format: str | None) -> None:
+    """Analyze every survey of a tpn.toml, then write all outputs once all succeeded."""
+    from tpn_survey.errors import OptionError
+    from tpn_survey.project import load_project
+
+    if not path.exists():
+        raise OptionError(
+            f"no DATA given and no {path} here; give DATA --schema S, or run `tpn init` first"
+        )
+    proj = load_project(path)
+    formats = _parse_formats(output_format) if output_format else proj.formats
+    all_results = []
+    for spec in proj.survey:
+        options = _options(
+            by=spec.by,
+            compare=spec.compare,
+            ci=spec.ci or proj.ci,
+            level=spec.level or proj.level,
+            min_n=spec.min_n if spec.min_n is not None else proj.min_n,
+            weight=spec.weight,
+            cluster=spec.cluster,
+            strata=spec.strata,
+            population=spec.population,
+        )
+        results = _analyze_one(spec.data, spec.instrument, options, spec.encoding, spec.export)
+        _print_summary(results)
+        all_results.append(results)
+    names = [spec.name for spec in proj.survey]
+    written = write_outputs(
+        all_results, out or proj.out, formats, names, proj.report, proj.templates
+    )
+    for written_path in written:
+        _console().print(f"wrote {_escape(str(written_path))}")
+
+
+def write_outputs(
+    results: list[Results],
+    out: Path,
+    formats: list[str],
+    names: list[str] | None = None,
+    report: dict[str, Any] | None = None,
+    templates: Path | None = None,
+) -> list[Path]:
+    """Render every requested output, then write them all into `out`."""
+    from tpn_survey.report.outputs import render_outputs, write_files
+
+    return write_files(out, render_outputs(results, formats, names, report, templates))
 
 
 def _print_summary(results: Results) -> None:
@@ -327,6 +369,92 @@ def sample(
             _console().print(f"wrote {_escape(str(path))}")
 
 
+@app.command()
+def report(
+    results_files: Annotated[list[Path], typer.Argument(help="results.json file(s).")],
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("tpn-out"),
+    output_format: Annotated[
+        str, typer.Option("--format", help="Comma list of html,pdf,csv,xlsx.")
+    ] = "html,pdf",
+    templates: Annotated[
+        Path | None,
+        typer.Option("--templates", "--template", help="Folder of templates overriding ours."),
+    ] = None,
+    project: Annotated[
+        Path | None, typer.Option(help="tpn.toml for report settings [default: ./tpn.toml].")
+    ] = None,
+) -> None:
+    """Re-render the report from results.json files, without the data."""
+    with _clean_errors():
+        from tpn_survey.project import load_project
+        from tpn_survey.results import load_results
+
+        formats = [f for f in _parse_formats(output_format) if f != "json"]
+        results = [load_results(p) for p in results_files]
+        meta: dict[str, Any] = {}
+        toml = project or Path("tpn.toml")
+        if toml.exists():
+            proj = load_project(toml)
+            meta = proj.report
+            templates = templates or proj.templates
+        for path in write_outputs(results, out, formats, None, meta, templates):
+            _console().print(f"wrote {_escape(str(path))}")
+
+
+@app.command()
+def init(
+    force: Annotated[bool, typer.Option(help="Overwrite an existing tpn.toml.")] = False,
+) -> None:
+    """Write a starter tpn.toml for the bundled sample surveys (and the sample data if missing)."""
+    with _clean_errors():
+        from tpn_survey.errors import OptionError
+        from tpn_survey.project import PROJECT_FILE, STARTER
+        from tpn_survey.report._atomic import write_text_atomic
+
+        target = Path(PROJECT_FILE)
+        if target.exists() and not force:
+            raise OptionError(f"{target} exists; use --force to overwrite it")
+        write_text_atomic(target, STARTER)
+        _console().print(f"wrote {target}")
+        if not Path("data/sample/teacher_leader.csv").exists():
+            from tpn_survey.sample import write_samples
+
+            Path("data/sample").mkdir(parents=True, exist_ok=True)
+            for path in write_samples(Path("data/sample")):
+                _console().print(f"wrote {_escape(str(path))}")
+        if not Path("schemas/teacher_leader.yaml").exists():
+            import shutil
+
+            from tpn_survey.resources import instruments_dir
+
+            Path("schemas").mkdir(exist_ok=True)
+            for source in sorted(instruments_dir().glob("*.yaml")):
+                shutil.copyfile(source, Path("schemas") / source.name)
+                _console().print(f"wrote schemas/{source.name}")
+
+
+@weight_app.command("rake")
+def weight_rake(
+    data: Annotated[Path, typer.Argument(help="Survey export to weight.")],
+    margins: Annotated[Path, typer.Option(help="YAML of population counts per margin.")],
+    out: Annotated[Path, typer.Option(help="CSV to write: the data plus a weight column.")],
+    column: Annotated[str, typer.Option(help="Name of the weight column.")] = "weight",
+    base: Annotated[str | None, typer.Option(help="Column of starting weights.")] = None,
+    tol: Annotated[float, typer.Option(help="Convergence tolerance.")] = 1e-6,
+    max_iter: Annotated[int, typer.Option(help="Iteration cap.")] = 50,
+    trim: Annotated[
+        str | None, typer.Option(help="Trimming bounds LOW,HIGH for the final weights.")
+    ] = None,
+    encoding: Annotated[str | None, typer.Option(help="Override the detected encoding.")] = None,
+) -> None:
+    """Nonresponse weights by raking (iterative proportional fitting) to known counts."""
+    with _clean_errors():
+        from tpn_survey.weighting import rake_table
+
+        summary = rake_table(data, margins, out, column, base, tol, max_iter, trim, encoding)
+        _console().print(summary)
+
+
 @schema_app.command("json")
 def schema_json() -> None:
     """Print the JSON Schema of the instrument YAML format (for editors)."""
@@ -360,6 +488,16 @@ def schema_infer(
         typer.echo(to_yaml(infer_schema(table, data[0].name), source, len(table.frame)), nl=False)
 
 
+@schema_app.command("results-json")
+def schema_results_json() -> None:
+    """Print the JSON Schema of results.json."""
+    import json
+
+    from tpn_survey.results import results_json_schema
+
+    typer.echo(json.dumps(results_json_schema(), indent=2))
+
+
 @schema_app.command("check")
 def schema_check(path: Annotated[Path, typer.Argument(help="Instrument YAML.")]) -> None:
     """Check an instrument YAML file."""
@@ -372,8 +510,15 @@ def schema_check(path: Annotated[Path, typer.Argument(help="Instrument YAML.")])
         )
 
 
+def _terminate(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt  # unwinds like Ctrl-C, so temporary files are removed
+
+
 def main() -> None:
     """Console-script entry point."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
     except KeyboardInterrupt:

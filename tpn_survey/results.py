@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -117,8 +118,20 @@ class Comparison(_Frozen):
     suppressed: bool = False
 
 
+class NetworkRow(_Frozen):
+    """Leaders (clusters) of one organization (None = all), and the ICC of each item by leader."""
+
+    organization: str | None
+    leaders: int
+    respondents: int
+    per_leader_median: float | None
+    per_leader_min: int | None
+    per_leader_max: int | None
+    icc: dict[str, float | None]
+
+
 class Results(_Frozen):
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     tool: Tool
     survey: Survey
     settings: Settings
@@ -126,6 +139,7 @@ class Results(_Frozen):
     estimates: list[Estimate]
     comparisons: list[Comparison] = []
     problems: list[Problem] = []
+    network: list[NetworkRow] = []
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict in results.json's shape; design-only fields are left out of simple ones."""
@@ -139,3 +153,35 @@ class Results(_Frozen):
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Results:
         return cls.model_validate(data)
+
+
+def load_results(path: Path) -> Results:
+    """Read a results.json written by tpn (schema_version 1)."""
+    import json
+
+    from pydantic import ValidationError
+
+    from tpn_survey.errors import InputError
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as ex:
+        raise InputError(f"{path}: not a results.json file ({ex})") from None
+    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
+        raise InputError(f"{path}: not a tpn results.json of schema_version {SCHEMA_VERSION}")
+    try:
+        return Results.from_dict(data)
+    except ValidationError as ex:
+        first = ex.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        raise InputError(f"{path}: results.json does not match its schema at {loc}") from None
+
+
+def results_json_schema() -> dict[str, Any]:
+    """JSON Schema of results.json (schema_version 1)."""
+    schema = Results.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "tpn results.json, schema_version 1"
+    return schema

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -31,7 +32,8 @@ def did_you_mean(value: str, choices: Iterable[str]) -> str:
 def _first_rows(frame: pd.DataFrame, mask: np.ndarray) -> tuple[str, int, int]:
     """File and spreadsheet row of the first row in `mask`, and how many rows it holds."""
     first = int(np.flatnonzero(mask)[0])
-    return str(frame[FILE_COLUMN].iat[first]), int(frame[ROW_COLUMN].iat[first]), int(mask.sum())
+    rows = frame[ROW_COLUMN].to_numpy(dtype=np.int64)
+    return str(frame[FILE_COLUMN].iat[first]), int(rows[first]), int(mask.sum())
 
 
 def _rows_phrase(count: int, row: int) -> str:
@@ -95,10 +97,13 @@ def check_ids(schema: Instrument, table: Table) -> list[Problem]:
                 message=f"{file}, {_rows_phrase(count, row)}: no respondent id in {col!r}",
             )
         )
-    dup = (ids.duplicated(keep=False) & ~blank).to_numpy()
+    # Ids are unique within a file; the same id in two waves (files) is two responses.
+    keys = frame[FILE_COLUMN].astype(str) + "\x00" + ids
+    dup = (keys.duplicated(keep=False) & ~blank).to_numpy()
     if dup.any():
-        dup_ids = ids[dup]
-        for value, idx in dup_ids.groupby(dup_ids, sort=True).groups.items():
+        dup_keys = keys[dup]
+        for key, idx in dup_keys.groupby(dup_keys, sort=True).groups.items():
+            value = str(key).split("\x00", 1)[1]
             positions = frame.index.get_indexer(idx)
             rows = frame[ROW_COLUMN].to_numpy()[positions]
             files = frame[FILE_COLUMN].to_numpy()[positions]
@@ -131,7 +136,7 @@ def check_answers(schema: Instrument, table: Table) -> list[Problem]:
         choices = scale.categories() + [
             str(c) for c in (scale.codes if isinstance(scale.codes, list) else scale.codes or {})
         ]
-        for value in unknown:
+        for value in sorted(unknown):
             mask = ((codes == OFF_SCALE) & (values == value)).to_numpy()
             file, row, count = _first_rows(frame, mask)
             out.append(
@@ -235,6 +240,53 @@ def check_design(table: Table, design: Design | None) -> list[Problem]:
     return out
 
 
+# Patterns of personal data, matched against whole (trimmed) cells.
+PERSONAL_PATTERNS = {
+    "email addresses": r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}",
+    "phone numbers": r"\+?\(?\d{2,4}\)?[\s.-]?\d{3,4}[\s.-]?\d{3,4}",
+    "IP addresses": r"(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{0,4}){2,7}",
+    "coordinates": r"-?\d{1,3}\.\d{4,}",
+}
+PERSONAL_NAMES = re.compile(
+    r"(?i)(e-?mail|phone|mobile|first.?name|last.?name|full.?name|^name$|recipient|ip.?address"
+    r"|latitude|longitude|street|address|birth)"
+)
+
+
+def check_personal(schema: Instrument, table: Table) -> list[Problem]:
+    """Warn about columns not listed under `pii` that look personal; never show their values."""
+    frame = table.frame
+    used = {i.column for i in schema.items} | {schema.respondent_id}
+    out = []
+    for col in table.columns:
+        if col in used or col in schema.pii:
+            continue
+        text = frame[col].astype(str).str.strip()
+        nonblank = int((text != "").sum())
+        found = []
+        for what, pattern in PERSONAL_PATTERNS.items():
+            if what == "coordinates" and not re.search(r"(?i)lat|lon|coord|location", col):
+                continue
+            count = int(text.str.fullmatch(pattern).sum()) if nonblank else 0
+            if count:
+                found.append(f"{count} value(s) look like {what}")
+        if PERSONAL_NAMES.search(col) and not found and nonblank:
+            found.append("its name suggests personal data")
+        if found:
+            out.append(
+                Problem(
+                    code="possible-pii",
+                    severity="warning",
+                    column=col,
+                    message=(
+                        f"column {col!r} is not listed under pii but {'; '.join(found)}; "
+                        "add it to the schema's pii list to keep it out of every output"
+                    ),
+                )
+            )
+    return out
+
+
 def unanswered_rows(schema: Instrument, table: Table) -> np.ndarray:
     """Mask of rows that answer no item (left out of the analysis)."""
     frame = table.frame
@@ -286,6 +338,7 @@ def validate(
     problems += check_answers(schema, table)
     problems += check_groups(schema, table)
     problems += check_design(table, design)
+    problems += check_personal(schema, table)
     if not any(p.severity == "error" for p in problems):
         problems += check_unanswered(schema, table)
     return problems

@@ -2,7 +2,8 @@
 
 Each method equals `statsmodels.stats.proportion.proportion_confint` (statsmodels 0.14+):
 wilson -> "wilson", clopper-pearson -> "beta", jeffreys -> "jeffreys",
-agresti-coull -> "agresti_coull", wald -> "normal".
+agresti-coull -> "agresti_coull", wald -> "normal"; the one exception is Jeffreys at k = 0
+and k = n (see `jeffreys`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ def wilson(k: np.ndarray, n: np.ndarray, alpha: float) -> Interval:
     denom = 1 + z**2 / n
     center = (p + z**2 / (2 * n)) / denom
     half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    return center - half, center + half
+    # Clipping only removes rounding residue (|x| < 1e-15) at k = 0 and k = n.
+    return np.clip(center - half, 0, 1), np.clip(center + half, 0, 1)
 
 
 def clopper_pearson(k: np.ndarray, n: np.ndarray, alpha: float) -> Interval:
@@ -37,11 +39,14 @@ def clopper_pearson(k: np.ndarray, n: np.ndarray, alpha: float) -> Interval:
 
 
 def jeffreys(k: np.ndarray, n: np.ndarray, alpha: float) -> Interval:
-    """Jeffreys interval: equal-tailed Beta(k + 1/2, n - k + 1/2) (Brown, Cai, DasGupta 2001)."""
-    return (
-        stats.beta.ppf(alpha / 2, k + 0.5, n - k + 0.5),
-        stats.beta.isf(alpha / 2, k + 0.5, n - k + 0.5),
-    )
+    """Jeffreys interval: equal-tailed Beta(k + 1/2, n - k + 1/2) quantiles.
+
+    As Brown, Cai & DasGupta (2001, sec. 4.1.2) define it, the bound is 0 at k = 0 and 1 at
+    k = n; statsmodels keeps the raw beta quantile there, an interval that excludes the rate.
+    """
+    low = stats.beta.ppf(alpha / 2, k + 0.5, n - k + 0.5)
+    high = stats.beta.isf(alpha / 2, k + 0.5, n - k + 0.5)
+    return np.where(k == 0, 0.0, low), np.where(k == n, 1.0, high)
 
 
 def agresti_coull(k: np.ndarray, n: np.ndarray, alpha: float) -> Interval:

@@ -1,0 +1,393 @@
+"""HTML report: content, suppression, escaping, self-containment, determinism, templates."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from tpn_survey.report.html import ReportMeta, render_html
+from tpn_survey.results import (
+    Comparison,
+    Estimate,
+    GroupInfo,
+    InputFile,
+    ItemInfo,
+    Problem,
+    Respondents,
+    Results,
+    Settings,
+    Survey,
+    Tool,
+)
+
+AGREE4 = ["Strongly disagree", "Disagree", "Agree", "Strongly agree"]
+AGREE5 = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"]
+EVIL_ORG = "<script>alert(1)</script>"
+EVIL_TEXT = 'I plan " onload="x lessons <b>together</b>.'
+
+
+def _est(item: str, group: dict[str, str], dist: list[int], levels: list[str], **kw) -> Estimate:
+    n = sum(dist)
+    positive = sum(dist[len(levels) - 2 :])
+    rate = positive / n if n else None
+    return Estimate(
+        item=item,
+        group=group,
+        n=n,
+        positive=positive,
+        rate=rate,
+        ci_low=kw.pop("ci_low", None if rate is None else max(0.0, rate - 0.03)),
+        ci_high=kw.pop("ci_high", None if rate is None else min(1.0, rate + 0.02)),
+        method=kw.pop("method", "wilson"),
+        missing=kw.pop("missing", 0),
+        non_substantive=kw.pop("non_substantive", 0),
+        suppressed=n < 10,
+        distribution=dict(zip(levels, dist, strict=True)),
+        **kw,
+    )
+
+
+def make_results(*, evil: bool = False, design: bool = False, title: str | None = None) -> Results:
+    """A teacher-leader survey: two items (4- and 5-level scales), three organizations."""
+    orgs = ["Org A", "Org B", EVIL_ORG if evil else "Org C"]
+    text2 = EVIL_TEXT if evil else "I plan lessons with colleagues."
+    items = [
+        ItemInfo(
+            id="confident_standards",
+            text="I feel more confident providing standards-aligned instruction.",
+            headline="feel more confident providing standards-aligned instruction",
+            levels=AGREE4,
+            positive=AGREE4[2:],
+            non_substantive=["Not applicable"],
+        ),
+        ItemInfo(
+            id="plan_together",
+            text=text2,
+            headline="plan lessons with colleagues",
+            levels=AGREE5,
+            positive=AGREE5[3:],
+            non_substantive=["Don't know"],
+        ),
+    ]
+    extra = {"deff": 1.37, "n_effective": 373.7} if design else {}
+    method = "logit" if design else "wilson"
+    ests = [
+        _est(
+            "confident_standards",
+            {},
+            [3, 43, 250, 216],
+            AGREE4,
+            ci_low=0.8816,
+            ci_high=0.9325,
+            missing=4,
+            non_substantive=2,
+            method=method,
+            **extra,
+        ),
+        _est(
+            "confident_standards",
+            {"organization": orgs[0]},
+            [2, 30, 150, 120],
+            AGREE4,
+            method=method,
+            **extra,
+        ),
+        _est(
+            "confident_standards",
+            {"organization": orgs[1]},
+            [1, 13, 96, 95],
+            AGREE4,
+            method=method,
+            **extra,
+        ),
+        _est(
+            "confident_standards",
+            {"organization": orgs[2]},
+            [0, 0, 4, 1],
+            AGREE4,
+            method=method,
+            **extra,
+        ),
+        _est(
+            "plan_together",
+            {},
+            [10, 40, 60, 200, 190],
+            AGREE5,
+            missing=12,
+            non_substantive=5,
+            method=method,
+            **extra,
+        ),
+        _est(
+            "plan_together",
+            {"organization": orgs[0]},
+            [5, 20, 30, 120, 110],
+            AGREE5,
+            method=method,
+            **extra,
+        ),
+        _est(
+            "plan_together",
+            {"organization": orgs[1]},
+            [5, 20, 30, 80, 80],
+            AGREE5,
+            method=method,
+            **extra,
+        ),
+    ]
+    comparisons = [
+        Comparison(
+            item="confident_standards",
+            by="organization",
+            level=orgs[1],
+            reference=orgs[0],
+            difference=0.0454,
+            ci_low=-0.012,
+            ci_high=0.098,
+            p_value=0.11,
+            p_adjusted=0.22,
+            method="newcombe",
+            n=205,
+            n_reference=302,
+        ),
+        Comparison(
+            item="plan_together",
+            by="organization",
+            level=orgs[1],
+            reference=orgs[0],
+            difference=-0.0821,
+            ci_low=-0.15,
+            ci_high=-0.01,
+            p_value=0.004,
+            p_adjusted=0.008,
+            method="newcombe",
+            n=215,
+            n_reference=285,
+        ),
+        Comparison(
+            item="confident_standards",
+            by="organization",
+            level=orgs[2],
+            reference=orgs[0],
+            difference=-0.0712,
+            ci_low=-0.4,
+            ci_high=0.2,
+            p_value=0.7,
+            p_adjusted=0.7,
+            method="newcombe",
+            n=5,
+            n_reference=302,
+            suppressed=True,
+        ),
+    ]
+    problems = [
+        Problem(
+            code="off_scale",
+            severity="error",
+            file="tl.csv",
+            row=7,
+            column="Q5_1",
+            value="Maybe",
+            message="answer 'Maybe' is not on the agreement scale",
+        ),
+        Problem(
+            code="off_scale",
+            severity="error",
+            file="tl.csv",
+            row=9,
+            column="Q5_1",
+            value="5",
+            message="answer '5' is not on the agreement scale",
+        ),
+        Problem(
+            code="duplicate_id",
+            severity="warning",
+            file="tl.csv",
+            row=12,
+            column="response_id",
+            value=None,
+            message="response id repeats row 4",
+        ),
+    ]
+    return Results(
+        tool=Tool(version="0.1.0"),
+        survey=Survey(
+            id="tpn-teacher-leader",
+            title=title or "TPN Teacher Leader Survey, Spring 2017",
+            items=items,
+            groups=[GroupInfo(id="organization", column="org")],
+            inputs=[
+                InputFile(
+                    file="tl.csv", sha256="ab" * 32, rows=530, encoding="utf-8", export="qualtrics"
+                )
+            ],
+        ),
+        settings=Settings(
+            ci=method,
+            level=0.95,
+            min_n=10,
+            design={"weight": "w", "cluster": "leader_id"} if design else None,
+            by=["organization"],
+            compare="organization",
+        ),
+        respondents=Respondents(rows_read=530, rows_used=518, rows_excluded=12),
+        estimates=ests,
+        comparisons=comparisons,
+        problems=problems,
+    )
+
+
+@pytest.fixture
+def results() -> Results:
+    return make_results()
+
+
+def _text(html: str) -> str:
+    """Visible text, roughly: tags out, whitespace collapsed."""
+    no_style = re.sub(r"<style>.*?</style>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", no_style))
+
+
+def test_headline_sentence(results: Results) -> None:
+    html = render_html([results]).replace("\u00a0", " ")
+    assert (
+        "91% of teacher leaders feel more confident providing standards-aligned instruction "
+        "(95% CI 88%–93%, n = 512)." in html
+    )
+
+
+def test_population_noun_from_meta_and_title(results: Results) -> None:
+    html = render_html([results], ReportMeta(respondents={"tpn-teacher-leader": "leaders"}))
+    assert "(95%\u00a0CI 88%–93%, n\u00a0=\u00a0512)" in html
+    assert "91% of leaders feel more confident" in html
+    html = render_html([make_results(title="End-of-year Survey 2018")])
+    assert "91% of respondents feel more confident" in html
+
+
+def test_suppressed_estimate_shows_no_numbers(results: Results) -> None:
+    html = render_html([results])
+    # Org C has n = 5 (rate 100%): its row must show n<10 and none of 5 / 100% / the CI.
+    row = re.search(r"<th scope=\"row\">Org C</th>(.*?)</tr>", html, flags=re.S)
+    assert row is not None
+    assert "n&lt;10" in row.group(1)
+    assert _text(row.group(1)).split() == ["n&lt;10"]
+    # the chart of that item says n<10 for Org C and does not plot a value for it
+    desc = re.findall(r"<desc[^>]*>(.*?)</desc>", html)
+    assert any("Org C: n&lt;10" in d for d in desc)
+    assert not any("Org C: 100%" in d for d in desc)
+    # suppressed comparison (Org C vs Org A) shows n<10 instead of its numbers
+    comp = re.search(r"<td>Org C</td>(.*?)</tr>", html, flags=re.S)
+    assert comp is not None and "n&lt;10" in comp.group(1) and "-7" not in comp.group(1)
+
+
+def test_complementary_suppression(results: Results) -> None:
+    html = render_html([results])
+    # plan_together has Org A and Org B only, none suppressed -> nothing hidden there;
+    # confident_standards: Org C suppressed, so the smaller of Org A (302) / Org B (205) is hidden.
+    row_b = re.findall(r"<th scope=\"row\">Org B</th>(.*?)</tr>", html, flags=re.S)
+    assert "hidden" in row_b[0]
+    assert "hidden" not in row_b[1]
+
+
+def test_min_n_from_settings() -> None:
+    res = make_results()
+    res = res.model_copy(update={"settings": res.settings.model_copy(update={"min_n": 30})})
+    html = render_html([res])
+    assert "n&lt;30" in html and "n&lt;10" not in html
+
+
+def test_escaping_of_data_and_schema_text() -> None:
+    html = render_html([make_results(evil=True)])
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert '" onload="x' not in html
+    assert "onload=&#34;x" in html or "onload=&quot;x" in html
+    assert "<b>together</b>" not in html
+
+
+def test_self_contained(results: Results, tmp_path: Path) -> None:
+    logo = tmp_path / "logo.svg"
+    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
+    html = render_html([results], ReportMeta(logo=logo, network="TPN"))
+    assert not re.search(r"(src|href)\s*=\s*[\"']?\s*(https?:)?//", html, flags=re.I)
+    assert "@import" not in html and "url(" not in html
+    assert "<link" not in html and "<script" not in html
+    assert 'src="data:image/svg+xml;base64,' in html
+
+
+def test_deterministic_and_fast(results: Results) -> None:
+    start = time.perf_counter()
+    a = render_html([results, make_results(design=True)])
+    elapsed = time.perf_counter() - start
+    b = render_html([results, make_results(design=True)])
+    assert a == b
+    assert elapsed < 2
+
+
+def test_structure_and_accessibility(results: Results) -> None:
+    html = render_html([results])
+    levels = [int(h) for h in re.findall(r"<h([1-6])[ >]", html)]
+    assert levels[0] == 1
+    assert all(b - a <= 1 for a, b in itertools.pairwise(levels))
+    assert html.count("<table") == html.count("<caption>")
+    assert html.count("<svg") == html.count("<title id=") == html.count("aria-labelledby=") - 1
+
+
+def test_design_columns_and_method_names() -> None:
+    html = render_html([make_results(design=True)])
+    assert "Design effect" in html and "1.37" in html and "373.7" in html
+    assert "Taylor linearization with a logit-transformed interval" in html
+    assert "weights from column “w”" in html
+    simple = render_html([make_results()])
+    assert "Design effect" not in simple and "Wilson score" in simple
+
+
+def test_significant_comparison_marked(results: Results) -> None:
+    html = render_html([results])
+    rows = re.findall(r"<tr( class=\"significant\")?>\s*<th scope=\"row\">([^<]*)</th>", html)
+    marked = [name for cls, name in rows if cls]
+    assert marked == ["I plan lessons with colleagues."]
+
+
+def test_diverging_chart_neutral_centered() -> None:
+    from tpn_survey.report.charts import level_roles
+
+    roles = level_roles(AGREE5, AGREE5[3:])
+    assert roles.neutral == AGREE5[2] and roles.negative == AGREE5[:2]
+    roles = level_roles(AGREE4, AGREE4[2:])
+    assert roles.neutral is None and roles.negative == AGREE4[:2]
+
+
+def test_data_quality_summary(results: Results) -> None:
+    text = _text(render_html([results]))
+    assert re.search(r"off_scale error 2", text)
+    assert re.search(r"duplicate_id warning 1", text)
+
+
+def test_template_override(results: Results, tmp_path: Path) -> None:
+    (tmp_path / "cover.html").write_text("<header><h1>Custom {{ meta.title }}</h1></header>")
+    html = render_html([results], ReportMeta(title="Board <report>"), templates=tmp_path)
+    assert "<h1>Custom Board &lt;report&gt;</h1>" in html
+    assert "Agreement by item" in html  # the other templates still come from the defaults
+
+
+def test_page_size_and_colors() -> None:
+    html = render_html([make_results()], ReportMeta(page_size="A4", primary_color="#123456"))
+    assert "size: A4" in html and "#123456" in html
+    with pytest.raises(ValueError):
+        ReportMeta(primary_color="red; } body { display:none")
+
+
+def test_suppressed_headline_has_no_numbers() -> None:
+    res = make_results()
+    ests = [e.model_copy(update={"suppressed": True}) if not e.group else e for e in res.estimates]
+    html = render_html([res.model_copy(update={"estimates": ests})])
+    assert (
+        "Too few teacher leaders answered to report how many feel more confident providing "
+        "standards-aligned instruction (n&lt;10)." in html
+    )
+    assert "91% of" not in html and "n = 512" not in html

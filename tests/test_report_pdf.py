@@ -1,0 +1,93 @@
+"""PDF through WeasyPrint: pages not blank, headline numbers equal the Results, reproducible."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from test_report import make_results
+
+from tpn_survey.report.format import pct
+from tpn_survey.report.html import ReportMeta, render_html
+
+try:
+    import weasyprint  # noqa: F401
+except (ImportError, OSError) as ex:  # OSError: pango/cairo missing
+    pytest.skip(
+        f"WeasyPrint cannot be imported ({ex}); PDF output untested", allow_module_level=True
+    )
+
+pypdf = pytest.importorskip("pypdf", reason="pypdf is needed to read the PDF back")
+
+from tpn_survey.report.pdf import write_pdf  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("pdf") / "report.pdf"
+    html = render_html([make_results(), make_results(design=True)], ReportMeta(page_size="A4"))
+    write_pdf(html, path)
+    return path
+
+
+def _text(path: Path) -> list[str]:
+    reader = pypdf.PdfReader(str(path))
+    return [re.sub(r"\s+", " ", page.extract_text() or "") for page in reader.pages]
+
+
+def test_pages_not_blank_and_numbered(pdf: Path) -> None:
+    pages = _text(pdf)
+    assert len(pages) >= 6
+    assert all(len(p.strip()) > 20 for p in pages)
+    assert f"Page 2 of {len(pages)}" in pages[1]
+    reader = pypdf.PdfReader(str(pdf))
+    width, height = (float(x) for x in reader.pages[0].mediabox[2:])
+    assert (round(width), round(height)) == (595, 842)  # A4 in points
+
+
+def test_headline_numbers_match_results(pdf: Path) -> None:
+    res = make_results()
+    text = " ".join(_text(pdf))
+    est = next(e for e in res.estimates if e.item == "confident_standards" and not e.group)
+    expected = (
+        f"{pct(est.rate)} of teacher leaders feel more confident providing standards-aligned "
+        f"instruction (95% CI {pct(est.ci_low)}–{pct(est.ci_high)}, n = {est.n})."
+    )
+    assert expected == (
+        "91% of teacher leaders feel more confident providing standards-aligned "
+        "instruction (95% CI 88%–93%, n = 512)."
+    )
+    assert expected in text
+
+
+def test_suppressed_cells_in_pdf(pdf: Path) -> None:
+    text = " ".join(_text(pdf))
+    assert re.search(r"Org C n<10", text)
+    assert not re.search(r"Org C (100|>99)%", text)
+
+
+def test_toc_page_numbers(pdf: Path) -> None:
+    pages = _text(pdf)
+    toc = pages[1]
+    found = re.search(r"Methods[ .]*(\d+)", toc)
+    assert found is not None
+    methods_page = pages[int(found.group(1)) - 1]
+    assert "Methods" in methods_page and "rows read" in methods_page
+
+
+def test_pdf_reproducible(pdf: Path, tmp_path: Path) -> None:
+    html = render_html([make_results(), make_results(design=True)], ReportMeta(page_size="A4"))
+    again = tmp_path / "again.pdf"
+    write_pdf(html, again)
+    assert again.read_bytes() == pdf.read_bytes()
+    meta = pypdf.PdfReader(str(again)).metadata
+    assert meta is not None and meta["/CreationDate"].startswith("D:20170101")
+
+
+def test_pdf_does_not_fetch(tmp_path: Path) -> None:
+    html = render_html([make_results()]).replace(
+        "</body>", '<img src="http://127.0.0.1:9/x.png" alt="x"></body>'
+    )
+    write_pdf(html, tmp_path / "r.pdf")  # the fetcher refuses http: the image is just left out
+    assert (tmp_path / "r.pdf").stat().st_size > 1000

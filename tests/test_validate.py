@@ -1,0 +1,104 @@
+"""Validation returns every problem at once, naming file, spreadsheet row, column and value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import MINI_HEADER, SAMPLE, SCHEMAS, write_csv
+from tpn_survey.io import read_table
+from tpn_survey.schema import load_schema
+from tpn_survey.validate import has_errors, validate
+
+
+def test_sample_data_is_valid() -> None:
+    for survey in ("teacher_leader", "teacher", "end_of_year"):
+        schema = load_schema(SCHEMAS / f"{survey}.yaml")
+        problems = validate(schema, read_table(SAMPLE / f"{survey}.csv", drop=schema.pii))
+        assert not has_errors(problems), problems
+
+
+def test_every_problem_at_once(tmp_path: Path, mini_schema: Path) -> None:
+    rows = [
+        MINI_HEADER,
+        ["r1", "a@example.org", "Org A", "Urban", "Agree", "1"],
+        ["r2", "b@example.org", "Org A", "urban", "Agreee", "3"],
+        ["r1", "c@example.org", "Org B", "Rural", "Agree", "7"],
+        ["", "d@example.org", "Org B", "Rural", "Agreee", "2"],
+    ]
+    schema = load_schema(mini_schema)
+    problems = validate(schema, read_table(write_csv(tmp_path / "s.csv", rows), drop=schema.pii))
+    by_code = {p.code: p for p in problems}
+    assert sorted(by_code) == ["duplicate-id", "missing-id", "off-scale", "unknown-group-value"]
+    agreee = next(p for p in problems if p.value == "Agreee")
+    assert (agreee.file, agreee.row, agreee.column) == ("s.csv", 3, "Q1")
+    assert "2 rows, first row 3" in agreee.message and "did you mean 'Agree'" in agreee.message
+    seven = next(p for p in problems if p.value == "7")
+    assert (seven.row, seven.column) == (4, "Q2")
+    dup = by_code["duplicate-id"]
+    assert dup.row == 4 and "s.csv row 2, s.csv row 4" in dup.message
+    region = by_code["unknown-group-value"]
+    assert region.value == "urban" and "did you mean 'Urban'" in region.message
+    assert by_code["missing-id"].row == 5
+
+
+def test_missing_column_suggests_present_one(tmp_path: Path, mini_schema: Path) -> None:
+    rows = [["rid", "org", "region", "Q_1", "Q2"], ["r1", "A", "Urban", "Agree", "1"]]
+    schema = load_schema(mini_schema)
+    problems = validate(schema, read_table(write_csv(tmp_path / "s.csv", rows)))
+    assert [p.code for p in problems] == ["missing-column"]
+    assert "'Q1'" in problems[0].message and "did you mean 'Q_1'" in problems[0].message
+
+
+def test_header_only_is_no_responses(tmp_path: Path, mini_schema: Path) -> None:
+    schema = load_schema(mini_schema)
+    problems = validate(schema, read_table(write_csv(tmp_path / "h.csv", [MINI_HEADER])))
+    assert [p.code for p in problems] == ["no-responses"]
+
+
+def test_pii_values_never_in_problems(tmp_path: Path, mini_schema: Path) -> None:
+    schema_text = mini_schema.read_text().replace("pii: [email]", "pii: [email, rid]")
+    mini_schema.write_text(schema_text)
+    rows = [MINI_HEADER] + [["secret-1", "a@example.org", "A", "Urban", "Agree", "1"]] * 2
+    schema = load_schema(mini_schema)
+    problems = validate(schema, read_table(write_csv(tmp_path / "p.csv", rows), drop=["email"]))
+    assert [p.code for p in problems] == ["duplicate-id"]
+    assert "secret-1" not in problems[0].model_dump_json()
+
+
+def test_personal_looking_columns_are_flagged_without_values(
+    tmp_path: Path, mini_schema: Path
+) -> None:
+    header = [
+        *MINI_HEADER,
+        "contact",
+        "IPAddress",
+        "LocationLatitude",
+        "notes",
+        "RecipientFirstName",
+    ]
+    rows = [header]
+    for i in range(3):
+        rows.append(
+            [
+                f"r{i}",
+                "x@y.org",
+                "A",
+                "Urban",
+                "Agree",
+                "1",
+                f"t{i}@school.org",
+                f"10.0.0.{i}",
+                "41.878113",
+                "fine",
+                "Ana",
+            ]
+        )
+    schema = load_schema(mini_schema)
+    problems = validate(schema, read_table(write_csv(tmp_path / "p.csv", rows), drop=schema.pii))
+    flagged = {p.column: p for p in problems if p.code == "possible-pii"}
+    assert set(flagged) == {"contact", "IPAddress", "LocationLatitude", "RecipientFirstName"}
+    assert "3 value(s) look like email addresses" in flagged["contact"].message
+    assert "IP addresses" in flagged["IPAddress"].message
+    text = " ".join(p.model_dump_json() for p in problems)
+    assert "school.org" not in text and "10.0.0" not in text and "Ana" not in text
+    assert not has_errors(problems)

@@ -1,0 +1,147 @@
+"""How numbers, methods and suppressed cells are written for people (shared by HTML and tables)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+
+from tpn_survey.results import Estimate, Results
+
+SIMPLE_METHODS = {
+    "wilson": "Wilson score",
+    "clopper-pearson": "Clopper–Pearson (exact)",
+    "beta": "Korn–Graubard (beta)",
+    "jeffreys": "Jeffreys",
+    "agresti-coull": "Agresti–Coull",
+    "wald": "Wald",
+    "logit": "logit",
+    "mean": "Wald",
+}
+DESIGN_METHODS = {
+    "logit": "Taylor linearization with a logit-transformed interval",
+    "beta": "Taylor linearization with the Korn–Graubard (beta) interval",
+    "wald": "Taylor linearization with a Wald interval",
+    "mean": "Taylor linearization with a Wald interval",
+}
+
+
+def method_name(method: str, design: bool = False) -> str:
+    """A method code (`wilson`, `clopper-pearson`, `logit`, ...) as a person names it."""
+    key = method.strip().lower().replace("_", "-")
+    if design:
+        return DESIGN_METHODS.get(key, f"Taylor linearization ({method})")
+    return SIMPLE_METHODS.get(key, method)
+
+
+def level_text(level: float) -> str:
+    """0.95 -> '95%', 0.995 -> '99.5%'."""
+    pct = round(level * 100, 6)
+    return f"{pct:g}%"
+
+
+def pct(value: float | None, *, bound: bool = False) -> str:
+    """A share as a whole percent, rounded half up; a rate that is neither 0 nor 1 never shows
+    as '0%' or '100%' (it reads '<1%' / '>99%'). CI bounds (`bound=True`) round plainly."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    whole = math.floor(value * 100 + 0.5)
+    if not bound:
+        if whole >= 100 and value < 1:
+            return ">99%"
+        if whole <= 0 and value > 0:
+            return "<1%"
+    return f"{whole}%"
+
+
+def count(n: int | float | None) -> str:
+    """512 -> '512', 2600 -> '2,600'; effective n to one decimal."""
+    if n is None:
+        return "–"
+    if isinstance(n, float) and not n.is_integer():
+        return f"{n:,.1f}"
+    return f"{int(n):,}"
+
+
+def ci_text(low: float | None, high: float | None) -> str:
+    """'88%–93%'."""
+    return f"{pct(low, bound=True)}–{pct(high, bound=True)}"
+
+
+def estimate_text(est: Estimate, level: float) -> str:
+    """'91% (95% CI 88%–93%, n = 512)'; the caller handles suppressed estimates."""
+    return f"{pct(est.rate)} ({interval_text(est, level)})"
+
+
+def interval_text(est: Estimate, level: float) -> str:
+    """'95% CI 88%–93%, n = 512'."""
+    return f"{level_text(level)} CI {ci_text(est.ci_low, est.ci_high)}, n = {count(est.n)}"
+
+
+def suppressed_text(min_n: int) -> str:
+    """What a suppressed cell shows instead of its numbers: 'n<10'."""
+    return f"n<{min_n}"
+
+
+HIDDEN_TEXT = "hidden"
+
+
+def group_key(group: dict[str, str]) -> str:
+    """The breakdown an estimate belongs to: '' overall, else its group ids joined."""
+    return " × ".join(group)
+
+
+def group_value(group: dict[str, str]) -> str:
+    return " × ".join(group.values())
+
+
+def complementary(results: Results) -> set[int]:
+    """Indexes of estimates hidden by complementary suppression.
+
+    In a breakdown (one item, one set of group ids) where exactly one value is suppressed for
+    small n and the overall estimate is shown, the suppressed cell could be worked out as the
+    total minus the others. The shown cell with the smallest n is then hidden too.
+    """
+    min_n = results.settings.min_n
+    overall_shown = {e.item for e in results.estimates if not e.group and not e.suppressed}
+    cells: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, est in enumerate(results.estimates):
+        if est.group:
+            cells[(est.item, group_key(est.group))].append(i)
+    hidden: set[int] = set()
+    for (item, _), idx in cells.items():
+        primary = [i for i in idx if results.estimates[i].suppressed]
+        shown = [i for i in idx if not results.estimates[i].suppressed]
+        if len(primary) == 1 and item in overall_shown and shown and min_n > 0:
+            hidden.add(min(shown, key=lambda i: (results.estimates[i].n, i)))
+    return hidden
+
+
+def distinct_values(results: Iterable[Results]) -> dict[str, set[str]]:
+    """Group id -> the values seen in any breakdown by that group alone."""
+    seen: dict[str, set[str]] = defaultdict(set)
+    for res in results:
+        for est in res.estimates:
+            if len(est.group) == 1:
+                ((gid, value),) = est.group.items()
+                seen[gid].add(value)
+    return seen
+
+
+_PLURAL = re.compile(r"(?i)\bteacher[ -]leaders?\b")
+
+
+def population_noun(title: str) -> str:
+    """Who answered, from a survey title: 'teacher leaders', 'teachers' or 'respondents'."""
+    if _PLURAL.search(title):
+        return "teacher leaders"
+    if re.search(r"(?i)\bteachers?\b", title):
+        return "teachers"
+    return "respondents"
+
+
+def year_of(title: str) -> int | None:
+    """The first year (19xx/20xx) in a title."""
+    found = re.search(r"\b(19|20)\d\d\b", title)
+    return int(found.group(0)) if found else None

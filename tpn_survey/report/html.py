@@ -1,0 +1,483 @@
+"""Results -> one self-contained HTML report (Jinja templates, inline CSS and SVG charts)."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from markupsafe import Markup
+from pydantic import BaseModel, ConfigDict, Field
+
+from tpn_survey import __version__
+from tpn_survey.report import charts
+from tpn_survey.report.format import (
+    HIDDEN_TEXT,
+    ci_text,
+    complementary,
+    count,
+    group_key,
+    interval_text,
+    level_text,
+    method_name,
+    pct,
+    population_noun,
+    suppressed_text,
+    year_of,
+)
+from tpn_survey.resources import templates_dir
+from tpn_survey.results import Comparison, Estimate, ItemInfo, Results
+
+DEFAULT_TEMPLATES = templates_dir()
+_COLOR = r"^#[0-9a-fA-F]{6}$"
+_LOGO_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".svg": "image/svg+xml",
+}
+
+
+class ReportMeta(BaseModel):
+    """What the data does not say: title, network, year, logo, colours, paper size, nouns."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    title: str = "Annual impact report"
+    network: str | None = None
+    year: int | None = None
+    logo: Path | None = None
+    primary_color: str = Field(default="#2d004b", pattern=_COLOR)
+    accent_color: str = Field(default="#b35806", pattern=_COLOR)
+    page_size: Literal["Letter", "A4"] = "Letter"
+    teachers_reached: int | None = Field(default=None, ge=0)
+    """Teachers the network reached (from rosters), shown among the key figures."""
+    respondents: dict[str, str] = {}
+    """Survey id -> who answered, for headlines ('teacher leaders'); else taken from the title."""
+
+
+def build_date(meta: ReportMeta, surveys: list[Results]) -> dt.datetime:
+    """The document date: SOURCE_DATE_EPOCH if set, else 1 January of the report year, else 2000."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    year = report_year(meta, surveys) or 2000
+    return dt.datetime(year, 1, 1, tzinfo=dt.UTC)
+
+
+def report_year(meta: ReportMeta, surveys: list[Results]) -> int | None:
+    if meta.year is not None:
+        return meta.year
+    years = [y for y in (year_of(r.survey.title) for r in surveys) if y is not None]
+    return max(years) if years else None
+
+
+@dataclass
+class Cell:
+    """One table row's numbers as text, or the mask that replaces all of them."""
+
+    label: str
+    rate: str = ""
+    ci: str = ""
+    n: str = ""
+    missing: str = ""
+    non_substantive: str = ""
+    deff: str = ""
+    n_effective: str = ""
+    mask: str | None = None
+
+
+@dataclass
+class Breakdown:
+    """Agreement by one group (e.g. organization): a chart and a table per item."""
+
+    key: str
+    label: str
+    items: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _cell(est: Estimate, label: str, mask: str | None) -> Cell:
+    if mask is not None:
+        return Cell(label=label, mask=mask)
+    return Cell(
+        label=label,
+        rate=pct(est.rate),
+        ci=ci_text(est.ci_low, est.ci_high) if est.rate is not None else "–",
+        n=count(est.n),
+        missing=count(est.missing),
+        non_substantive=count(est.non_substantive),
+        deff=f"{est.deff:.2f}" if est.deff is not None else "",
+        n_effective=count(round(est.n_effective, 1)) if est.n_effective is not None else "",
+    )
+
+
+def _headline(
+    est: Estimate | None, item: ItemInfo, noun: str, res: Results, mask: str | None
+) -> str:
+    assert item.headline is not None
+    if est is None:
+        return f"No {noun} answered whether they {item.headline}."
+    if mask is not None:
+        return f"Too few {noun} answered to report how many {item.headline} ({mask})."
+    if est.rate is None:
+        return f"No {noun} gave a valid answer on whether they {item.headline}."
+    # no-break spaces keep "n = 512" and "95% CI" from splitting across lines
+    interval = interval_text(est, res.settings.level).replace(" = ", "\u00a0=\u00a0")
+    interval = interval.replace(" CI ", "\u00a0CI ", 1)
+    return f"{pct(est.rate)} of {noun} {item.headline} ({interval})."
+
+
+def _plural(word: str) -> str:
+    if word.endswith("s"):
+        return word
+    if word.endswith("y") and word[-2:-1] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + "s"
+
+
+def _p_text(p: float | None) -> str:
+    if p is None:
+        return "–"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _pts(x: float | None) -> str:
+    if x is None:
+        return "–"
+    v = round(x * 100)
+    return f"+{v}" if v > 0 else f"−{-v}" if v < 0 else "0"
+
+
+def _comparison_row(
+    c: Comparison, res: Results, items: dict[str, ItemInfo], group_labels: dict[str, str]
+) -> dict[str, Any]:
+    mask = suppressed_text(res.settings.min_n) if c.suppressed else None
+    significant = (
+        not c.suppressed and c.p_adjusted is not None and c.p_adjusted < 1 - res.settings.level
+    )
+    item = items.get(c.item)
+    return {
+        "item": item.text or item.id if item else c.item,
+        "by": group_labels.get(c.by, c.by),
+        "level": c.level,
+        "reference": c.reference,
+        "difference": f"{_pts(c.difference)} pts" if c.difference is not None else "–",
+        "ci": f"{_pts(c.ci_low)} to {_pts(c.ci_high)}",
+        "p": _p_text(c.p_value),
+        "p_adjusted": _p_text(c.p_adjusted),
+        "n": f"{count(c.n)} vs {count(c.n_reference)}",
+        "significant": significant,
+        "mask": mask,
+    }
+
+
+def _design_text(design: dict[str, Any] | None) -> str | None:
+    if not design:
+        return None
+    parts = []
+    if design.get("weight") is not None:
+        parts.append(f"weights from column “{design['weight']}”")
+    if design.get("cluster") is not None:
+        parts.append(f"clusters (primary sampling units) from column “{design['cluster']}”")
+    if design.get("strata") is not None:
+        parts.append(f"strata from column “{design['strata']}”")
+    fpc = design.get("fpc")
+    if isinstance(fpc, int | float):
+        what = "sampling fraction" if fpc <= 1 else "population size"
+        parts.append(f"a finite population correction with {what} {fpc:g}")
+    elif fpc is not None:
+        parts.append(f"a finite population correction from column “{fpc}”")
+    extra = {k: v for k, v in design.items() if k not in {"weight", "cluster", "strata", "fpc"}}
+    parts += [f"{k}: {v}" for k, v in sorted(extra.items()) if v is not None]
+    return "; ".join(parts) if parts else None
+
+
+def _icc_text(value: float | None) -> str:
+    if value is None:
+        return "–"
+    rounded = round(value, 2)
+    return f"{rounded or 0.0:.2f}"  # -0.0 is falsy: never "-0.00"
+
+
+def _network_context(
+    res: Results, items: dict[str, ItemInfo], order: list[str]
+) -> dict[str, Any] | None:
+    """Leaders per organization and ICC by leader; small organizations' ICCs masked."""
+    if not res.network:
+        return None
+    min_n = res.settings.min_n
+    rows = []
+    for row in res.network:
+        small = row.respondents < min_n
+        spread = (
+            f"{row.per_leader_median:g} ({row.per_leader_min}–{row.per_leader_max})"
+            if row.per_leader_median is not None
+            else "–"
+        )
+        iccs = [
+            suppressed_text(min_n) if small else _icc_text(row.icc.get(i))
+            for i in order
+            if i in row.icc
+        ]
+        rows.append(
+            {
+                "label": row.organization or "All organizations",
+                "overall": row.organization is None,
+                "leaders": count(row.leaders),
+                "respondents": count(row.respondents),
+                "spread": spread,
+                "iccs": iccs,
+            }
+        )
+    shown = [i for i in order if i in res.network[0].icc]
+    legend = [(k + 1, items[i].text or i) for k, i in enumerate(shown)]
+    return {"rows": rows, "legend": legend}
+
+
+def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any]:
+    min_n = res.settings.min_n
+    level = res.settings.level
+    hidden = complementary(res)
+    items = {it.id: it for it in res.survey.items}
+    order = [it.id for it in res.survey.items]
+    for est in res.estimates:
+        if est.item not in items:
+            items[est.item] = ItemInfo(
+                id=est.item,
+                text=est.item,
+                headline=None,
+                levels=list(est.distribution),
+                positive=[],
+                non_substantive=[],
+            )
+            order.append(est.item)
+
+    def mask_of(i: int) -> str | None:
+        est = res.estimates[i]
+        if est.suppressed:
+            return suppressed_text(min_n)
+        return HIDDEN_TEXT if i in hidden else None
+
+    overall: dict[str, tuple[int, Estimate]] = {}
+    by_key: dict[str, list[tuple[int, Estimate]]] = defaultdict(list)
+    for i, est in enumerate(res.estimates):
+        if not est.group:
+            overall.setdefault(est.item, (i, est))
+        else:
+            by_key[group_key(est.group)].append((i, est))
+
+    noun = meta.respondents.get(res.survey.id) or population_noun(res.survey.title)
+    headlines = []
+    for item_id in order:
+        item = items[item_id]
+        if item.headline:
+            i, est = overall.get(item_id, (-1, None))  # type: ignore[assignment]
+            headlines.append(_headline(est, item, noun, res, mask_of(i) if est else None))
+
+    # Distribution charts: one per distinct scale (levels + positive), items in schema order.
+    scales: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
+    for item_id in order:
+        if item_id in overall:
+            it = items[item_id]
+            scales.setdefault((tuple(it.levels), tuple(it.positive)), []).append(item_id)
+    dist_charts = []
+    for k, ((levels, positive), ids) in enumerate(scales.items()):
+        roles = charts.level_roles(levels, positive)
+        rows = []
+        shown_here: list[Estimate] = []
+        for item_id in ids:
+            i, est = overall[item_id]
+            counts = {lv: est.distribution.get(lv, 0) for lv in levels}
+            rows.append(charts.BarRow(items[item_id].text or item_id, counts, est.n, mask_of(i)))
+            if mask_of(i) is None:
+                shown_here.append(est)
+        svg = charts.diverging_bars(
+            rows, roles, f"s{index}-dist{k}", f"{res.survey.title}: answers by item"
+        )
+        labels = sorted({ns for x in ids for ns in items[x].non_substantive})
+        dist_charts.append(
+            {
+                "svg": svg,
+                "missing": count(sum(e.missing for e in shown_here)),
+                "non_substantive": count(sum(e.non_substantive for e in shown_here)),
+                "labels": labels,
+                "several": len(ids) > 1,
+            }
+        )
+
+    overall_rows = [
+        _cell(overall[i][1], items[i].text or i, mask_of(overall[i][0]))
+        for i in order
+        if i in overall
+    ]
+    has_deff = any(e.deff is not None for e in res.estimates)
+
+    breakdowns = []
+    group_labels = {g.id: g.label or g.id for g in res.survey.groups}
+    keys = [k for k in res.settings.by if k in by_key]
+    keys += [k for k in by_key if k not in keys]
+    for b, key in enumerate(keys):
+        label = " × ".join(group_labels.get(part, part) for part in key.split(" × "))
+        bd = Breakdown(key=key, label=label)
+        per_item: dict[str, list[tuple[int, Estimate]]] = defaultdict(list)
+        for i, est in by_key[key]:
+            per_item[est.item].append((i, est))
+        for j, item_id in enumerate([x for x in order if x in per_item]):
+            ests = per_item[item_id]
+            dots = []
+            for i, est in ests:
+                m = mask_of(i)
+                gv = " × ".join(est.group.values())
+                dots.append(charts.DotRow(gv, est.rate, est.ci_low, est.ci_high, m))
+            ov = overall.get(item_id)
+            ov_rate = ov[1].rate if ov and mask_of(ov[0]) is None else None
+            text = items[item_id].text or item_id
+            svg = charts.dot_whiskers(
+                dots,
+                ov_rate,
+                f"s{index}-g{b}-i{j}",
+                f"{text.rstrip('. ')}: agreement by {label}",
+                color=meta.primary_color,
+            )
+            cells = [_cell(est, " × ".join(est.group.values()), mask_of(i)) for i, est in ests]
+            bd.items.append(
+                {
+                    "id": item_id,
+                    "text": text,
+                    "short": text.rstrip(". "),
+                    "chart": svg,
+                    "rows": cells,
+                }
+            )
+        breakdowns.append(bd)
+
+    comparisons = [_comparison_row(c, res, items, group_labels) for c in res.comparisons]
+    problems: dict[str, dict[str, Any]] = {}
+    for p in res.problems:
+        entry = problems.setdefault(
+            p.code, {"code": p.code, "severity": p.severity, "count": 0, "example": p.message}
+        )
+        entry["count"] += 1
+        if p.severity == "error":
+            entry["severity"] = "error"
+    design = res.settings.design
+    return {
+        "network": _network_context(res, items, order),
+        "res": res,
+        "index": index,
+        "anchor": f"survey-{index}",
+        "noun": noun,
+        "headlines": headlines,
+        "dist_charts": dist_charts,
+        "overall_rows": overall_rows,
+        "has_deff": has_deff,
+        "breakdowns": breakdowns,
+        "comparisons": comparisons,
+        "any_significant": any(c["significant"] for c in comparisons),
+        "problems": sorted(problems.values(), key=lambda e: (e["severity"] != "error", e["code"])),
+        "n_problems": len(res.problems),
+        "ci_name": method_name(res.settings.ci, design=bool(design)),
+        "level": level_text(level),
+        "design_text": _design_text(design),
+        "min_n": min_n,
+        "mask": suppressed_text(min_n),
+        "any_hidden": bool(hidden),
+        "any_suppressed": any(e.suppressed for e in res.estimates),
+    }
+
+
+def _logo_uri(logo: Path | None) -> str | None:
+    """The logo as a data: URI (the report never fetches anything)."""
+    if logo is None:
+        return None
+    mime = _LOGO_TYPES.get(logo.suffix.lower())
+    if mime is None:
+        raise ValueError(f"{logo}: logo must be .png, .jpg or .svg")
+    return f"data:{mime};base64,{base64.b64encode(Path(logo).read_bytes()).decode('ascii')}"
+
+
+def _key_figures(
+    surveys: list[Results], contexts: list[dict[str, Any]], meta: ReportMeta
+) -> list[dict[str, str]]:
+    figures = []
+    if meta.teachers_reached:
+        figures.append(
+            {
+                "value": count(meta.teachers_reached),
+                "label": "teachers reached",
+                "note": "by the network this year",
+            }
+        )
+    for res, ctx in zip(surveys, contexts, strict=True):
+        label = f"{ctx['noun']} responded"
+        figures.append(
+            {"value": count(res.respondents.rows_used), "label": label, "note": res.survey.title}
+        )
+    values: dict[str, set[str]] = defaultdict(set)
+    labels: dict[str, str] = {}
+    for res in surveys:
+        for g in res.survey.groups:
+            labels.setdefault(g.id, g.label or g.id)
+        for est in res.estimates:
+            if len(est.group) == 1:
+                ((gid, value),) = est.group.items()
+                values[gid].add(value)
+    for gid in sorted(values, key=lambda g: (not g.lower().startswith("org"), g)):
+        label = _plural(labels.get(gid, gid).replace("_", " ")).lower()
+        figures.append(
+            {"value": count(len(values[gid])), "label": label, "note": "in the breakdowns"}
+        )
+    excluded = sum(r.respondents.rows_excluded for r in surveys)
+    read = sum(r.respondents.rows_read for r in surveys)
+    figures.append(
+        {"value": count(excluded), "label": "rows excluded", "note": f"of {count(read)} rows read"}
+    )
+    return figures
+
+
+def make_environment(templates: Path | None = None) -> Any:
+    """Jinja environment: an org's template folder first, then the defaults; autoescape on."""
+    import jinja2
+
+    paths = ([str(templates)] if templates is not None else []) + [str(DEFAULT_TEMPLATES)]
+    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(p) for p in paths])
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=lambda name: name is None or not name.endswith(".css"),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["num"] = count
+    env.filters["pct"] = pct
+    return env
+
+
+def render_html(
+    surveys: list[Results], meta: ReportMeta | None = None, templates: Path | None = None
+) -> str:
+    """The whole report as one HTML string (deterministic for the same inputs and environment)."""
+    meta = meta or ReportMeta()
+    contexts = [_survey_context(res, i + 1, meta) for i, res in enumerate(surveys)]
+    year = report_year(meta, surveys)
+    date = build_date(meta, surveys)
+    env = make_environment(templates)
+    css = env.get_template("style.css").render(meta=meta)
+    versions = sorted({r.tool.version for r in surveys}) or [__version__]
+    html = env.get_template("report.html").render(
+        meta=meta,
+        year=year,
+        surveys=contexts,
+        key_figures=_key_figures(surveys, contexts, meta),
+        css=Markup(css.replace("</", "<\\/")),
+        logo=_logo_uri(meta.logo),
+        date=date.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        tool_versions=", ".join(versions),
+        renderer_version=__version__,
+    )
+    return html

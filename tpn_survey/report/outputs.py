@@ -1,0 +1,88 @@
+"""All outputs of a run, rendered in memory first and then written together.
+
+Rendering (the slow part: the PDF) happens before any file is touched, so a run that fails or
+is interrupted leaves the previous outputs as they were; each file is then replaced atomically.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from tpn_survey.errors import InputError, OptionError
+from tpn_survey.report._atomic import write_bytes_atomic
+from tpn_survey.results import Results
+
+FORMATS = ("html", "pdf", "json", "csv", "xlsx")
+
+
+def safe_name(text: str) -> str:
+    """A file-name fragment: letters, digits, `._-` only, never a path."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip(".-")
+    return name[:80] or "survey"
+
+
+def report_meta(report: dict[str, Any] | None) -> Any:
+    """ReportMeta from a tpn.toml [report] table; errors name the key."""
+    from pydantic import ValidationError
+
+    from tpn_survey.report.html import ReportMeta
+
+    try:
+        return ReportMeta.model_validate(report or {})
+    except ValidationError as ex:
+        first = ex.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        raise OptionError(f"[report] {loc}: {first['msg']}") from None
+
+
+def render_outputs(
+    results: list[Results],
+    formats: list[str],
+    names: list[str] | None = None,
+    report: dict[str, Any] | None = None,
+    templates: Path | None = None,
+) -> dict[str, bytes]:
+    """File name -> content for each requested format."""
+    files: dict[str, bytes] = {}
+    if "json" in formats:
+        from tpn_survey.report.json_out import dumps
+
+        for i, res in enumerate(results):
+            stem = names[i] if names else res.survey.id
+            name = "results.json" if len(results) == 1 else f"results-{safe_name(stem)}.json"
+            files[name] = dumps(res).encode("utf-8")
+    if "csv" in formats:
+        from tpn_survey.report.tables import csv_bytes, tidy_table
+
+        files["tables.csv"] = csv_bytes(tidy_table(results))
+    if "xlsx" in formats:
+        from tpn_survey.report.tables import xlsx_bytes
+
+        files["tables.xlsx"] = xlsx_bytes(results)
+    if "html" in formats or "pdf" in formats:
+        from tpn_survey.report.html import render_html
+
+        html = render_html(results, report_meta(report), templates)
+        if "html" in formats:
+            files["report.html"] = html.encode("utf-8")
+        if "pdf" in formats:
+            from tpn_survey.report.pdf import pdf_bytes
+
+            files["report.pdf"] = pdf_bytes(html)
+    return files
+
+
+def write_files(out: Path, files: dict[str, bytes]) -> list[Path]:
+    """Write every file into `out` (created if needed), each atomically."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as ex:
+        raise InputError(f"{out}: cannot create the output folder ({ex.strerror})") from None
+    written = []
+    for name, data in files.items():
+        path = out / name
+        write_bytes_atomic(path, data)
+        written.append(path)
+    return written

@@ -1,0 +1,57 @@
+"""HTML report -> PDF with WeasyPrint (print CSS in the HTML), with reproducible bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from pathlib import Path
+
+from tpn_survey.report._atomic import write_bytes_atomic
+
+FALLBACK_DATE = "2000-01-01T00:00:00Z"
+_CREATED = re.compile(r'<meta name="dcterms.created" content="([^"]+)">')
+
+
+def _pdf_date(html: str) -> str:
+    """SOURCE_DATE_EPOCH if set, else the date the HTML carries, else a fixed date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    found = _CREATED.search(html)
+    return found.group(1) if found else FALLBACK_DATE
+
+
+def pdf_bytes(html: str) -> bytes:
+    """Render `html` to PDF bytes; identical input gives identical bytes."""
+    try:
+        import weasyprint
+    except (ImportError, OSError) as ex:  # OSError: missing pango/cairo libraries
+        raise RuntimeError(
+            f"PDF output needs WeasyPrint (pip install 'tpn-survey[pdf]'): {ex}"
+        ) from None
+
+    date = _pdf_date(html)
+    epoch = int(dt.datetime.strptime(date, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC).timestamp())
+    # Only data: URIs (the inline logo); the report never fetches files or network resources.
+    fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
+    # fontTools stamps each embedded font subset with "now" unless SOURCE_DATE_EPOCH is set.
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(max(0, epoch))
+    try:
+        document = weasyprint.HTML(string=html, url_fetcher=fetcher).render()
+        document.metadata.created = date
+        document.metadata.modified = date
+        data = document.write_pdf(pdf_identifier=b"tpn-report")
+    finally:
+        if saved is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
+    assert isinstance(data, bytes)
+    return data
+
+
+def write_pdf(html: str, path: Path) -> None:
+    """Write the report PDF to `path` atomically (temporary file, then rename)."""
+    write_bytes_atomic(Path(path), pdf_bytes(html))

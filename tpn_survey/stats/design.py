@@ -1,0 +1,328 @@
+"""Design-based proportions by Taylor linearization, equal to R survey 4.x.
+
+A `Design` is a one-stage stratified cluster sample with weights and an optional finite
+population correction, as `svydesign(ids=~cluster, strata=~stratum, weights=~w, fpc=~fpc)`.
+`domain_proportions` gives, for every item and domain at once, what
+`svyciprop(~I(x %in% positive), subset(design, x valid & in domain), method, level)` gives
+(Lumley 2010, *Complex Surveys*, ch. 2-3; R survey source: `svymean.survey.design2`,
+`svyrecvar`, `onestrat`, `degf.survey.design2`, `svyciprop`), except that rates of exactly
+0 or 1 get the Korn-Graubard rule of DESIGN.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import sparse, stats
+
+from tpn_survey.errors import DesignError
+
+METHODS = ("logit", "beta", "wald")
+
+# R's onestrat() drops a stratum whose (1 - f) is below this (a census stratum).
+_CENSUS_TOLERANCE = 1e-7
+
+
+@dataclass(frozen=True)
+class Design:
+    """A one-stage design: per-row weight, stratum code, PSU code, sampling fraction.
+
+    `clusters` are codes 0..C-1 unique across strata (each PSU lies in one stratum);
+    `fpc` is the sampling fraction f_h = n_h / N_h of the row's stratum, or None (f = 0).
+    """
+
+    weights: np.ndarray
+    strata: np.ndarray
+    clusters: np.ndarray
+    fpc: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class DesignProportions:
+    """Estimates per domain and item; every array has shape (n_domains, n_items).
+
+    `df` is R's `degf()` of the domain design (PSUs with a valid member minus strata with
+    one). `n_effective` is rate * (1 - rate) / se^2, the n_eff of `svyciprop(method="beta")`
+    before its df rescaling (n for rates of 0 or 1, the rule's n_eff). `deff` is
+    se^2 / (rate * (1 - rate) / (n - 1)) = (n - 1) / n_effective, which is R's
+    `svymean(..., deff="replace")` for the domain: the design variance over the variance of a
+    simple random sample of n drawn with replacement, with R's n / (n - 1) in the weighted
+    element variance. It is NaN for rates of 0 or 1 (0 / 0). Where df <= 0 (e.g. a domain
+    in one PSU) the variance is not estimable: R reports rounding noise as se (~1e-17); tpn
+    keeps that se but gives NaN deff, n_effective and interval.
+    """
+
+    n: np.ndarray
+    positive: np.ndarray
+    rate: np.ndarray
+    se: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    df: np.ndarray
+    deff: np.ndarray
+    n_effective: np.ndarray
+
+
+def _codes(labels: npt.ArrayLike, n: int, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """Factorize labels into codes 0..K-1 (sorted), rejecting missing labels."""
+    values = np.asarray(labels, dtype=object)
+    if values.shape != (n,):
+        raise DesignError(f"{what} has {values.size} values for {n} rows")
+    codes, uniques = pd.factorize(pd.Series(values), sort=True)
+    if (codes < 0).any():
+        row = int(np.flatnonzero(codes < 0)[0])
+        raise DesignError(f"{what} is missing in row {row + 1}")
+    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+
+
+def make_design(
+    n: int,
+    weights: npt.ArrayLike | None = None,
+    strata: npt.ArrayLike | None = None,
+    clusters: npt.ArrayLike | None = None,
+    fpc: npt.ArrayLike | None = None,
+) -> Design:
+    """Build a `Design` as R's `svydesign()` does (with nest=FALSE, lonely.psu="fail").
+
+    strata / clusters: labels of any type, or None (one stratum / each row its own PSU).
+    fpc: population count of first-stage units in the stratum (PSUs in a cluster design,
+    people otherwise), or a sampling fraction when every value is <= 1 (R's `as.fpc`).
+    weights: None gives N_h / n_h when fpc is given, else 1 (R's default).
+    Raises DesignError where R stops, and also where R only warns (fpc varying in a stratum).
+    """
+    if n < 2:
+        raise DesignError(f"a design needs at least 2 rows, not {n}")
+    if strata is None:
+        stratum = np.zeros(n, dtype=np.int64)
+        stratum_labels = np.array([1], dtype=object)
+    else:
+        stratum, stratum_labels = _codes(strata, n, "stratum")
+    if clusters is None:
+        cluster = np.arange(n, dtype=np.int64)
+        cluster_labels = np.arange(1, n + 1).astype(object)
+    else:
+        cluster, cluster_labels = _codes(clusters, n, "cluster")
+    n_clusters = int(cluster.max()) + 1
+    n_strata = int(stratum.max()) + 1
+
+    pairs = np.unique(cluster * n_strata + stratum)
+    pair_cluster = pairs // n_strata
+    if pairs.size > n_clusters:
+        bad = pair_cluster[np.flatnonzero(np.diff(pair_cluster) == 0)[0]]
+        raise DesignError(
+            f"cluster {cluster_labels[bad]!r} is in more than one stratum; "
+            "cluster ids must be unique across strata"
+        )
+    cluster_stratum = pairs % n_strata
+    n_psu = np.bincount(cluster_stratum, minlength=n_strata)
+    if (n_psu < 2).any():
+        label = stratum_labels[int(np.flatnonzero(n_psu < 2)[0])]
+        raise DesignError(
+            f"stratum {label!r} has only one PSU, so its variance cannot be estimated"
+            if strata is not None
+            else "the design has only one PSU, so no variance can be estimated"
+        )
+    rows_psu = n_psu[stratum].astype(np.float64)
+
+    fraction: np.ndarray | None = None
+    given_as_fraction = False
+    if fpc is not None:
+        values = np.broadcast_to(np.asarray(fpc, dtype=np.float64), (n,)).copy()
+        if not np.isfinite(values).all() or (values <= 0).any():
+            raise DesignError("fpc must be a positive finite number in every row")
+        low = np.full(n_strata, np.inf)
+        high = np.full(n_strata, -np.inf)
+        np.minimum.at(low, stratum, values)
+        np.maximum.at(high, stratum, values)
+        if (low != high).any():
+            label = stratum_labels[int(np.flatnonzero(low != high)[0])]
+            raise DesignError(f"fpc varies within stratum {label!r}")
+        if (values <= 1).all():
+            fraction, given_as_fraction = values, True
+        elif (values >= 1).all():
+            if (values < rows_psu).any():
+                h = int(stratum[np.flatnonzero(values < rows_psu)[0]])
+                raise DesignError(
+                    f"fpc {high[h]:g} of stratum {stratum_labels[h]!r} is smaller than "
+                    f"the {n_psu[h]} PSUs sampled in it"
+                )
+            fraction = rows_psu / values
+        else:
+            raise DesignError("fpc must be all population counts (>= 1) or all fractions (<= 1)")
+
+    if weights is None:
+        if fpc is None:
+            w = np.ones(n)
+        elif given_as_fraction:
+            w = 1.0 / values
+        else:
+            w = values / rows_psu
+    else:
+        w = np.asarray(weights, dtype=np.float64)
+        if w.shape != (n,):
+            raise DesignError(f"weights has {w.size} values for {n} rows")
+        if not np.isfinite(w).all() or (w <= 0).any():
+            row = int(np.flatnonzero(~(np.isfinite(w) & (w > 0)))[0])
+            raise DesignError(f"weights must be positive and finite (row {row + 1}: {w[row]})")
+    return Design(weights=w, strata=stratum, clusters=cluster, fpc=fraction)
+
+
+def _indicator(index: np.ndarray, size: int) -> sparse.csr_matrix:
+    """Sparse (size, len(index)) 0/1 matrix; `_indicator(g, G) @ X` sums rows of X by g."""
+    m = index.size
+    return sparse.csr_matrix((np.ones(m), (index, np.arange(m))), shape=(size, m))
+
+
+def _zero_one_interval(
+    is_one: np.ndarray, n: np.ndarray, df: np.ndarray, level: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """DESIGN.md's rule for rates of exactly 0 or 1 (Korn & Graubard 1998, n_eff = n).
+
+    n_eff = n * (qt(a/2, n - 1) / qt(a/2, df))^2; rate 1: [qbeta(a/2, n_eff, 1), 1];
+    rate 0: [0, qbeta(1 - a/2, 1, n_eff)]. NaN where n < 2 or df <= 0.
+    """
+    alpha = 1 - level
+    ok = (n >= 2) & (df > 0)
+    ratio = stats.t.ppf(alpha / 2, np.where(ok, n - 1, 1)) / stats.t.ppf(
+        alpha / 2, np.where(ok, df, 1)
+    )
+    n_eff = np.where(ok, n * ratio**2, np.nan)
+    low = np.where(is_one, stats.beta.ppf(alpha / 2, n_eff, 1), 0.0)
+    high = np.where(is_one, 1.0, stats.beta.ppf(1 - alpha / 2, 1, n_eff))
+    return np.where(ok, low, np.nan), np.where(ok, high, np.nan)
+
+
+def domain_proportions(
+    design: Design,
+    positive: npt.ArrayLike,
+    valid: npt.ArrayLike,
+    domain: npt.ArrayLike,
+    n_domains: int,
+    method: str = "logit",
+    level: float = 0.95,
+) -> DesignProportions:
+    """Weighted proportions with CIs for every (domain, item), as R's svyciprop on a subset.
+
+    positive, valid: (n, k) bool, positive implying valid. domain: (n,) codes 0..n_domains-1,
+    or -1 for rows in no domain. Rate p = sum(w y) / sum(w) over valid rows of the domain.
+    Variance (Taylor linearization, R's svyrecvar/onestrat): with z_i = w_i (y_i - p) / sum(w)
+    for the domain's valid rows and 0 elsewhere, and t_c the PSU totals of z (absent PSUs are
+    zeros, as R pads them), var = sum_h (1 - f_h) n_h / (n_h - 1) sum_c (t_c - mean_h t)^2,
+    n_h the PSUs of stratum h in the full design. df = PSUs with a valid member in the domain
+    minus strata with one (R's degf of the subset). Intervals, t = qt(1 - a/2, df):
+    "wald" (R's "mean"): p +- t se, not clipped; "logit": expit(logit(p) +- t se / (p (1 - p)))
+    (R fits svyglm(quasibinomial), whose intercept variance is exactly this); "beta"
+    (Korn & Graubard 1998): n_eff = p (1 - p) / se^2 * (qt(a/2, n - 1) / qt(a/2, df))^2,
+    [qbeta(a/2, n_eff p, n_eff (1 - p) + 1), qbeta(1 - a/2, n_eff p + 1, n_eff (1 - p))].
+    Rates of exactly 0 or 1 use `_zero_one_interval` for every method. n == 0 gives NaN
+    rate and interval; df <= 0 gives a NaN interval (R gives NaN too). One known difference:
+    R's logit interval converts the t level to a normal one, 1 - 2 pnorm(qt(a/2, df)), which
+    rounds to 1 when df = 1 and level = 0.95, giving a NaN upper limit; tpn gives the exact t
+    interval.
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be between 0 and 1, not {level}")
+    positive = np.asarray(positive, dtype=bool)
+    valid = np.asarray(valid, dtype=bool)
+    domain = np.asarray(domain, dtype=np.int64)
+    n_rows = design.weights.shape[0]
+    if positive.ndim != 2 or positive.shape != valid.shape or positive.shape[0] != n_rows:
+        raise ValueError("positive and valid must both have shape (n_rows, n_items)")
+    if domain.shape != (n_rows,) or (domain >= n_domains).any() or (domain < -1).any():
+        raise ValueError("domain must have shape (n_rows,) with codes -1..n_domains-1")
+    if (positive & ~valid).any():
+        raise ValueError("positive must imply valid")
+
+    n_strata = int(design.strata.max()) + 1
+    n_clusters = int(design.clusters.max()) + 1
+    cluster_stratum = np.zeros(n_clusters, dtype=np.int64)
+    cluster_stratum[design.clusters] = design.strata
+    n_psu = np.bincount(cluster_stratum, minlength=n_strata).astype(np.float64)
+    f = np.zeros(n_strata)
+    if design.fpc is not None:
+        f[design.strata] = design.fpc
+    scale = (1 - f) * n_psu / (n_psu - 1)
+    scale[(1 - f) < _CENSUS_TOLERANCE] = 0.0
+
+    rows = np.flatnonzero(domain >= 0)
+    w = design.weights[rows, None]
+    y = positive[rows].astype(np.float64)
+    v = valid[rows].astype(np.float64)
+    d = domain[rows]
+
+    # One pass of grouped sums over (PSU x domain) groups; everything else is small.
+    group_key, group = np.unique(design.clusters[rows] * n_domains + d, return_inverse=True)
+    group_domain = group_key % n_domains
+    group_stratum = cluster_stratum[group_key // n_domains]
+    by_group = _indicator(group, group_key.size)
+    wv, wy, nv, ny = (by_group @ m for m in (w * v, w * y, v, y))
+    by_domain = _indicator(group_domain, n_domains)
+    total_w, total_wy = by_domain @ wv, by_domain @ wy
+    count = np.rint(by_domain @ nv).astype(np.int64)
+    count_positive = np.rint(by_domain @ ny).astype(np.int64)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = total_wy / total_w
+        # PSU totals of z_i = w_i (y_i - p) / sum(w) within each domain.
+        t = (wy - rate[group_domain] * wv) / total_w[group_domain]
+        sd_key, sd = np.unique(group_stratum * n_domains + group_domain, return_inverse=True)
+        sd_stratum, sd_domain = sd_key // n_domains, sd_key % n_domains
+        by_sd = _indicator(sd, sd_key.size)
+        mean = (by_sd @ t) / n_psu[sd_stratum, None]
+        absent = n_psu[sd_stratum] - np.bincount(sd, minlength=sd_key.size)
+        squares = by_sd @ (t - mean[sd]) ** 2 + absent[:, None] * mean**2
+        var = _indicator(sd_domain, n_domains) @ (scale[sd_stratum, None] * squares)
+
+        has_valid = (nv > 0).astype(np.float64)
+        psus = by_domain @ has_valid
+        strata_with = (by_sd @ has_valid > 0).astype(np.float64)
+        df = np.rint(psus - _indicator(sd_domain, n_domains) @ strata_with).astype(np.int64)
+
+        se = np.sqrt(var)
+        pq = rate * (1 - rate)
+        n_effective = pq / var
+        deff = var / (pq / (count - 1))
+        alpha = 1 - level
+        good_df = df > 0
+        tq = np.where(good_df, stats.t.ppf(1 - alpha / 2, np.where(good_df, df, 1)), np.nan)
+        if method == "wald":
+            low, high = rate - tq * se, rate + tq * se
+        elif method == "logit":
+            logit = np.log(rate / (1 - rate))
+            half = tq * se / pq
+            low, high = (1 / (1 + np.exp(-(logit + s * half))) for s in (-1, 1))
+        else:
+            ratio = np.where(
+                good_df & (count > 1),
+                stats.t.ppf(alpha / 2, np.maximum(count - 1, 1))
+                / stats.t.ppf(alpha / 2, np.where(good_df, df, 1)),
+                np.nan,
+            )
+            m = n_effective * ratio**2
+            low = stats.beta.ppf(alpha / 2, m * rate, m * (1 - rate) + 1)
+            high = stats.beta.ppf(1 - alpha / 2, m * rate + 1, m * (1 - rate))
+
+    edge = (count > 0) & ((count_positive == 0) | (count_positive == count))
+    edge_low, edge_high = _zero_one_interval(count_positive > 0, count, df, level)
+    empty = count == 0
+    se = np.where(empty, np.nan, se)
+    low = np.where(edge, edge_low, np.where(good_df, low, np.nan))
+    high = np.where(edge, edge_high, np.where(good_df, high, np.nan))
+    n_effective = np.where(edge, count.astype(np.float64), np.where(good_df, n_effective, np.nan))
+    deff = np.where(edge | ~good_df, np.nan, deff)
+    return DesignProportions(
+        n=count,
+        positive=count_positive,
+        rate=rate,
+        se=se,
+        ci_low=low,
+        ci_high=high,
+        df=df,
+        deff=deff,
+        n_effective=n_effective,
+    )
