@@ -64,6 +64,7 @@ def test_infer_then_analyze(name: str) -> None:
     assert results.respondents.rows_read == EXPECTED[name]["rows"]
     for group in schema.groups:
         assert group.column not in schema.pii
+    assert not [p for p in results.problems if p.code == "possible-pii"]
 
 
 @pytest.mark.parametrize("name", FILES)

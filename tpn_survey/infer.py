@@ -13,7 +13,8 @@ Rules (a draft to review, but one `tpn analyze` accepts as it is):
   whose values are unique, else the first column with unique, non-blank values.
 - **Groups**: other text columns with 2 to 20 distinct values, some repeated.
 - **pii**: columns named like emails, names, phone numbers, IP addresses or coordinates, or
-  whose values mostly look like emails, IP addresses or phone numbers.
+  whose values mostly look like emails, IP addresses or phone numbers, and every column that
+  `validate.check_personal` would warn about (so the draft raises no personal-data warnings).
 """
 
 from __future__ import annotations
@@ -430,6 +431,12 @@ def infer_schema(table: Table, name: str | None = None) -> dict[str, Any]:
         "scales": {k: v.as_dict() for k, v in scales.items()},
         "items": items,
     }
+    # Whatever validation would warn about as possible personal data goes under pii too.
+    from tpn_survey.validate import check_personal
+
+    flagged = [p.column for p in check_personal(parse_schema(data), table) if p.column]
+    pii += [c for c in flagged if c not in pii]
+    groups = [g for g in groups if g["column"] not in pii]
     if groups:
         data["groups"] = [_FlowDict(g) for g in groups]
     if pii:
