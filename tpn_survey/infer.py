@@ -497,8 +497,15 @@ def to_yaml(data: dict[str, Any], source: str = "", rows: int | None = None) -> 
     def flow_dict(dumper: yaml.SafeDumper, value: _FlowDict) -> Any:
         return dumper.represent_mapping("tag:yaml.org,2002:map", value.items(), flow_style=True)
 
+    def represent_text(dumper: yaml.SafeDumper, value: str) -> Any:
+        # YAML reads NEL and the Unicode line/paragraph separators as line breaks even in a
+        # plain scalar; only a double-quoted scalar keeps them (escaped).
+        style = '"' if any(c in value for c in "\x85\u2028\u2029") else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
     Dumper.add_representer(_Flow, flow)
     Dumper.add_representer(_FlowDict, flow_dict)
+    Dumper.add_representer(str, represent_text)
     body = yaml.dump(
         data,
         Dumper=Dumper,
