@@ -97,11 +97,15 @@ def check_ids(schema: Instrument, table: Table) -> list[Problem]:
                 message=f"{file}, {_rows_phrase(count, row)}: no respondent id in {col!r}",
             )
         )
-    counts = np.bincount(inverse, minlength=len(texts))
-    dup = (counts[inverse] > 1) & ~blank
+    # Ids are unique within a file; the same id in two waves (files) is two responses.
+    file_code = np.unique(frame[FILE_COLUMN].to_numpy(dtype=str), return_inverse=True)[1]
+    key = file_code.astype(np.int64) * (len(texts) + 1) + inverse
+    key = np.unique(key, return_inverse=True)[1]
+    counts = np.bincount(key)
+    dup = (counts[key] > 1) & ~blank
     if dup.any():
         where_dup = np.flatnonzero(dup)
-        codes = inverse[where_dup]
+        codes = key[where_dup]
         order = np.argsort(codes, kind="stable")  # rows of each id stay in file order
         codes, where_dup = codes[order], where_dup[order]
         starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
