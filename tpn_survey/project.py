@@ -122,13 +122,13 @@ tpn-end-of-year = "respondents"
 name = "teacher_leader"
 data = ["data/sample/teacher_leader.csv"]
 schema = "schemas/teacher_leader.yaml"
-by = ["organization", "region"]
+by = ["organization"]
 
 [[survey]]
 name = "teacher"
 data = ["data/sample/teacher.csv"]
 schema = "schemas/teacher.yaml"
-by = ["organization", "grade_band"]
+by = ["organization"]
 cluster = "leader_id"         # teachers of one leader answer alike: intervals account for it
 
 [[survey]]
