@@ -319,7 +319,9 @@ def _run_project(path: Path, out: Path | None, output_format: str | None) -> Non
             strata=spec.strata,
             population=spec.population,
         )
-        results = _analyze_one(spec.data, spec.instrument, options, spec.encoding, spec.export)
+        results = _analyze_one(
+            spec.data, spec.instrument, options, spec.encoding, spec.export, spec.sheet
+        )
         _print_summary(results)
         all_results.append(results)
     names = [spec.name for spec in proj.survey]

@@ -34,6 +34,7 @@ class SurveySpec(BaseModel):
     population: float | None = None
     encoding: str | None = None
     export: str | None = None
+    sheet: str | None = None
 
 
 class Project(BaseModel):

@@ -98,7 +98,7 @@ def read_records(name: str, data: bytes, delimiter: str, ncols: int) -> tuple[An
             ),
         )
 
-    if not data.strip():
+    if not data or data.isspace():
         return pa.table({n: pa.array([], pa.string()) for n in names}), []
     try:
         table = attempt(True)

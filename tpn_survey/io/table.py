@@ -82,7 +82,7 @@ def read_table(
     path = Path(path)
     name = path.name
     raw = _read_bytes(path)
-    if not raw.strip():
+    if not raw or raw.isspace():
         raise InputError(f"{name}: the file is empty")
     flavour = normalize_export(name, export)
     kind = sniff_kind(name, raw)
