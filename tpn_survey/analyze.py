@@ -356,14 +356,14 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
     estimates: list[Estimate] = []
     built = None
     network: list[NetworkRow] = []
+    level_counts: list[np.ndarray] | None = None
     if design is None:
         domains = _domains(frame, domain_groups)
-        all_counts = _all_counts(codes, domains, _width(schema))
-        for d, (domain, labels) in enumerate(domains):
-            if all_counts is None:
-                estimates += simple_estimates(schema, codes, domain, labels, method, options)
-            else:
-                estimates += _estimates_from_counts(schema, all_counts[d], labels, method, options)
+        level_counts = _all_counts(codes, domains, _width(schema)) or [
+            _counts(codes, domain, len(labels), _width(schema)) for domain, labels in domains
+        ]
+        for (_, labels), counts in zip(domains, level_counts, strict=True):
+            estimates += _estimates_from_counts(schema, counts, labels, method, options)
     else:
         # Weighted sums depend on the order of their terms in the last bits: a canonical row
         # order makes results byte-identical whatever the order of the input file.
@@ -376,7 +376,8 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
         frame = frame.iloc[order].reset_index(drop=True)
         codes = codes[order]
         built = _build_design(frame, design)
-        for domain, labels in _domains(frame, domain_groups):
+        domains = _domains(frame, domain_groups)
+        for domain, labels in domains:
             estimates += design_estimates(schema, codes, domain, labels, built, method, options)
         if design.cluster:
             network = _network(schema, frame, codes, design.cluster)
@@ -387,7 +388,7 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
     from tpn_survey.scales import scale_results
 
     means, scales = scale_results(
-        schema, codes, _domains(frame, domain_groups), options.level, options.min_n, built
+        schema, codes, domains, options.level, options.min_n, built, level_counts
     )
     rates, rate_problems = _response_rates(schema, table, waves)
     problems += rate_problems

@@ -12,7 +12,14 @@ import numpy as np
 
 from tpn_survey.results import Mean, Reliability
 from tpn_survey.schema import Instrument, Scale, normalize_code, normalize_label
-from tpn_survey.stats.scales import Means, cronbach_alpha, design_means, person_means, t_means
+from tpn_survey.stats.scales import (
+    Means,
+    cronbach_alpha,
+    design_means,
+    grouped_t_means,
+    means_from_counts,
+    person_means,
+)
 
 
 def level_points(scale: Scale) -> list[float]:
@@ -35,13 +42,13 @@ def level_points(scale: Scale) -> list[float]:
 
 def item_values(schema: Instrument, codes: np.ndarray) -> np.ndarray:
     """(rows, items) float values of substantive answers, NaN otherwise."""
-    out = np.full(codes.shape, np.nan)
+    width = max(len(s.categories()) for s in schema.scales.values())
+    # Per item, the value of each code shifted by 2 (so OFF_SCALE -2 and MISSING -1 index too).
+    lookup = np.full((len(schema.items), width + 2), np.nan)
     for j, item in enumerate(schema.items):
-        points = np.array(level_points(schema.scale_of(item)))
-        col = codes[:, j].astype(np.int64)
-        ok = (col >= 0) & (col < len(points))
-        out[ok, j] = points[col[ok]]
-    return out
+        points = level_points(schema.scale_of(item))
+        lookup[j, 2 : 2 + len(points)] = points
+    return lookup[np.arange(codes.shape[1]), codes.astype(np.int64) + 2]
 
 
 def composite_scores(schema: Instrument, values: np.ndarray) -> tuple[list[str], np.ndarray]:
@@ -63,12 +70,15 @@ def scale_results(
     level: float = 0.95,
     min_n: int = 10,
     design: Any = None,
+    level_counts: list[np.ndarray] | None = None,
 ) -> tuple[list[Mean], list[Reliability]]:
     """Means of every item and composite in every domain; alpha of every composite (overall).
 
     Simple: t intervals (`stats.scales.t_means`). With a design: weighted means with linearized
     t intervals (`stats.scales.design_means`, as R's svymean on a subset). Alpha is always
     unweighted over complete cases: it describes the instrument, not the population.
+    `level_counts` (simple analyses): each domain's counts of code + 1 per item, as analyze
+    counts them; item means then come from those counts instead of a pass over the rows.
     """
     values = item_values(schema, codes)
     names, scores = composite_scores(schema, values)
@@ -82,17 +92,20 @@ def scale_results(
     method = "t" if design is None else "linearized-t"
 
     means: list[Mean] = []
-    for domain, labels in domains:
-        per: list[Means] = []
-        if design is None:
-            for d in range(len(labels)):
-                per.append(t_means(columns[domain == d], level))
+    for at, (domain, labels) in enumerate(domains):
+        if design is None and level_counts is not None:
+            res = _concat_means(
+                _item_means_from_counts(schema, level_counts[at], level),
+                grouped_t_means(scores, domain, len(labels), level),
+            )
+        elif design is None:
+            res = grouped_t_means(columns, domain, len(labels), level)
         else:
             res = design_means(design, columns, domain, len(labels), level)
-            per = [
-                Means(*(getattr(res, f)[d] for f in ("n", "mean", "sd", "ci_low", "ci_high", "df")))
-                for d in range(len(labels))
-            ]
+        per = [
+            Means(*(getattr(res, f)[d] for f in ("n", "mean", "sd", "ci_low", "ci_high", "df")))
+            for d in range(len(labels))
+        ]
         for d, group in enumerate(labels):
             m = per[d]
             for j, (name, kind) in enumerate(of):
@@ -134,6 +147,23 @@ def scale_results(
             )
         )
     return means, reliabilities
+
+
+def _item_means_from_counts(schema: Instrument, counts: np.ndarray, level: float) -> Means:
+    """Item means from counts (domains, items, width) of code + 1 (0 = missing)."""
+    points = np.zeros(counts.shape[1:])
+    levels = np.zeros(counts.shape[1:], dtype=bool)  # substantive levels only
+    for j, item in enumerate(schema.items):
+        values = level_points(schema.scale_of(item))
+        points[j, 1 : 1 + len(values)] = values
+        levels[j, 1 : 1 + len(values)] = True
+    return means_from_counts(np.where(levels, counts, 0), points, level)
+
+
+def _concat_means(a: Means, b: Means) -> Means:
+    """Columns of `a` then columns of `b` (domains on axis 0)."""
+    fields = ("n", "mean", "sd", "ci_low", "ci_high", "df")
+    return Means(*(np.concatenate([getattr(a, f), getattr(b, f)], axis=1) for f in fields))
 
 
 def _num(value: float) -> float | None:

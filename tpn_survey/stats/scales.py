@@ -35,19 +35,60 @@ def t_means(values: np.ndarray, level: float = 0.95) -> Means:
     """Mean of each column over its non-NaN entries with the t interval
     mean +- qt(1 - a/2, n - 1) s / sqrt(n) (s with ddof 1). NaN interval where n < 2."""
     x = np.asarray(values, dtype=np.float64)
-    ok = np.isfinite(x)
-    n = ok.sum(axis=0)
+    m = grouped_t_means(x, np.zeros(len(x), dtype=np.int64), 1, level)
+    return Means(*(getattr(m, f)[0] for f in ("n", "mean", "sd", "ci_low", "ci_high", "df")))
+
+
+def grouped_t_means(
+    values: np.ndarray, domain: np.ndarray, n_domains: int, level: float = 0.95
+) -> Means:
+    """`t_means` of each column within each domain at once (arrays of shape (domains, columns)).
+
+    Two passes of grouped sums (np.bincount): the means, then squared deviations from them, so
+    the standard deviation has no cancellation error. Rows with domain -1 are in no domain.
+    """
+    rows = np.flatnonzero(domain >= 0)
+    d = domain[rows]
+    columns = np.ascontiguousarray(np.asarray(values, dtype=np.float64)[rows].T)
+    k = columns.shape[0]
+    n = np.zeros((n_domains, k))
+    total = np.zeros((n_domains, k))
+    squares = np.zeros((n_domains, k))
+    for j, col in enumerate(columns):  # grouped sums of one column, vectorized over rows
+        ok = np.isfinite(col)
+        filled = np.where(ok, col, 0.0)
+        n[:, j] = np.bincount(d, weights=ok, minlength=n_domains)
+        total[:, j] = np.bincount(d, weights=filled, minlength=n_domains)
+        mean_j = total[:, j] / np.maximum(n[:, j], 1)
+        dev = np.where(ok, filled - mean_j[d], 0.0)
+        squares[:, j] = np.bincount(d, weights=dev * dev, minlength=n_domains)
+    return _t_interval(n, total, squares, level)
+
+
+def means_from_counts(counts: np.ndarray, points: np.ndarray, level: float = 0.95) -> Means:
+    """`t_means` of coded answers from their counts: counts (domains, items, levels) of each
+    level, points (items, levels) the value of each level (pad both with zeros). Exact: the
+    sums are over a handful of levels, not over rows."""
+    counts = np.asarray(counts, dtype=np.float64)
+    n = counts.sum(axis=2)
+    total = (counts * points).sum(axis=2)
+    mean = total / np.maximum(n, 1)
+    squares = (counts * (points - mean[:, :, None]) ** 2).sum(axis=2)
+    return _t_interval(n, total, squares, level)
+
+
+def _t_interval(n: np.ndarray, total: np.ndarray, squares: np.ndarray, level: float) -> Means:
+    """Means with t intervals from counts, sums and sums of squared deviations."""
     safe_n = np.maximum(n, 1)
-    mean = np.where(ok, x, 0.0).sum(axis=0) / safe_n
-    dev = np.where(ok, x - mean, 0.0)
+    mean = total / safe_n
     with np.errstate(divide="ignore", invalid="ignore"):
-        sd = np.sqrt((dev**2).sum(axis=0) / (n - 1))
-        df = (n - 1).astype(np.float64)
+        sd = np.sqrt(squares / (n - 1))
+        df = n - 1
         tq = dist.t_ppf(1 - (1 - level) / 2, np.where(n > 1, df, 1.0))
         half = tq * sd / np.sqrt(safe_n)
     two = n > 1
     return Means(
-        n=n,
+        n=n.astype(np.int64),
         mean=np.where(n > 0, mean, np.nan),
         sd=np.where(two, sd, np.nan),
         ci_low=np.where(two, mean - half, np.nan),
