@@ -102,3 +102,23 @@ def test_personal_looking_columns_are_flagged_without_values(
     text = " ".join(p.model_dump_json() for p in problems)
     assert "school.org" not in text and "10.0.0" not in text and "Ana" not in text
     assert not has_errors(problems)
+
+
+def test_same_id_in_two_waves_is_not_a_duplicate(tmp_path: Path, mini_schema: Path) -> None:
+    from tpn_survey.io import stack_tables
+
+    schema = load_schema(mini_schema)
+    rows = [
+        MINI_HEADER,
+        ["r1", "x", "A", "Urban", "Agree", "1"],
+        ["r2", "y", "A", "Urban", "Agree", "2"],
+    ]
+    waves = [
+        read_table(write_csv(tmp_path / f"{y}.csv", rows), drop=schema.pii) for y in (2016, 2017)
+    ]
+    assert not has_errors(validate(schema, stack_tables(waves)))
+    rows.append(["r1", "z", "A", "Urban", "Agree", "3"])
+    waves[1] = read_table(write_csv(tmp_path / "2017.csv", rows), drop=schema.pii)
+    problems = validate(schema, stack_tables(waves))
+    assert [p.code for p in problems] == ["duplicate-id"]
+    assert "2017.csv row 2, 2017.csv row 4" in problems[0].message

@@ -8,7 +8,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tpn_survey import __version__
-from tpn_survey.answers import code_answers, code_groups
+from tpn_survey.answers import ItemCodes, code_groups, code_items, trimmed_factorize
 from tpn_survey.errors import OptionError, TpnError
 from tpn_survey.io.table import FILE_COLUMN, Table
 from tpn_survey.results import (
@@ -28,7 +28,7 @@ from tpn_survey.results import (
 from tpn_survey.schema import Design, Group, Instrument
 from tpn_survey.stats.compare import ADJUST_METHODS
 from tpn_survey.stats.proportions import SIMPLE_METHODS, proportion_ci
-from tpn_survey.validate import did_you_mean, has_errors, unanswered_rows, validate
+from tpn_survey.validate import check_columns, did_you_mean, has_errors, validate
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -116,10 +116,7 @@ def resolve_groups(schema: Instrument, keys: list[str], columns: list[str]) -> l
 
 def item_codes(schema: Instrument, frame: pd.DataFrame) -> np.ndarray:
     """(rows, items) matrix of category codes (see answers.code_answers)."""
-    codes = np.empty((len(frame), len(schema.items)), dtype=np.int16)
-    for j, item in enumerate(schema.items):
-        codes[:, j], _ = code_answers(frame[item.column], schema.scale_of(item))
-    return codes
+    return code_items(schema, frame).codes
 
 
 def _survey(schema: Instrument, table: Table, groups: list[Group]) -> Survey:
@@ -148,13 +145,45 @@ def _survey(schema: Instrument, table: Table, groups: list[Group]) -> Survey:
 
 
 def _counts(codes: np.ndarray, domain: np.ndarray, n_domains: int, width: int) -> np.ndarray:
-    """(domains, items, width) counts of code+1 (0 = missing) per domain, one bincount."""
-    rows = domain >= 0
+    """(domains, items, width) counts of code+1 (0 = missing) per domain (-1: no domain).
+
+    One bincount per item over (domain, code) pairs; rows outside every domain go to an
+    extra domain that is dropped, so no row subset is copied.
+    """
     k = codes.shape[1]
-    shifted = codes[rows].astype(np.int64) + 1
-    index = (domain[rows, None] * k + np.arange(k)) * width + shifted
-    flat = np.bincount(index.ravel(), minlength=n_domains * k * width)
-    return flat.reshape(n_domains, k, width)
+    cell = np.where(domain >= 0, domain, n_domains).astype(np.int64) * width + 1
+    size = (n_domains + 1) * width
+    out = np.empty((n_domains + 1, k, width), dtype=np.int64)
+    for j in range(k):
+        out[:, j, :] = np.bincount(cell + codes[:, j], minlength=size).reshape(-1, width)
+    return out[:n_domains]
+
+
+MAX_CROSS_CELLS = 20_000  # cells x items x width int64 counts stay small
+
+
+def _all_counts(
+    codes: np.ndarray, domains: list[tuple[np.ndarray, list[dict[str, str]]]], width: int
+) -> list[np.ndarray] | None:
+    """Counts of every breakdown from one pass: count the cross-classification of all
+    `--by` groups (each with an extra "blank" level), then sum it down to each breakdown.
+
+    Integer sums, so equal to `_counts` per breakdown. None when the cross has too many cells.
+    """
+    sizes = [len(labels) + 1 for _, labels in domains[1:]]  # + a blank/unlisted level
+    cells = int(np.prod(sizes, dtype=np.int64)) if sizes else 1
+    if cells > MAX_CROSS_CELLS:
+        return None
+    cross = np.zeros(len(codes), dtype=np.int64)
+    for (index, labels), size in zip(domains[1:], sizes, strict=True):
+        cross = cross * size + np.where(index >= 0, index, len(labels))
+    table = _counts(codes, cross, cells, width).reshape(*sizes, codes.shape[1], width)
+    axes = tuple(range(len(sizes)))
+    out = [table.sum(axis=axes).reshape(1, codes.shape[1], width)]
+    for g, size in enumerate(sizes):
+        margin = table.sum(axis=tuple(a for a in axes if a != g))
+        out.append(margin[: size - 1])
+    return out
 
 
 def simple_estimates(
@@ -166,9 +195,13 @@ def simple_estimates(
     options: Options,
 ) -> list[Estimate]:
     """Estimates of every item in every domain from unweighted counts."""
-    width = 1 + max(len(s.categories()) for s in schema.scales.values())
-    counts = _counts(codes, domain, len(labels), width)
+    counts = _counts(codes, domain, len(labels), _width(schema))
     return _estimates_from_counts(schema, counts, labels, method, options)
+
+
+def _width(schema: Instrument) -> int:
+    """Slots per item in a count table: missing, then every category."""
+    return 1 + max(len(s.categories()) for s in schema.scales.values())
 
 
 def design_estimates(
@@ -300,17 +333,22 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
     method = resolve_method(design, options.ci)
     groups = resolve_groups(schema, options.by, table.columns)
     compared = resolve_groups(schema, [options.compare], table.columns) if options.compare else []
-    problems = validate(
-        schema,
-        table,
-        design,
-        [g.id if schema.group(g.id) else g.column for g in [*groups, *compared]],
-    )
+    by_keys = [g.id if schema.group(g.id) else g.column for g in [*groups, *compared]]
+    coded: ItemCodes | None = None
+    if len(table.frame) and not check_columns(schema, table, design, by_keys):
+        coded = code_items(schema, table.frame)  # once, for validation and estimates
+    problems = validate(schema, table, design, by_keys, coded=coded)
     if has_errors(problems):
         raise DataError(problems)
-    excluded = unanswered_rows(schema, table)
-    frame = table.frame[~excluded].reset_index(drop=True)
-    codes = item_codes(schema, frame)
+    assert coded is not None  # no errors: the columns are there
+    excluded = ~coded.answered()
+    codes = coded.codes
+    frame = table.frame
+    if excluded.any():
+        items = {item.column for item in schema.items}  # already coded: not copied
+        keep = [c for c in frame.columns if c not in items]
+        frame = frame.loc[~excluded, keep].reset_index(drop=True)
+        codes = np.asfortranarray(codes[~excluded])
     problems += _blank_group_warnings(frame, groups)
     waves = wave_group(frame)
     domain_groups = list({g.id: g for g in [*groups, *compared, *waves]}.values())
@@ -319,8 +357,13 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
     built = None
     network: list[NetworkRow] = []
     if design is None:
-        for domain, labels in _domains(frame, domain_groups):
-            estimates += simple_estimates(schema, codes, domain, labels, method, options)
+        domains = _domains(frame, domain_groups)
+        all_counts = _all_counts(codes, domains, _width(schema))
+        for d, (domain, labels) in enumerate(domains):
+            if all_counts is None:
+                estimates += simple_estimates(schema, codes, domain, labels, method, options)
+            else:
+                estimates += _estimates_from_counts(schema, all_counts[d], labels, method, options)
     else:
         # Weighted sums depend on the order of their terms in the last bits: a canonical row
         # order makes results byte-identical whatever the order of the input file.
@@ -509,7 +552,8 @@ def _build_design(frame: pd.DataFrame, design: Design) -> Any:
 def _blank_group_warnings(frame: pd.DataFrame, groups: list[Group]) -> list[Problem]:
     out = []
     for group in groups:
-        blank = int((frame[group.column].astype(str).str.strip() == "").sum())
+        inverse, texts = trimmed_factorize(frame[group.column])
+        blank = int((inverse == texts.index("")).sum())
         if blank:
             out.append(
                 Problem(

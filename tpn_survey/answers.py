@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tpn_survey.schema import Scale, normalize_code, normalize_label
+from tpn_survey.schema import Instrument, Scale, normalize_code, normalize_label
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -15,15 +16,52 @@ MISSING = -1
 OFF_SCALE = -2
 
 
+def factorize(values: pd.Series) -> tuple[np.ndarray, list[object]]:
+    """(index of each value in the distinct values, distinct values); -1 for a null.
+
+    One hash pass per column: a categorical's own codes, arrow's dictionary_encode for
+    arrow-backed strings, else pandas.factorize. Distinct values come in first-seen order.
+    """
+    inverse, uniques, _ = _encode(values)
+    return inverse, uniques
+
+
+def _encode(values: pd.Series) -> tuple[np.ndarray, list[object], Any]:
+    """factorize, plus the distinct values as an arrow string array when they are strings."""
+    import pandas as pd
+
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return np.asarray(values.cat.codes, dtype=np.int64), list(values.cat.categories), None
+    if getattr(dtype, "storage", None) == "pyarrow" or isinstance(dtype, pd.ArrowDtype):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        encoded = pc.dictionary_encode(pa.array(values.array))
+        if isinstance(encoded, pa.ChunkedArray):
+            encoded = encoded.combine_chunks() if encoded.num_chunks != 1 else encoded.chunk(0)
+        if isinstance(encoded, pa.DictionaryArray):
+            index = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+            dictionary = encoded.dictionary
+            strings = pa.types.is_string(dictionary.type) or pa.types.is_large_string(
+                dictionary.type
+            )
+            return (
+                index.astype(np.int64, copy=False),
+                dictionary.to_pylist(),
+                dictionary if strings else None,
+            )
+    inverse, uniques = pd.factorize(values, use_na_sentinel=True)
+    return np.asarray(inverse, dtype=np.int64), list(uniques), None
+
+
 def code_answers(values: pd.Series, scale: Scale) -> tuple[np.ndarray, list[str]]:
     """Category index of each answer (levels, then non-substantive), MISSING or OFF_SCALE.
 
     Returns the codes and the distinct values that matched nothing on the scale.
     """
-    import pandas as pd
-
     lookup = scale.lookup()
-    inverse, uniques = pd.factorize(values, use_na_sentinel=True)
+    inverse, uniques = factorize(values)
     mapped = np.empty(len(uniques) + 1, dtype=np.int16)
     mapped[-1] = MISSING  # factorize's -1 (NaN) indexes the last slot
     unknown: list[str] = []
@@ -43,12 +81,77 @@ def code_answers(values: pd.Series, scale: Scale) -> tuple[np.ndarray, list[str]
     return mapped[inverse], unknown
 
 
+@dataclass(frozen=True)
+class ItemCodes:
+    """Codes of every item, coded once and shared by validation and analysis.
+
+    `codes` is (rows, items) int16 in column-major order, so each item's codes are contiguous;
+    `unknown[j]` lists item j's distinct values that are off its scale.
+    """
+
+    codes: np.ndarray
+    unknown: list[list[str]]
+
+    def answered(self) -> np.ndarray:
+        """Mask of rows that answer at least one item."""
+        return np.asarray((self.codes != MISSING).any(axis=1))
+
+
+def code_items(schema: Instrument, frame: pd.DataFrame) -> ItemCodes:
+    """Code every item column of `frame` once (columns shared by items are coded once)."""
+    codes = np.empty((len(frame), len(schema.items)), dtype=np.int16, order="F")
+    unknown: list[list[str]] = []
+    done: dict[tuple[str, str], int] = {}
+    for j, item in enumerate(schema.items):
+        key = (item.column, item.scale)
+        if key in done:
+            codes[:, j] = codes[:, done[key]]
+            unknown.append(unknown[done[key]])
+            continue
+        codes[:, j], bad = code_answers(frame[item.column], schema.scale_of(item))
+        unknown.append(bad)
+        done[key] = j
+    return ItemCodes(codes=codes, unknown=unknown)
+
+
+# A distinct value that str.strip() could change starts or ends with one of Python's white
+# space characters: ASCII ones, the separators \x1c-\x1f and \x85, and Unicode's Z classes.
+_EDGE_SPACE = r"^[\s\x0b\x1c-\x1f\x85\p{Z}]|[\s\x0b\x1c-\x1f\x85\p{Z}]$"
+
+
+def trimmed_factorize(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """(index per row, distinct trimmed text); trimming is done once per distinct value.
+
+    Distinct values that are equal after trimming share one index; a null counts as "".
+    The result always lists "" (blank), whether or not any row is blank.
+    """
+    inverse, uniques, strings = _encode(values)
+    if strings is not None and len(uniques) > 1000 and _nothing_to_trim(strings):
+        texts: list[str] = uniques  # type: ignore[assignment]  # arrow strings: all str
+        if "" in texts:
+            blank = texts.index("")
+            return np.where(inverse < 0, blank, inverse), texts
+        return np.where(inverse < 0, len(texts), inverse), [*texts, ""]
+    stripped = [str(u).strip() for u in uniques]  # nulls are never among the distinct values
+    position = {t: i for i, t in enumerate(dict.fromkeys([*stripped, ""]))}
+    remap = np.fromiter(
+        (position[t] for t in [*stripped, ""]), dtype=np.int64, count=len(stripped) + 1
+    )
+    return remap[inverse], list(position)
+
+
+def _nothing_to_trim(strings: Any) -> bool:
+    """True if no value of an arrow string array starts or ends with white space."""
+    import pyarrow.compute as pc
+
+    return not pc.any(pc.match_substring_regex(strings, _EDGE_SPACE)).as_py()
+
+
 def code_groups(values: pd.Series, order: list[str] | None) -> tuple[np.ndarray, list[str]]:
     """Group index of each (trimmed) value in `order` (or sorted values), -1 for blank or unlisted."""
-    import pandas as pd
-
-    trimmed = values.astype(str).str.strip()
+    inverse, texts = trimmed_factorize(values)
     if order is None:
-        order = sorted(v for v in trimmed.unique() if v)
-    index = pd.Index(order).get_indexer(pd.Index(trimmed))
-    return np.asarray(index, dtype=np.int64), list(order)
+        order = sorted(v for v in texts if v)
+    position = {v: i for i, v in enumerate(order)}
+    remap = np.array([position.get(t, -1) if t else -1 for t in texts] + [-1], dtype=np.int64)
+    return remap[inverse], list(order)

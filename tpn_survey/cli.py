@@ -24,7 +24,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-schema_app = typer.Typer(help="Instrument schemas: JSON Schema for editors.", no_args_is_help=True)
+schema_app = typer.Typer(
+    help="Instrument schemas: JSON Schema for editors, check, draft from data.",
+    no_args_is_help=True,
+)
 app.add_typer(schema_app, name="schema")
 weight_app = typer.Typer(help="Survey weights: raking to population margins.", no_args_is_help=True)
 app.add_typer(weight_app, name="weight")
@@ -80,14 +83,20 @@ def _root(
     """Survey analysis for teacher-practice networks."""
 
 
-def _read(data: list[Path], schema_path: Path, encoding: str | None, export: str | None) -> Any:
+def _read(
+    data: list[Path],
+    schema_path: Path,
+    encoding: str | None,
+    export: str | None,
+    sheet: str | None = None,
+) -> Any:
     from tpn_survey.io import read_table, stack_tables
     from tpn_survey.schema import load_schema
 
     schema = load_schema(schema_path)
     keep = {schema.respondent_id}
     drop = [c for c in schema.pii if c not in keep]
-    tables = [read_table(p, encoding=encoding, export=export, drop=drop) for p in data]
+    tables = [read_table(p, encoding=encoding, export=export, drop=drop, sheet=sheet) for p in data]
     return schema, stack_tables(tables)
 
 
@@ -119,6 +128,9 @@ def validate(
     export: Annotated[
         str | None, typer.Option(help="Override the detected export flavour.")
     ] = None,
+    sheet: Annotated[
+        str | None, typer.Option(help="Excel sheet to read (name or number); default the first.")
+    ] = None,
 ) -> None:
     """Check exports against an instrument. Exit 0 valid, 1 data problems, 2 unreadable."""
     import json
@@ -127,7 +139,7 @@ def validate(
         from tpn_survey.validate import has_errors
         from tpn_survey.validate import validate as run_validate
 
-        instrument, table = _read(data, schema, encoding, export)
+        instrument, table = _read(data, schema, encoding, export, sheet)
         problems = run_validate(instrument, table, instrument.effective_design())
         if output_format == "json":
             typer.echo(
@@ -201,6 +213,9 @@ def analyze(
     export: Annotated[
         str | None, typer.Option(help="Override the detected export flavour.")
     ] = None,
+    sheet: Annotated[
+        str | None, typer.Option(help="Excel sheet to read (name or number); default the first.")
+    ] = None,
     project: Annotated[
         Path | None, typer.Option(help="Project file to run [default: ./tpn.toml when no DATA].")
     ] = None,
@@ -236,7 +251,7 @@ def analyze(
             strata=strata,
             population=population,
         )
-        results = _analyze_one(data, schema, options, encoding, export)
+        results = _analyze_one(data, schema, options, encoding, export, sheet)
         written = write_outputs([results], out or Path("tpn-out"), formats, templates=templates)
         _print_summary(results)
         _print_problems([p for p in results.problems if p.severity == "warning"], limit=10)
@@ -260,12 +275,17 @@ def _options(**fields: Any) -> Any:
 
 
 def _analyze_one(
-    data: list[Path], schema: Path, options: Any, encoding: str | None, export: str | None
+    data: list[Path],
+    schema: Path,
+    options: Any,
+    encoding: str | None,
+    export: str | None,
+    sheet: str | None = None,
 ) -> Results:
     from tpn_survey.analyze import DataError
     from tpn_survey.analyze import analyze as run_analyze
 
-    instrument, table = _read(data, schema, encoding, export)
+    instrument, table = _read(data, schema, encoding, export, sheet)
     try:
         return run_analyze(instrument, table, options)
     except DataError as ex:
@@ -289,6 +309,8 @@ def _run_project(path: Path, out: Path | None, output_format: str | None) -> Non
         options = _options(
             by=spec.by,
             compare=spec.compare,
+            reference=spec.reference,
+            adjust=spec.adjust,
             ci=spec.ci or proj.ci,
             level=spec.level or proj.level,
             min_n=spec.min_n if spec.min_n is not None else proj.min_n,
@@ -297,7 +319,9 @@ def _run_project(path: Path, out: Path | None, output_format: str | None) -> Non
             strata=spec.strata,
             population=spec.population,
         )
-        results = _analyze_one(spec.data, spec.instrument, options, spec.encoding, spec.export)
+        results = _analyze_one(
+            spec.data, spec.instrument, options, spec.encoding, spec.export, spec.sheet
+        )
         _print_summary(results)
         all_results.append(results)
     names = [spec.name for spec in proj.survey]
@@ -454,6 +478,28 @@ def schema_json() -> None:
         from tpn_survey.schema import instrument_json_schema
 
         typer.echo(json.dumps(instrument_json_schema(), indent=2))
+
+
+@schema_app.command("infer")
+def schema_infer(
+    data: Annotated[list[Path], typer.Argument(help="Survey export file(s); several = waves.")],
+    encoding: Annotated[str | None, typer.Option(help="Override the detected encoding.")] = None,
+    export: Annotated[
+        str | None, typer.Option(help="Override the detected export flavour.")
+    ] = None,
+    sheet: Annotated[
+        str | None, typer.Option(help="Excel sheet to read (name or number); default the first.")
+    ] = None,
+) -> None:
+    """Draft an instrument YAML from an export (print it; redirect to a file and review it)."""
+    with _clean_errors():
+        from tpn_survey.infer import infer_schema, to_yaml
+        from tpn_survey.io import read_table, stack_tables
+
+        tables = [read_table(p, encoding=encoding, export=export, sheet=sheet) for p in data]
+        table = stack_tables(tables)
+        source = ", ".join(p.name for p in data)
+        typer.echo(to_yaml(infer_schema(table, data[0].name), source, len(table.frame)), nl=False)
 
 
 @schema_app.command("results-json")

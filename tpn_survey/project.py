@@ -24,6 +24,7 @@ class SurveySpec(BaseModel):
     by: list[str] = []
     compare: str | None = None
     reference: str | None = None
+    adjust: str | None = None
     ci: str | None = None
     level: float | None = None
     min_n: int | None = None
@@ -33,6 +34,7 @@ class SurveySpec(BaseModel):
     population: float | None = None
     encoding: str | None = None
     export: str | None = None
+    sheet: str | None = None
 
 
 class Project(BaseModel):
@@ -121,13 +123,13 @@ tpn-end-of-year = "respondents"
 name = "teacher_leader"
 data = ["data/sample/teacher_leader.csv"]
 schema = "schemas/teacher_leader.yaml"
-by = ["organization", "region"]
+by = ["organization"]
 
 [[survey]]
 name = "teacher"
 data = ["data/sample/teacher.csv"]
 schema = "schemas/teacher.yaml"
-by = ["organization", "grade_band"]
+by = ["organization"]
 cluster = "leader_id"         # teachers of one leader answer alike: intervals account for it
 
 [[survey]]

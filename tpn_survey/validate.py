@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tpn_survey.answers import MISSING, OFF_SCALE, code_answers
+from tpn_survey.answers import OFF_SCALE, ItemCodes, code_items, trimmed_factorize
 from tpn_survey.io.table import FILE_COLUMN, ROW_COLUMN, Table
 from tpn_survey.results import Problem
 from tpn_survey.schema import Design, Instrument
@@ -32,8 +32,8 @@ def did_you_mean(value: str, choices: Iterable[str]) -> str:
 def _first_rows(frame: pd.DataFrame, mask: np.ndarray) -> tuple[str, int, int]:
     """File and spreadsheet row of the first row in `mask`, and how many rows it holds."""
     first = int(np.flatnonzero(mask)[0])
-    rows = frame[ROW_COLUMN].to_numpy(dtype=np.int64)
-    return str(frame[FILE_COLUMN].iat[first]), int(rows[first]), int(mask.sum())
+    row = int(frame[ROW_COLUMN].to_numpy()[first])
+    return str(frame[FILE_COLUMN].iat[first]), row, int(mask.sum())
 
 
 def _rows_phrase(count: int, row: int) -> str:
@@ -81,10 +81,10 @@ def check_ids(schema: Instrument, table: Table) -> list[Problem]:
     """Respondent ids must be present and unique."""
     frame = table.frame
     col = schema.respondent_id
-    ids = frame[col].astype(str).str.strip()
+    inverse, texts = trimmed_factorize(frame[col])
     private = col in schema.pii
     out = []
-    blank = (ids == "").to_numpy()
+    blank = inverse == texts.index("")
     if blank.any():
         file, row, count = _first_rows(frame, blank)
         out.append(
@@ -98,15 +98,24 @@ def check_ids(schema: Instrument, table: Table) -> list[Problem]:
             )
         )
     # Ids are unique within a file; the same id in two waves (files) is two responses.
-    keys = frame[FILE_COLUMN].astype(str) + "\x00" + ids
-    dup = (keys.duplicated(keep=False) & ~blank).to_numpy()
+    file_code = np.unique(frame[FILE_COLUMN].to_numpy(dtype=str), return_inverse=True)[1]
+    key = file_code.astype(np.int64) * (len(texts) + 1) + inverse
+    key = np.unique(key, return_inverse=True)[1]
+    counts = np.bincount(key)
+    dup = (counts[key] > 1) & ~blank
     if dup.any():
-        dup_keys = keys[dup]
-        for key, idx in dup_keys.groupby(dup_keys, sort=True).groups.items():
-            value = str(key).split("\x00", 1)[1]
-            positions = frame.index.get_indexer(idx)
-            rows = frame[ROW_COLUMN].to_numpy()[positions]
-            files = frame[FILE_COLUMN].to_numpy()[positions]
+        where_dup = np.flatnonzero(dup)
+        codes = key[where_dup]
+        order = np.argsort(codes, kind="stable")  # rows of each id stay in file order
+        codes, where_dup = codes[order], where_dup[order]
+        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+        groups = np.split(where_dup, starts[1:])
+        all_rows = frame[ROW_COLUMN].to_numpy()
+        all_files = frame[FILE_COLUMN].to_numpy()
+        for positions in sorted(groups, key=lambda g: texts[inverse[g[0]]]):
+            value = texts[inverse[positions[0]]]
+            rows = all_rows[positions]
+            files = all_files[positions]
             shown = "a respondent id" if private else f"respondent id {value!r}"
             where = ", ".join(f"{f} row {r}" for f, r in zip(files, rows, strict=True))
             out.append(
@@ -123,13 +132,16 @@ def check_ids(schema: Instrument, table: Table) -> list[Problem]:
     return out
 
 
-def check_answers(schema: Instrument, table: Table) -> list[Problem]:
+def check_answers(
+    schema: Instrument, table: Table, coded: ItemCodes | None = None
+) -> list[Problem]:
     """Every answer is a level, a code, a non-substantive answer or blank."""
     frame = table.frame
+    coded = coded or code_items(schema, frame)
     out = []
-    for item in schema.items:
+    for j, item in enumerate(schema.items):
         scale = schema.scale_of(item)
-        codes, unknown = code_answers(frame[item.column], scale)
+        codes, unknown = coded.codes[:, j], coded.unknown[j]
         if not unknown:
             continue
         values = frame[item.column].astype(str)
@@ -164,10 +176,10 @@ def check_groups(schema: Instrument, table: Table) -> list[Problem]:
     for group in schema.groups:
         if group.values is None or group.column in schema.pii:
             continue
-        values = frame[group.column].astype(str).str.strip()
-        bad = ~values.isin(group.values) & (values != "")
-        for value in sorted(values[bad].unique()):
-            mask = (values == value).to_numpy()
+        inverse, texts = trimmed_factorize(frame[group.column])
+        listed = set(group.values)
+        for value in sorted(t for t in texts if t and t not in listed):
+            mask = inverse == texts.index(value)
             file, row, count = _first_rows(frame, mask)
             out.append(
                 Problem(
@@ -287,19 +299,17 @@ def check_personal(schema: Instrument, table: Table) -> list[Problem]:
     return out
 
 
-def unanswered_rows(schema: Instrument, table: Table) -> np.ndarray:
+def unanswered_rows(schema: Instrument, table: Table, coded: ItemCodes | None = None) -> np.ndarray:
     """Mask of rows that answer no item (left out of the analysis)."""
-    frame = table.frame
-    answered = np.zeros(len(frame), dtype=bool)
-    for item in schema.items:
-        codes, _ = code_answers(frame[item.column], schema.scale_of(item))
-        answered |= codes != MISSING
-    return ~answered
+    coded = coded or code_items(schema, table.frame)
+    return ~coded.answered()
 
 
-def check_unanswered(schema: Instrument, table: Table) -> list[Problem]:
+def check_unanswered(
+    schema: Instrument, table: Table, coded: ItemCodes | None = None
+) -> list[Problem]:
     frame = table.frame
-    mask = unanswered_rows(schema, table)
+    mask = unanswered_rows(schema, table, coded)
     rows = frame[ROW_COLUMN].to_numpy()[mask]
     files = frame[FILE_COLUMN].to_numpy()[mask]
     return [
@@ -315,9 +325,17 @@ def check_unanswered(schema: Instrument, table: Table) -> list[Problem]:
 
 
 def validate(
-    schema: Instrument, table: Table, design: Design | None = None, by: Iterable[str] = ()
+    schema: Instrument,
+    table: Table,
+    design: Design | None = None,
+    by: Iterable[str] = (),
+    *,
+    coded: ItemCodes | None = None,
 ) -> list[Problem]:
-    """All problems of `table` against `schema` (and the design and breakdowns asked for)."""
+    """All problems of `table` against `schema` (and the design and breakdowns asked for).
+
+    `coded` (from answers.code_items on `table.frame`) saves coding the items again.
+    """
     problems = list(table.problems)
     if len(table.frame) == 0:
         files = ", ".join(str(f["file"]) for f in table.files)
@@ -334,13 +352,14 @@ def validate(
     problems += columns
     if columns:
         return problems
+    coded = coded or code_items(schema, table.frame)
     problems += check_ids(schema, table)
-    problems += check_answers(schema, table)
+    problems += check_answers(schema, table, coded)
     problems += check_groups(schema, table)
     problems += check_design(table, design)
     problems += check_personal(schema, table)
     if not any(p.severity == "error" for p in problems):
-        problems += check_unanswered(schema, table)
+        problems += check_unanswered(schema, table, coded)
     return problems
 
 

@@ -1,4 +1,4 @@
-"""Plain CSV (one header row) into text cells, with pyarrow; ragged rows become problems."""
+"""Delimited text (one to three header rows) into text cells, with pyarrow; ragged rows are problems."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tpn_survey.errors import InputError
+from tpn_survey.io.flavours import Layout, layout
 from tpn_survey.results import Problem
 
 if TYPE_CHECKING:
     import pandas as pd
 
 DELIMITERS = (",", ";", "\t")
+HEAD_BYTES = 1 << 20
 
 
 @dataclass
@@ -23,6 +25,7 @@ class Parsed:
     frame: pd.DataFrame
     rows: np.ndarray  # spreadsheet row of each respondent row
     problems: list[Problem]
+    layout: Layout
 
 
 def sniff_delimiter(first_line: str) -> str:
@@ -33,8 +36,7 @@ def sniff_delimiter(first_line: str) -> str:
             counts[d] = len(next(csv.reader([first_line], delimiter=d)))
         except (csv.Error, StopIteration):
             counts[d] = 0
-    best = max(DELIMITERS, key=lambda d: (counts[d], d == ","))
-    return best
+    return max(DELIMITERS, key=lambda d: (counts[d], d == ","))
 
 
 def split_records(name: str, text: str, delimiter: str, count: int) -> list[list[str]]:
@@ -51,27 +53,26 @@ def split_records(name: str, text: str, delimiter: str, count: int) -> list[list
     return out
 
 
-def clean_header(name: str, header: list[str]) -> list[str]:
-    """Trim column names; refuse empty header rows and repeated names."""
-    names = [h.strip().lstrip("\ufeff").strip() for h in header]
-    if not any(names):
-        raise InputError(f"{name}: the first row has no column names")
-    seen: dict[str, int] = {}
-    for i, n in enumerate(names):
-        if not n:
-            names[i] = f"column_{i + 1}"
-        elif n in seen:
-            raise InputError(
-                f"{name}: column name {n!r} appears twice (columns {seen[n] + 1} and {i + 1})"
-            )
-        seen[names[i]] = i
-    return names
+def header_end(data: bytes, count: int) -> int:
+    """Byte offset just after the first `count` records (newlines inside quotes do not count).
+
+    Steps from newline to newline with C-level `find`/`count`, so it stays fast on big files.
+    """
+    pos = 0
+    for _ in range(count):
+        start = pos
+        while True:
+            nl = data.find(b"\n", pos)
+            if nl < 0:
+                return len(data)
+            pos = nl + 1
+            if data.count(b'"', start, nl) % 2 == 0:
+                break
+    return pos
 
 
-def read_records(
-    name: str, data: bytes, delimiter: str, ncols: int, skip: int
-) -> tuple[Any, list[Any]]:
-    """Parse all records after `skip` header records into an arrow table of strings."""
+def read_records(name: str, data: bytes, delimiter: str, ncols: int) -> tuple[Any, list[Any]]:
+    """Parse every record of `data` (no header) into an arrow table of `ncols` strings."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -86,7 +87,7 @@ def read_records(
         ragged.clear()
         return pacsv.read_csv(
             io.BytesIO(data),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=skip, use_threads=threads),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=threads),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
             ),
@@ -97,30 +98,38 @@ def read_records(
             ),
         )
 
+    if not data or data.isspace():
+        return pa.table({n: pa.array([], pa.string()) for n in names}), []
     try:
         table = attempt(True)
         if ragged:  # row numbers are only known from a single-threaded read
             table = attempt(False)
-    except pa.ArrowInvalid as ex:
-        raise InputError(f"{name}: cannot parse as CSV: {ex}") from None
+    except (pa.ArrowInvalid, pa.ArrowException) as ex:
+        raise InputError(f"{name}: cannot parse as CSV: {_short(ex)}") from None
     return table, list(ragged)
 
 
-def parse(name: str, data: bytes, header_rows: int = 1) -> Parsed:
-    """Parse UTF-8 CSV bytes whose column names are on the first record."""
-    head_text = data[:65536].decode("utf-8", errors="replace")
+def _short(ex: Exception) -> str:
+    text = str(ex).splitlines()[0] if str(ex) else type(ex).__name__
+    return text[:200]
+
+
+def parse(name: str, data: bytes, export: str | None = None) -> Parsed:
+    """Parse UTF-8 delimited bytes; the flavour (given or detected) says how many header rows."""
+    head_text = data[:HEAD_BYTES].decode("utf-8", errors="replace")
     first_line = head_text.splitlines()[0] if head_text else ""
     delimiter = sniff_delimiter(first_line)
-    records = split_records(name, head_text, delimiter, header_rows)
-    if not records:
-        raise InputError(f"{name}: the file has no header row")
-    header = clean_header(name, records[0])
-    table, ragged = read_records(name, data, delimiter, len(header), header_rows)
+    records = split_records(name, head_text, delimiter, 3)
+    shape = layout(name, records, export)
+    skip = header_end(data, shape.header_rows)
+    table, ragged = read_records(name, data[skip:], delimiter, len(shape.columns))
     frame = table.to_pandas()
-    frame.columns = header
+    frame.columns = shape.columns
+    offset = shape.header_rows
     problems = []
     for row in ragged:
-        where = row.number
+        where = None if row.number is None else row.number + offset
+        at = f", row {where}" if where else ""
         problems.append(
             Problem(
                 code="ragged-row",
@@ -128,13 +137,14 @@ def parse(name: str, data: bytes, header_rows: int = 1) -> Parsed:
                 file=name,
                 row=where,
                 message=(
-                    f"{name}, row {where}: {row.actual_columns} cells where the header has "
+                    f"{name}{at}: {row.actual_columns} cells where the header has "
                     f"{row.expected_columns}; the row was left out"
                 ),
             )
         )
-    rows = spreadsheet_rows(len(frame), header_rows, [r.number for r in ragged])
-    return Parsed(frame=frame, rows=rows, problems=problems)
+    skipped = [None if r.number is None else r.number + offset for r in ragged]
+    rows = spreadsheet_rows(len(frame), offset, skipped)
+    return Parsed(frame=frame, rows=rows, problems=problems, layout=shape)
 
 
 def spreadsheet_rows(count: int, header_rows: int, skipped: list[int | None]) -> np.ndarray:

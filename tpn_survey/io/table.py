@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 FILE_COLUMN = "__file__"
 ROW_COLUMN = "__row__"
+MAX_BYTES = 4 << 30
 
 
 @dataclass
@@ -25,12 +26,19 @@ class Table:
 
     `frame` has the file's columns plus `__file__` (file name) and `__row__` (the row a
     spreadsheet shows for the line, header = row 1), so every problem can name where it is.
+    `questions` maps columns to question text (Qualtrics/SurveyMonkey header rows, SPSS labels);
+    `metadata` lists platform columns (dates, ids, IP address...); `levels` holds answer labels
+    in order where the file declares them (SPSS value labels, ordered Parquet categories), and
+    `non_substantive` the labels of SPSS user-missing codes.
     """
 
     frame: pd.DataFrame
     files: list[dict[str, str | int]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     questions: dict[str, str] = field(default_factory=dict)
+    metadata: list[str] = field(default_factory=list)
+    levels: dict[str, list[str]] = field(default_factory=dict)
+    non_substantive: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def columns(self) -> list[str]:
@@ -41,56 +49,103 @@ def sha256_of(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+def _read_bytes(path: Path) -> bytes:
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a data file")
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise InputError(f"{path}: larger than {MAX_BYTES >> 30} GiB")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except OSError as ex:
+        raise InputError(f"{path}: cannot read ({ex.strerror or type(ex).__name__})") from None
+
+
 def read_table(
     path: str | Path,
     encoding: str | None = None,
     export: str | None = None,
     drop: list[str] | tuple[str, ...] = (),
+    sheet: str | None = None,
 ) -> Table:
-    """Read one export; columns named in `drop` (personal data) are removed at once."""
-    from tpn_survey.io import csv_reader
-    from tpn_survey.io.text import decode, sniff_binary
+    """Read one export of any supported kind; columns in `drop` (personal data) go at once.
+
+    The container is recognized by magic bytes (xlsx, SPSS .sav, Parquet, else text) and the
+    flavour of text and xlsx files by their header rows (see `tpn_survey.io.flavours`);
+    `export` overrides the flavour, `encoding` the text encoding, `sheet` picks an xlsx sheet.
+    """
+    from tpn_survey.io import csv_reader, xlsx_reader
+    from tpn_survey.io.flavours import is_metadata, normalize_export
+    from tpn_survey.io.text import decode, sniff_kind
 
     path = Path(path)
     name = path.name
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder, not a data file")
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
-    except OSError as ex:
-        raise InputError(f"{path}: cannot read ({ex.strerror})") from None
-    if not raw.strip():
+    raw = _read_bytes(path)
+    if not raw or raw.isspace():
         raise InputError(f"{name}: the file is empty")
-    if export not in (None, "plain", "csv"):
-        raise InputError(f"{name}: unknown export flavour {export!r} (use plain)")
-    sniff_binary(name, raw[:8192])
-    decoded = decode(name, raw, encoding)
-    parsed = csv_reader.parse(name, decoded.data)
-    problems = list(parsed.problems)
-    if decoded.guessed:
-        problems.insert(
-            0,
-            Problem(
-                code="encoding-guessed",
-                severity="warning",
-                file=name,
-                message=f"{name}: not UTF-8; read as {decoded.encoding}",
-            ),
-        )
-    frame = parsed.frame
-    frame = frame.drop(columns=[c for c in drop if c in frame.columns])
+    flavour = normalize_export(name, export)
+    kind = sniff_kind(name, raw)
+    problems: list[Problem] = []
+    questions: dict[str, str] = {}
+    levels: dict[str, list[str]] = {}
+    non_subst: dict[str, list[str]] = {}
+    if kind in ("text", "xlsx"):
+        if kind == "text":
+            decoded = decode(name, raw, encoding)
+            parsed = csv_reader.parse(name, decoded.data, flavour)
+            used = decoded.encoding
+            if decoded.guessed:
+                problems.append(
+                    Problem(
+                        code="encoding-guessed",
+                        severity="warning",
+                        file=name,
+                        message=f"{name}: not UTF-8; read as {decoded.encoding}",
+                    )
+                )
+        else:
+            parsed = xlsx_reader.parse(name, raw, flavour, sheet)
+            used = "xlsx"
+        frame, rows, problems = parsed.frame, parsed.rows, problems + parsed.problems
+        export_used = parsed.layout.export
+        questions = dict(parsed.layout.questions)
+        metadata = list(parsed.layout.metadata)
+    else:
+        from tpn_survey.io.typed_readers import read_parquet, read_sav
+
+        typed = read_sav(name, path) if kind == "sav" else read_parquet(name, raw)
+        frame = typed.frame
+        if not len(frame.columns):
+            raise InputError(f"{name}: the file has no columns")
+        rows = np.arange(2, 2 + len(frame), dtype=np.int64)
+        used, export_used = kind, {"sav": "spss", "parquet": "parquet"}[kind]
+        questions, levels, non_subst = typed.questions, typed.levels, typed.non_substantive
+        metadata = [c for c in frame.columns if is_metadata(str(c))]
+    clash = [c for c in (FILE_COLUMN, ROW_COLUMN) if c in frame.columns]
+    if clash:
+        raise InputError(f"{name}: column name {clash[0]!r} is reserved by tpn; rename it")
+    gone = [c for c in drop if c in frame.columns]
+    frame = frame.drop(columns=gone)
     frame[FILE_COLUMN] = name
-    frame[ROW_COLUMN] = parsed.rows
+    frame[ROW_COLUMN] = rows
     info: dict[str, str | int] = {
         "file": name,
         "sha256": sha256_of(raw),
         "rows": len(frame),
-        "encoding": decoded.encoding,
-        "export": "plain",
+        "encoding": used,
+        "export": export_used,
     }
-    return Table(frame=frame, files=[info], problems=problems)
+    keep = set(frame.columns)
+    return Table(
+        frame=frame,
+        files=[info],
+        problems=problems,
+        questions={k: v for k, v in questions.items() if k in keep},
+        metadata=[c for c in metadata if c in keep],
+        levels={k: v for k, v in levels.items() if k in keep},
+        non_substantive={k: v for k, v in non_subst.items() if k in keep},
+    )
 
 
 def stack_tables(tables: list[Table], wave_column: str = "wave") -> Table:
@@ -111,6 +166,9 @@ def stack_tables(tables: list[Table], wave_column: str = "wave") -> Table:
         files=[f for t in tables for f in t.files],
         problems=[p for t in tables for p in t.problems],
         questions={k: v for t in tables for k, v in t.questions.items()},
+        metadata=list(dict.fromkeys(c for t in tables for c in t.metadata)),
+        levels={k: v for t in tables for k, v in t.levels.items()},
+        non_substantive={k: v for t in tables for k, v in t.non_substantive.items()},
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import io
 from dataclasses import dataclass
 
 from tpn_survey.errors import InputError
@@ -13,8 +14,14 @@ _MAGIC = {
     b"\xfd7zXZ": "an xz-compressed file",
     b"7z\xbc\xaf": "a 7-Zip archive",
     b"%PDF": "a PDF document",
-    b"\xd0\xcf\x11\xe0": "an old Excel/Office (.xls) file; save it as .xlsx or CSV",
-    b"PAR1": "a Parquet file",
+    b"\xd0\xcf\x11\xe0": (
+        "an old Excel (.xls) or password-protected Office file; save it as .xlsx or CSV"
+    ),
+    b"Rar!": "a RAR archive",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"\x28\xb5\x2f\xfd": "a zstd-compressed file",
+    b"SQLite format 3": "an SQLite database",
 }
 
 
@@ -25,6 +32,29 @@ class Decoded:
     data: bytes  # UTF-8 bytes without BOM
     encoding: str
     guessed: bool
+
+
+def sniff_kind(name: str, raw: bytes) -> str:
+    """The container by magic bytes: "xlsx", "sav", "parquet" or "text" (else InputError)."""
+    if raw.startswith(b"PK\x03\x04"):
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            raise InputError(f"{name}: this is a broken zip archive, not a survey export") from None
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        if any(n.startswith("xl/") for n in names) or "[Content_Types].xml" in names:
+            raise InputError(f"{name}: an Office file but not an Excel .xlsx workbook")
+        raise InputError(f"{name}: this is a zip archive, not a survey export; unzip it first")
+    if raw.startswith((b"$FL2", b"$FL3")):
+        return "sav"
+    if raw.startswith(b"PAR1"):
+        return "parquet"
+    sniff_binary(name, raw[:8192])
+    return "text"
 
 
 def sniff_binary(name: str, head: bytes) -> None:

@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
+from tpn_survey.stats import dist
 from tpn_survey.stats.design import _CENSUS_TOLERANCE, Design, _indicator
 from tpn_survey.stats.proportions import wilson
 
@@ -80,7 +80,7 @@ def score_test(x1: np.ndarray, n1: np.ndarray, x2: np.ndarray, n2: np.ndarray) -
     var = pooled * (1 - pooled) * (1 / s1 + 1 / s2)
     degenerate = var <= 0
     z = (x1 / s1 - x2 / s2) / np.sqrt(np.where(degenerate, 1.0, var))
-    p = 2 * stats.norm.sf(np.abs(z))
+    p = 2 * dist.norm_sf(np.abs(z))
     p = np.where(degenerate, 1.0, p)
     return np.where(empty, np.nan, p)
 
@@ -90,11 +90,13 @@ def fisher_test(x1: np.ndarray, n1: np.ndarray, x2: np.ndarray, n2: np.ndarray) 
 
     Equals `scipy.stats.fisher_exact`; one call per table (used only for small tables).
     """
+    from scipy.stats import fisher_exact  # slow to import; needed only for small tables
+
     x1, n1, x2, n2 = _floats(x1, n1, x2, n2)
     out = np.full(x1.shape, np.nan)
     for idx in zip(*np.nonzero((n1 > 0) & (n2 > 0)), strict=True):
         table = [[x1[idx], n1[idx] - x1[idx]], [x2[idx], n2[idx] - x2[idx]]]
-        out[idx] = stats.fisher_exact(np.asarray(table, dtype=np.int64)).pvalue
+        out[idx] = fisher_exact(np.asarray(table, dtype=np.int64)).pvalue
     return out
 
 
@@ -244,9 +246,9 @@ def design_differences(
         se = np.sqrt(var)
         ok = (df > 0) & (se > 0) & np.isfinite(diff)
         safe_df = np.where(ok, df, 1.0)
-        tq = stats.t.ppf(1 - (1 - level) / 2, safe_df)
+        tq = dist.t_ppf(1 - (1 - level) / 2, safe_df)
         stat = diff / np.where(ok, se, 1.0)
-        p = 2 * stats.t.sf(np.abs(stat), safe_df)
+        p = 2 * dist.t_sf(np.abs(stat), safe_df)
     nan = np.nan
     return DesignDifferences(
         difference=diff,

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import sparse, stats
+from scipy import sparse
 
 from tpn_survey.errors import DesignError
+from tpn_survey.stats import dist
 
 METHODS = ("logit", "beta", "wald")
 
@@ -186,12 +187,12 @@ def _zero_one_interval(
     """
     alpha = 1 - level
     ok = (n >= 2) & (df > 0)
-    ratio = stats.t.ppf(alpha / 2, np.where(ok, n - 1, 1)) / stats.t.ppf(
+    ratio = dist.t_ppf(alpha / 2, np.where(ok, n - 1, 1)) / dist.t_ppf(
         alpha / 2, np.where(ok, df, 1)
     )
     n_eff = np.where(ok, n * ratio**2, np.nan)
-    low = np.where(is_one, stats.beta.ppf(alpha / 2, n_eff, 1), 0.0)
-    high = np.where(is_one, 1.0, stats.beta.ppf(1 - alpha / 2, 1, n_eff))
+    low = np.where(is_one, dist.beta_ppf(alpha / 2, n_eff, 1), 0.0)
+    high = np.where(is_one, 1.0, dist.beta_ppf(1 - alpha / 2, 1, n_eff))
     return np.where(ok, low, np.nan), np.where(ok, high, np.nan)
 
 
@@ -289,7 +290,7 @@ def domain_proportions(
         deff = var / (pq / (count - 1))
         alpha = 1 - level
         good_df = df > 0
-        tq = np.where(good_df, stats.t.ppf(1 - alpha / 2, np.where(good_df, df, 1)), np.nan)
+        tq = np.where(good_df, dist.t_ppf(1 - alpha / 2, np.where(good_df, df, 1)), np.nan)
         if method == "wald":
             low, high = rate - tq * se, rate + tq * se
         elif method == "logit":
@@ -299,13 +300,13 @@ def domain_proportions(
         else:
             ratio = np.where(
                 good_df & (count > 1),
-                stats.t.ppf(alpha / 2, np.maximum(count - 1, 1))
-                / stats.t.ppf(alpha / 2, np.where(good_df, df, 1)),
+                dist.t_ppf(alpha / 2, np.maximum(count - 1, 1))
+                / dist.t_ppf(alpha / 2, np.where(good_df, df, 1)),
                 np.nan,
             )
             m = n_effective * ratio**2
-            low = stats.beta.ppf(alpha / 2, m * rate, m * (1 - rate) + 1)
-            high = stats.beta.ppf(1 - alpha / 2, m * rate + 1, m * (1 - rate))
+            low = dist.beta_ppf(alpha / 2, m * rate, m * (1 - rate) + 1)
+            high = dist.beta_ppf(1 - alpha / 2, m * rate + 1, m * (1 - rate))
 
     edge = (count > 0) & ((count_positive == 0) | (count_positive == count))
     edge_low, edge_high = _zero_one_interval(count_positive > 0, count, df, level)

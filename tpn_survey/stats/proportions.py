@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy import stats
+
+from tpn_survey.stats import dist
 
 Interval = tuple[np.ndarray, np.ndarray]
 SIMPLE_METHODS = ("wilson", "clopper-pearson", "jeffreys", "agresti-coull", "wald")
@@ -19,7 +20,7 @@ SIMPLE_METHODS = ("wilson", "clopper-pearson", "jeffreys", "agresti-coull", "wal
 
 def wilson(k: np.ndarray, n: np.ndarray, alpha: float) -> Interval:
     """Wilson (1927) score interval: (p + z²/2n ± z sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n)."""
-    z = stats.norm.isf(alpha / 2)
+    z = dist.norm_isf(alpha / 2)
     p = k / n
     denom = 1 + z**2 / n
     center = (p + z**2 / (2 * n)) / denom
@@ -31,8 +32,8 @@ def wilson(k: np.ndarray, n: np.ndarray, alpha: float) -> Interval:
 def clopper_pearson(k: np.ndarray, n: np.ndarray, alpha: float) -> Interval:
     """Clopper–Pearson (1934) exact interval from beta quantiles; 0 at k = 0, 1 at k = n."""
     with np.errstate(invalid="ignore"):
-        low = stats.beta.ppf(alpha / 2, k, n - k + 1)
-        high = stats.beta.isf(alpha / 2, k + 1, n - k)
+        low = dist.beta_ppf(alpha / 2, k, n - k + 1)
+        high = dist.beta_isf(alpha / 2, k + 1, n - k)
     low = np.where(k == 0, 0.0, low)
     high = np.where(k == n, 1.0, high)
     return low, high
@@ -44,14 +45,14 @@ def jeffreys(k: np.ndarray, n: np.ndarray, alpha: float) -> Interval:
     As Brown, Cai & DasGupta (2001, sec. 4.1.2) define it, the bound is 0 at k = 0 and 1 at
     k = n; statsmodels keeps the raw beta quantile there, an interval that excludes the rate.
     """
-    low = stats.beta.ppf(alpha / 2, k + 0.5, n - k + 0.5)
-    high = stats.beta.isf(alpha / 2, k + 0.5, n - k + 0.5)
+    low = dist.beta_ppf(alpha / 2, k + 0.5, n - k + 0.5)
+    high = dist.beta_isf(alpha / 2, k + 0.5, n - k + 0.5)
     return np.where(k == 0, 0.0, low), np.where(k == n, 1.0, high)
 
 
 def agresti_coull(k: np.ndarray, n: np.ndarray, alpha: float) -> Interval:
     """Agresti–Coull (1998): Wald interval around (k + z²/2)/(n + z²), clipped to [0, 1]."""
-    z = stats.norm.isf(alpha / 2)
+    z = dist.norm_isf(alpha / 2)
     n_c = n + z**2
     p_c = (k + z**2 / 2) / n_c
     half = z * np.sqrt(p_c * (1 - p_c) / n_c)
@@ -60,7 +61,7 @@ def agresti_coull(k: np.ndarray, n: np.ndarray, alpha: float) -> Interval:
 
 def wald(k: np.ndarray, n: np.ndarray, alpha: float) -> Interval:
     """Wald interval p ± z sqrt(p(1-p)/n), clipped to [0, 1] as statsmodels does."""
-    z = stats.norm.isf(alpha / 2)
+    z = dist.norm_isf(alpha / 2)
     p = k / n
     half = z * np.sqrt(p * (1 - p) / n)
     return np.clip(p - half, 0, 1), np.clip(p + half, 0, 1)

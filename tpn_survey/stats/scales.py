@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
+from tpn_survey.stats import dist
 from tpn_survey.stats.design import _CENSUS_TOLERANCE, Design, _indicator
 
 
@@ -43,7 +43,7 @@ def t_means(values: np.ndarray, level: float = 0.95) -> Means:
     with np.errstate(divide="ignore", invalid="ignore"):
         sd = np.sqrt((dev**2).sum(axis=0) / (n - 1))
         df = (n - 1).astype(np.float64)
-        tq = stats.t.ppf(1 - (1 - level) / 2, np.where(n > 1, df, 1.0))
+        tq = dist.t_ppf(1 - (1 - level) / 2, np.where(n > 1, df, 1.0))
         half = tq * sd / np.sqrt(safe_n)
     two = n > 1
     return Means(
@@ -105,7 +105,7 @@ def design_means(
     df = (members.sum(axis=0) - strata_with).reshape(n_domains, k).astype(np.float64)
     ok = (df > 0) & (count > 0)
     with np.errstate(invalid="ignore"):
-        half = stats.t.ppf(1 - (1 - level) / 2, np.where(ok, df, 1.0)) * np.sqrt(var)
+        half = dist.t_ppf(1 - (1 - level) / 2, np.where(ok, df, 1.0)) * np.sqrt(var)
     return Means(
         n=count.astype(np.int64),
         mean=np.where(count > 0, mean, np.nan),
@@ -153,8 +153,8 @@ def cronbach_alpha(values: np.ndarray, level: float = 0.95) -> Reliability:
     alpha = _alpha(x)
     df1, df2 = n - 1, (n - 1) * (k - 1)
     g = 1 - level
-    low = 1 - (1 - alpha) * stats.f.isf(g / 2, df1, df2)
-    high = 1 - (1 - alpha) * stats.f.isf(1 - g / 2, df1, df2)
+    low = 1 - (1 - alpha) * dist.f_isf(g / 2, df1, df2)
+    high = 1 - (1 - alpha) * dist.f_isf(1 - g / 2, df1, df2)
     rest = x.sum(axis=1, keepdims=True) - x
     xc, rc = x - x.mean(axis=0), rest - rest.mean(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):

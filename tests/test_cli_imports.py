@@ -1,0 +1,56 @@
+"""The CLI starts light: help never imports the heavy data and report libraries.
+
+A behaviour test, not a timing: each case runs in a fresh interpreter and inspects sys.modules.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("pandas", "scipy", "pyarrow", "matplotlib", "weasyprint")
+
+PROBE = """
+import json, sys
+args, watched = json.loads(sys.argv[1]), set(json.loads(sys.argv[2]))
+sys.argv = ["tpn", *args]
+import tpn_survey.cli
+code = None
+if args:
+    try:
+        tpn_survey.cli.app(prog_name="tpn")
+    except SystemExit as ex:
+        code = ex.code
+heavy = sorted({m.split(".")[0] for m in sys.modules} & watched)
+print(json.dumps({"heavy": heavy, "code": code, "file": tpn_survey.cli.__file__}))
+"""
+
+
+def _probe(args: list[str]) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(args), json.dumps(HEAVY)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PYTHONPATH": str(ROOT), "PATH": "", "COLUMNS": "100"},
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize(
+    "args",
+    [[], ["--help"], ["validate", "--help"], ["analyze", "--help"], ["--version"]],
+    ids=["import", "help", "validate-help", "analyze-help", "version"],
+)
+def test_cli_startup_imports_no_heavy_library(args: list[str]) -> None:
+    result = _probe(args)
+    assert Path(result["file"]).resolve().is_relative_to(ROOT)
+    assert result["code"] in (None, 0)
+    assert result["heavy"] == []

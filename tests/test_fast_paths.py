@@ -1,0 +1,96 @@
+"""The fast paths give exactly what the straightforward computations give."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tpn_survey.analyze import _all_counts, _counts
+from tpn_survey.answers import code_answers, code_groups, code_items, trimmed_factorize
+from tpn_survey.schema import parse_schema
+
+SCHEMA = parse_schema(
+    {
+        "id": "t",
+        "title": "t",
+        "respondent_id": "id",
+        "scales": {
+            "agreement": {
+                "levels": ["Strongly disagree", "Disagree", "Agree", "Strongly agree"],
+                "codes": [1, 2, 3, 4],
+                "positive": ["Agree", "Strongly agree"],
+                "non_substantive": ["Not applicable"],
+            }
+        },
+        "items": [
+            {"id": "a", "column": "Q1", "scale": "agreement"},
+            {"id": "b", "column": "Q2", "scale": "agreement"},
+            {"id": "b2", "column": "Q2", "scale": "agreement"},
+        ],
+    }
+)
+ANSWERS = ["Agree", " agree", "STRONGLY  AGREE", "Disagree", "3", "4.0", "", "Not applicable", "x"]
+
+
+@pytest.mark.parametrize("dtype", ["str", object, "category"])
+def test_code_items_equals_code_answers_per_column(dtype: object) -> None:
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame(
+        {c: pd.Series(rng.choice(ANSWERS, 500), dtype=dtype) for c in ("Q1", "Q2")}  # type: ignore[call-overload]
+    )
+    coded = code_items(SCHEMA, frame)
+    for j, item in enumerate(SCHEMA.items):
+        codes, unknown = code_answers(frame[item.column].astype(object), SCHEMA.scale_of(item))
+        assert np.array_equal(coded.codes[:, j], codes)
+        assert sorted(coded.unknown[j]) == sorted(unknown) == ["x"]
+
+
+@pytest.mark.parametrize("distinct", [50, 5000])  # below and above the arrow fast path
+def test_trimmed_factorize_equals_strip_then_factorize(distinct: int) -> None:
+    rng = np.random.default_rng(2)
+    base = [f"R{i}" for i in range(distinct)]
+    if distinct < 1000:
+        base += [" R1", "R2\u00a0", "\tR3", ""]
+    values = pd.Series(rng.choice(base, 3 * distinct), dtype="str")
+    inverse, texts = trimmed_factorize(values)
+    expected = values.astype(str).str.strip().to_numpy()
+    assert np.array_equal(np.asarray(texts, dtype=object)[inverse], expected)
+    assert len(set(texts)) == len(texts) and "" in texts
+
+
+def test_code_groups_order_and_blanks() -> None:
+    values = pd.Series(["b ", "a", "", " c", "b", "zz"], dtype="str")
+    index, order = code_groups(values, None)
+    assert order == ["a", "b", "c", "zz"]
+    assert index.tolist() == [1, 0, -1, 2, 1, 3]
+    index, order = code_groups(values, ["c", "b"])
+    assert index.tolist() == [1, -1, -1, 0, 1, -1]
+
+
+def test_cross_counts_equal_counts_per_breakdown() -> None:
+    rng = np.random.default_rng(3)
+    rows, width = 2000, 6
+    codes = np.asfortranarray(rng.integers(-1, 5, size=(rows, 4)).astype(np.int16))
+    domains: list[tuple[np.ndarray, list[dict[str, str]]]] = [
+        (np.zeros(rows, dtype=np.int64), [{}])
+    ]
+    for size in (13, 2, 3):
+        index = rng.integers(-1, size, size=rows)  # -1: blank
+        domains.append((index, [{"g": str(i)} for i in range(size)]))
+    fast = _all_counts(codes, domains, width)
+    assert fast is not None
+    for (domain, labels), counts in zip(domains, fast, strict=True):
+        assert np.array_equal(counts, _counts(codes, domain, len(labels), width))
+
+
+def test_counts_equal_a_plain_loop() -> None:
+    rng = np.random.default_rng(4)
+    codes = rng.integers(-1, 5, size=(300, 3)).astype(np.int16)
+    domain = rng.integers(-1, 4, size=300)
+    expected = np.zeros((4, 3, 6), dtype=np.int64)
+    for r in range(300):
+        if domain[r] >= 0:
+            for j in range(3):
+                expected[domain[r], j, codes[r, j] + 1] += 1
+    assert np.array_equal(_counts(codes, domain, 4, 6), expected)

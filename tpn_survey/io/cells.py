@@ -1,0 +1,38 @@
+"""Typed columns (Parquet, SPSS, Excel) to the text cells every reader returns ("" for blank)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def arrow_text(array: Any) -> Any:
+    """An arrow (chunked) array as strings: whole floats without `.0`, blanks as ""."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks() if array.num_chunks else pa.array([], array.type)
+    kind = array.type
+    if pa.types.is_dictionary(kind):
+        array = array.dictionary_decode()
+        kind = array.type
+    try:
+        if pa.types.is_timestamp(kind):
+            text = pc.strftime(array, format="%Y-%m-%d %H:%M:%S")
+        elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            text = array.cast(pa.string())
+        else:
+            text = pc.cast(array, pa.string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        text = pa.array(["" if v is None else str(v) for v in array.to_pylist()], pa.string())
+    return pc.fill_null(text, "")
+
+
+def text_frame(columns: dict[str, Any]) -> pd.DataFrame:
+    """A DataFrame of text cells from named arrow arrays."""
+    import pyarrow as pa
+
+    return pa.table({k: arrow_text(v) for k, v in columns.items()}).to_pandas()

@@ -1,0 +1,49 @@
+"""The few distribution functions tpn needs, from scipy.special.
+
+`scipy.stats` costs most of a second to import; these are the same special functions its
+`norm`, `t`, `beta` and `f` distributions evaluate, without that start-up cost.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy import special
+
+ArrayLike = Any
+
+
+def norm_isf(p: ArrayLike) -> np.ndarray:
+    """Upper-tail quantile of the standard normal: z with P(Z > z) = p."""
+    return -special.ndtri(p)
+
+
+def norm_sf(x: ArrayLike) -> np.ndarray:
+    """P(Z > x) for the standard normal."""
+    return special.ndtr(-np.asarray(x, dtype=np.float64))
+
+
+def t_ppf(q: ArrayLike, df: ArrayLike) -> np.ndarray:
+    """Quantile of Student's t with `df` degrees of freedom."""
+    return special.stdtrit(df, q)
+
+
+def t_sf(x: ArrayLike, df: ArrayLike) -> np.ndarray:
+    """P(T > x) for Student's t with `df` degrees of freedom."""
+    return special.stdtr(df, -np.asarray(x, dtype=np.float64))
+
+
+def beta_ppf(q: ArrayLike, a: ArrayLike, b: ArrayLike) -> np.ndarray:
+    """Quantile of Beta(a, b)."""
+    return special.betaincinv(a, b, q)
+
+
+def beta_isf(q: ArrayLike, a: ArrayLike, b: ArrayLike) -> np.ndarray:
+    """Upper-tail quantile of Beta(a, b): x with P(X > x) = q."""
+    return special.betainccinv(a, b, q)
+
+
+def f_isf(q: ArrayLike, dfn: ArrayLike, dfd: ArrayLike) -> np.ndarray:
+    """Upper-tail quantile of the F distribution."""
+    return special.fdtri(dfn, dfd, 1 - np.asarray(q, dtype=np.float64))
