@@ -61,14 +61,16 @@ def comparison_footnote(comparisons: list[Comparison], adjust: str, level: float
     methods = methods_used(comparisons)
     parts = []
     if "newcombe-score" in methods or "newcombe-fisher" in methods:
-        test = "the two-proportion score test"
+        test = "two-proportion score test"
         if "newcombe-fisher" in methods:
             test += " (Fisher's exact test, marked †, where an expected count is under 5)"
-        parts.append(f"{level_text(level)} intervals: Newcombe's hybrid score interval; p: {test}")
+        parts.append(
+            f"Intervals ({level_text(level)}): Newcombe's hybrid score interval; p-values: {test}"
+        )
     if "linearized-t" in methods:
         parts.append(
-            f"{level_text(level)} intervals and p: linearized difference (Taylor series) with "
-            "t on the design's degrees of freedom"
+            f"Intervals ({level_text(level)}) and p-values: linearized difference (Taylor "
+            "series) with t on the design's degrees of freedom"
         )
     others = [m for m in methods if m not in {"newcombe-score", "newcombe-fisher", "linearized-t"}]
     parts += [comparison_method_name(m) for m in others]
@@ -188,10 +190,19 @@ def means_context(
         return (1, order.index(of) if of in order else len(order), of)
 
     top: dict[str, str] = {WAVE: latest} if latest is not None else {}
-    overall: list[tuple[int, Any]] = [(i, m) for i, m in enumerate(res.means) if m.group == top]
+
+    # A yes/no item's mean code says nothing its agreement rate does not: left out here.
+    def shown(m: Any) -> bool:
+        return len(m.points) > 2
+
+    overall: list[tuple[int, Any]] = [
+        (i, m) for i, m in enumerate(res.means) if m.group == top and shown(m)
+    ]
     if not overall:
         top = {}
-        overall = [(i, m) for i, m in enumerate(res.means) if not m.group]
+        overall = [(i, m) for i, m in enumerate(res.means) if not m.group and shown(m)]
+    if not overall:
+        return None
     overall.sort(key=lambda x: rank(x[1].kind, x[1].of))
     rows = {"composite": [], "item": []}  # type: dict[str, list[dict[str, Any]]]
     for i, m in overall:
@@ -245,7 +256,7 @@ def means_context(
                 "legend": [label_of(k, o) for k, o in shown_cols],
             }
         )
-    points = sorted({tuple(m.points) for m in res.means})
+    points = sorted({tuple(m.points) for _, m in overall})
     return {
         "composites": rows["composite"],
         "items": rows["item"],
