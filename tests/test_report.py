@@ -280,17 +280,25 @@ def test_suppressed_estimate_shows_no_numbers(results: Results) -> None:
     assert any("Org C: n&lt;10" in d for d in desc)
     assert not any("Org C: 100%" in d for d in desc)
     # suppressed comparison (Org C vs Org A) shows n<10 instead of its numbers
-    comp = re.search(r"<td>Org C</td>(.*?)</tr>", html, flags=re.S)
-    assert comp is not None and "n&lt;10" in comp.group(1) and "-7" not in comp.group(1)
+    table = html[html.index('<table class="comparisons">') :]
+    table = table[: table.index("</table>")]
+    comp = re.search(r"<th scope=\"row\">Org C</th>(.*?)</tr>", table, flags=re.S)
+    assert comp is not None and _text(comp.group(1)).split() == ["n&lt;10"]
 
 
 def test_complementary_suppression(results: Results) -> None:
     html = render_html([results])
     # plan_together has Org A and Org B only, none suppressed -> nothing hidden there;
     # confident_standards: Org C suppressed, so the smaller of Org A (302) / Org B (205) is hidden.
-    row_b = re.findall(r"<th scope=\"row\">Org B</th>(.*?)</tr>", html, flags=re.S)
+    tables = re.findall(r'<table class="estimates">(.*?)</table>', html, flags=re.S)
+    found = [re.search(r"<th scope=\"row\">Org B</th>(.*?)</tr>", t, flags=re.S) for t in tables]
+    row_b = [m.group(1) for m in found if m]
     assert "hidden" in row_b[0]
     assert "hidden" not in row_b[1]
+    # ... and so is the comparison Org B vs Org A of that item, which would give the rate away
+    comps = html[html.index('<table class="comparisons">') :]
+    first_b = re.search(r"<th scope=\"row\">Org B</th>(.*?)</tr>", comps, flags=re.S)
+    assert first_b is not None and _text(first_b.group(1)).split() == ["hidden"]
 
 
 def test_min_n_from_settings() -> None:
@@ -348,9 +356,15 @@ def test_design_columns_and_method_names() -> None:
 
 def test_significant_comparison_marked(results: Results) -> None:
     html = render_html([results])
-    rows = re.findall(r"<tr( class=\"significant\")?>\s*<th scope=\"row\">([^<]*)</th>", html)
-    marked = [name for cls, name in rows if cls]
-    assert marked == ["I plan lessons with colleagues."]
+    groups = re.findall(r"<tbody>(.*?)</tbody>", html, flags=re.S)
+    marked = []
+    for body in groups:
+        item = re.search(r"<th scope=\"rowgroup\"[^>]*>([^<]*)</th>", body)
+        for level in re.findall(
+            r"<tr class=\"significant\">\s*<th scope=\"row\">([^<]*)</th>", body
+        ):
+            marked.append((item.group(1) if item else None, level))
+    assert marked == [("I plan lessons with colleagues.", "Org B")]
 
 
 def test_diverging_chart_neutral_centered() -> None:

@@ -91,3 +91,34 @@ def test_pdf_does_not_fetch(tmp_path: Path) -> None:
     )
     write_pdf(html, tmp_path / "r.pdf")  # the fetcher refuses http: the image is just left out
     assert (tmp_path / "r.pdf").stat().st_size > 1000
+
+
+def test_new_sections_in_pdf_equal_results(tmp_path: Path) -> None:
+    from test_report_sections import make_rich
+
+    from tpn_survey.report.format import decimal
+
+    res = make_rich()
+    path = tmp_path / "rich.pdf"
+    write_pdf(render_html([res]), path)
+    pages = _text(path)
+    text = " ".join(pages)
+    assert all(len(p.strip()) > 20 for p in pages)
+    change = res.trends[0]
+    assert f"+{round(change.difference * 100)} pts (significant)" in text
+    mean = res.means[0]
+    assert (
+        f"{decimal(mean.mean)} on a 1–4 scale {decimal(mean.ci_low)}–{decimal(mean.ci_high)}"
+        in (text)
+    )
+    assert "73% response rate (AAPOR RR2)" in text
+    assert "Cronbach's α 0.63 (95% CI 0.57–0.68, n = 483)" in text.replace("\u00a0", " ")
+    assert "2018 n<10 n<10" in text
+    # each new table's caption is on the same page as its first row
+    for caption, first_row in [
+        ("Agreement by wave and change", "2016"),
+        ("Composites: average answer", "Standards confidence"),
+        ("Response rates by organization", "All 712"),
+    ]:
+        page = next(p for p in pages if caption in p)
+        assert first_row in page.split(caption, 1)[1], caption

@@ -95,7 +95,8 @@ def test_xlsx_sheets_suppression_and_safety(tmp_path: Path) -> None:
     assert any(r[0] == "'-Org A" for r in by_org)
     items = sheets["S1 Items"]
     assert isinstance(items[1][2], float) and items[1][5] == 512  # numbers stay numbers
-    comp = next(r for r in sheets["S1 Comparisons"] if r[2] == "Org C")
+    assert sheets["S1 Comparisons"][0][:4] == ("item", "item_text", "by", "level")
+    comp = next(r for r in sheets["S1 Comparisons"] if r[3] == "Org C")
     assert "n<10" in comp and -0.0712 not in comp
     assert "deff" in sheets["S2 Items"][0]
 

@@ -323,3 +323,96 @@ def dot_whiskers(
         y += h
     out.append("</svg>")
     return Markup("".join(out))
+
+
+@dataclass(frozen=True)
+class WavePoint:
+    """One wave's agreement rate with its interval, or a mask text."""
+
+    wave: str
+    rate: float | None
+    low: float | None
+    high: float | None
+    mask: str | None = None
+
+
+def trend_dots(
+    points: Sequence[WavePoint],
+    chart_id: str,
+    title: str,
+    color: str = "#542788",
+    width: int = 340,
+    height: int = 160,
+) -> Markup:
+    """One item across waves: a dot and a vertical CI whisker per wave (in wave order) on a
+    0–100% axis, consecutive shown waves joined by a light line; masked waves get no dot."""
+    left, right, top, bottom = 40, 12, 18, 24
+    x0, x1 = left, width - right
+    y0, y1 = top, height - bottom
+    col = escape(color)
+    k = len(points)
+
+    def sx(i: int) -> float:
+        return (x0 + x1) / 2 if k == 1 else x0 + 24 + i * (x1 - x0 - 48) / (k - 1)
+
+    def sy(v: float) -> float:
+        return y1 - v * (y1 - y0)
+
+    parts = []
+    for p in points:
+        if p.mask is not None or p.rate is None:
+            parts.append(f"{p.wave}: {p.mask or 'no valid answers'}")
+        else:
+            parts.append(
+                f"{p.wave}: {pct(p.rate)} "
+                f"(interval {pct(p.low, bound=True)}–{pct(p.high, bound=True)})"
+            )
+    out = [_svg_open(width, height, chart_id, title, "; ".join(parts) + ".")]
+    for i in range(5):
+        y = sy(i / 4)
+        out.append(
+            f'<line x1="{x0}" y1="{_f(y)}" x2="{x1}" y2="{_f(y)}" stroke="{GRID}" '
+            f'stroke-width="0.5"/>'
+            f'<text x="{x0 - 4}" y="{_f(y + 3.5)}" font-size="10" fill="{MUTED}" '
+            f'text-anchor="end">{i * 25}%</text>'
+        )
+    # light line between consecutive shown waves
+    prev: tuple[float, float] | None = None
+    for i, p in enumerate(points):
+        if p.mask is not None or p.rate is None:
+            prev = None
+            continue
+        here = (sx(i), sy(p.rate))
+        if prev is not None:
+            out.append(
+                f'<line x1="{_f(prev[0])}" y1="{_f(prev[1])}" x2="{_f(here[0])}" '
+                f'y2="{_f(here[1])}" stroke="{col}" stroke-opacity="0.35" stroke-width="1.5"/>'
+            )
+        prev = here
+    for i, p in enumerate(points):
+        x = sx(i)
+        out.append(
+            f'<text x="{_f(x)}" y="{_f(y1 + 15)}" font-size="11" fill="{INK}" '
+            f'text-anchor="middle">{escape(p.wave)}</text>'
+        )
+        if p.mask is not None or p.rate is None:
+            out.append(
+                f'<text x="{_f(x)}" y="{_f(sy(0.5))}" font-size="11" fill="{MUTED}" '
+                f'font-style="italic" text-anchor="middle">{escape(p.mask or "–")}</text>'
+            )
+            continue
+        lo = p.low if p.low is not None else p.rate
+        hi = p.high if p.high is not None else p.rate
+        out.append(
+            f'<line x1="{_f(x)}" y1="{_f(sy(lo))}" x2="{_f(x)}" y2="{_f(sy(hi))}" '
+            f'stroke="{col}" stroke-width="1.5"/>'
+            f'<line x1="{_f(x - 4)}" y1="{_f(sy(lo))}" x2="{_f(x + 4)}" y2="{_f(sy(lo))}" '
+            f'stroke="{col}" stroke-width="1.5"/>'
+            f'<line x1="{_f(x - 4)}" y1="{_f(sy(hi))}" x2="{_f(x + 4)}" y2="{_f(sy(hi))}" '
+            f'stroke="{col}" stroke-width="1.5"/>'
+            f'<circle cx="{_f(x)}" cy="{_f(sy(p.rate))}" r="4" fill="{col}"/>'
+            f'<text x="{_f(x)}" y="{_f(sy(hi) - 5)}" font-size="11" fill="{INK}" '
+            f'text-anchor="middle">{pct(p.rate)}</text>'
+        )
+    out.append("</svg>")
+    return Markup("".join(out))

@@ -79,6 +79,63 @@ def interval_text(est: Estimate, level: float) -> str:
     return f"{level_text(level)} CI {ci_text(est.ci_low, est.ci_high)}, n = {count(est.n)}"
 
 
+def decimal(value: float | None, places: int = 1) -> str:
+    """A mean or bound rounded half up: 3.35 -> '3.4' (a minus sign, never '-0.0')."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    scale = 10**places
+    rounded = math.floor(abs(value) * scale + 0.5 + 1e-9) / scale
+    text = f"{rounded:.{places}f}"
+    return f"−{text}" if value < 0 and rounded > 0 else text
+
+
+def scale_range(points: list[float]) -> str:
+    """The codes' range as a reader says it: [1, 2, 3, 4] -> '1–4'."""
+    if not points:
+        return "–"
+    low, high = (f"{x:g}".replace("-", "−") for x in (min(points), max(points)))
+    return f"{low}–{high}"
+
+
+def mean_text(mean: float | None, points: list[float]) -> str:
+    """'3.4 on a 1–4 scale'."""
+    return f"{decimal(mean)} on a {scale_range(points)} scale"
+
+
+ADJUST_NAMES = {
+    "holm": "Holm",
+    "bh": "Benjamini–Hochberg",
+    "fdr_bh": "Benjamini–Hochberg",
+    "none": "none",
+}
+
+
+def adjust_name(adjust: str) -> str:
+    """`holm` -> 'Holm', `bh` -> 'Benjamini–Hochberg', `none` -> 'none'."""
+    return ADJUST_NAMES.get(adjust.strip().lower(), adjust)
+
+
+def adjust_phrase(adjust: str, family: str = "items") -> str:
+    """How p-values were adjusted, for a caption: 'adjusted across items (Holm)'."""
+    name = adjust_name(adjust)
+    if name == "none":
+        return "not adjusted for multiple comparisons"
+    return f"adjusted across {family} ({name})"
+
+
+COMPARISON_METHODS = {
+    "newcombe-score": "Newcombe's hybrid score interval; two-proportion score test",
+    "newcombe-fisher": "Newcombe's hybrid score interval; Fisher's exact test",
+    "linearized-t": "linearized difference (Taylor series) with a t interval and t test on the "
+    "design's degrees of freedom",
+}
+
+
+def comparison_method_name(method: str) -> str:
+    """A comparison's `method` as a person names its interval and test."""
+    return COMPARISON_METHODS.get(method, method)
+
+
 def suppressed_text(min_n: int) -> str:
     """What a suppressed cell shows instead of its numbers: 'n<10'."""
     return f"n<{min_n}"
@@ -115,6 +172,24 @@ def complementary(results: Results) -> set[int]:
         shown = [i for i in idx if not results.estimates[i].suppressed]
         if len(primary) == 1 and item in overall_shown and shown and min_n > 0:
             hidden.add(min(shown, key=lambda i: (results.estimates[i].n, i)))
+    return hidden
+
+
+def complementary_means(results: Results) -> set[int]:
+    """Indexes of means hidden by complementary suppression, by the same rule as `complementary`:
+    a group's mean is the overall mean times n less the other groups' means times their n."""
+    min_n = results.settings.min_n
+    overall_shown = {(m.kind, m.of) for m in results.means if not m.group and not m.suppressed}
+    cells: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    for i, m in enumerate(results.means):
+        if m.group:
+            cells[(m.kind, m.of, group_key(m.group))].append(i)
+    hidden: set[int] = set()
+    for (kind, of, _), idx in cells.items():
+        primary = [i for i in idx if results.means[i].suppressed]
+        shown = [i for i in idx if not results.means[i].suppressed]
+        if len(primary) == 1 and (kind, of) in overall_shown and shown and min_n > 0:
+            hidden.add(min(shown, key=lambda i: (results.means[i].n, i)))
     return hidden
 
 

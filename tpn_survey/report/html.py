@@ -14,9 +14,11 @@ from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field
 
 from tpn_survey import __version__
-from tpn_survey.report import charts
+from tpn_survey.report import charts, sections
 from tpn_survey.report.format import (
     HIDDEN_TEXT,
+    adjust_name,
+    adjust_phrase,
     ci_text,
     complementary,
     count,
@@ -29,6 +31,7 @@ from tpn_survey.report.format import (
     suppressed_text,
     year_of,
 )
+from tpn_survey.report.sections import p_text, pts, significant
 from tpn_survey.resources import templates_dir
 from tpn_survey.results import Comparison, Estimate, ItemInfo, Results
 
@@ -116,8 +119,16 @@ def _cell(est: Estimate, label: str, mask: str | None) -> Cell:
 
 
 def _headline(
-    est: Estimate | None, item: ItemInfo, noun: str, res: Results, mask: str | None
+    est: Estimate | None,
+    item: ItemInfo,
+    noun: str,
+    res: Results,
+    mask: str | None,
+    previous: Estimate | None = None,
+    trend: Comparison | None = None,
 ) -> str:
+    """'91% of teacher leaders … (95% CI 88%–93%, n = 512).'; with waves, the latest wave's
+    rate ('In 2017, …'), and the previous wave's when the change is significant."""
     assert item.headline is not None
     if est is None:
         return f"No {noun} answered whether they {item.headline}."
@@ -128,7 +139,14 @@ def _headline(
     # no-break spaces keep "n = 512" and "95% CI" from splitting across lines
     interval = interval_text(est, res.settings.level).replace(" = ", "\u00a0=\u00a0")
     interval = interval.replace(" CI ", "\u00a0CI ", 1)
-    return f"{pct(est.rate)} of {noun} {item.headline} ({interval})."
+    when = f"In {est.group[sections.WAVE]}, " if est.group else ""
+    change = ""
+    if previous is not None and trend is not None and significant(trend, res.settings.level):
+        prev_est = previous
+        if prev_est.rate is not None and trend.difference is not None:
+            way = "up" if trend.difference > 0 else "down"
+            change = f", {way} from {pct(prev_est.rate)} in {trend.reference}"
+    return f"{when}{pct(est.rate)} of {noun} {item.headline} ({interval}){change}."
 
 
 def _plural(word: str) -> str:
@@ -139,38 +157,48 @@ def _plural(word: str) -> str:
     return word + "s"
 
 
-def _p_text(p: float | None) -> str:
-    if p is None:
-        return "–"
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
+def hidden_cells(res: Results, hidden: set[int]) -> set[tuple[str, str, str]]:
+    """(item, group id, value) of one-group estimates hidden by complementary suppression."""
+    out = set()
+    for i in hidden:
+        est = res.estimates[i]
+        if len(est.group) == 1:
+            ((gid, value),) = est.group.items()
+            out.add((est.item, gid, value))
+    return out
 
 
-def _pts(x: float | None) -> str:
-    if x is None:
-        return "–"
-    v = round(x * 100)
-    return f"+{v}" if v > 0 else f"−{-v}" if v < 0 else "0"
+def comparison_mask(c: Comparison, res: Results, hidden: set[tuple[str, str, str]]) -> str | None:
+    """`n<10` for a suppressed comparison; `hidden` when either side's estimate is hidden by
+    complementary suppression (the difference would give the hidden rate away)."""
+    if c.suppressed:
+        return suppressed_text(res.settings.min_n)
+    if (c.item, c.by, c.level) in hidden or (c.item, c.by, c.reference) in hidden:
+        return HIDDEN_TEXT
+    return None
 
 
 def _comparison_row(
-    c: Comparison, res: Results, items: dict[str, ItemInfo], group_labels: dict[str, str]
+    c: Comparison,
+    res: Results,
+    items: dict[str, ItemInfo],
+    group_labels: dict[str, str],
+    hidden: set[tuple[str, str, str]],
 ) -> dict[str, Any]:
-    mask = suppressed_text(res.settings.min_n) if c.suppressed else None
-    significant = (
-        not c.suppressed and c.p_adjusted is not None and c.p_adjusted < 1 - res.settings.level
-    )
+    mask = comparison_mask(c, res, hidden)
     item = items.get(c.item)
     return {
         "item": item.text or item.id if item else c.item,
         "by": group_labels.get(c.by, c.by),
         "level": c.level,
         "reference": c.reference,
-        "difference": f"{_pts(c.difference)} pts" if c.difference is not None else "–",
-        "ci": f"{_pts(c.ci_low)} to {_pts(c.ci_high)}",
-        "p": _p_text(c.p_value),
-        "p_adjusted": _p_text(c.p_adjusted),
+        "difference": f"{pts(c.difference)} pts" if c.difference is not None else "–",
+        "ci": f"{pts(c.ci_low)} to {pts(c.ci_high)}" if c.ci_low is not None else "–",
+        "p": p_text(c.p_value),
+        "p_adjusted": p_text(c.p_adjusted),
         "n": f"{count(c.n)} vs {count(c.n_reference)}",
-        "significant": significant,
+        "significant": mask is None and significant(c, res.settings.level),
+        "fisher": c.method == "newcombe-fisher",
         "mask": mask,
     }
 
@@ -262,13 +290,23 @@ def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any
             return suppressed_text(min_n)
         return HIDDEN_TEXT if i in hidden else None
 
-    overall: dict[str, tuple[int, Estimate]] = {}
+    pooled: dict[str, tuple[int, Estimate]] = {}
     by_key: dict[str, list[tuple[int, Estimate]]] = defaultdict(list)
     for i, est in enumerate(res.estimates):
         if not est.group:
-            overall.setdefault(est.item, (i, est))
+            pooled.setdefault(est.item, (i, est))
         else:
             by_key[group_key(est.group)].append((i, est))
+    # Several waves: the headlines, bars and item table are the latest wave's, not all pooled.
+    waves = sections.wave_order(res)
+    latest = waves[-1] if len(waves) > 1 else None
+    overall = pooled
+    previous: dict[str, Estimate] = {}
+    if latest is not None:
+        wave_ests = [(i, e) for i, e in enumerate(res.estimates) if set(e.group) == {"wave"}]
+        overall = {e.item: (i, e) for i, e in wave_ests if e.group["wave"] == latest}
+        previous = {e.item: e for _, e in wave_ests if e.group["wave"] == waves[-2]}
+    trend_of = {c.item: c for c in res.trends if c.by == sections.WAVE and c.level == latest}
 
     noun = meta.respondents.get(res.survey.id) or population_noun(res.survey.title)
     headlines = []
@@ -276,7 +314,14 @@ def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any
         item = items[item_id]
         if item.headline:
             i, est = overall.get(item_id, (-1, None))  # type: ignore[assignment]
-            headlines.append(_headline(est, item, noun, res, mask_of(i) if est else None))
+            mask = mask_of(i) if est else None
+            prev = previous.get(item_id)
+            prev_shown = prev is not None and not prev.suppressed
+            headlines.append(
+                _headline(
+                    est, item, noun, res, mask, prev if prev_shown else None, trend_of.get(item_id)
+                )
+            )
 
     # Distribution charts: one per distinct scale (levels + positive), items in schema order.
     scales: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
@@ -316,10 +361,13 @@ def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any
     ]
     has_deff = any(e.deff is not None for e in res.estimates)
 
+    trends = sections.trends_context(res, index, items, order, mask_of, meta.primary_color)
     breakdowns = []
     group_labels = {g.id: g.label or g.id for g in res.survey.groups}
     keys = [k for k in res.settings.by if k in by_key]
     keys += [k for k in by_key if k not in keys]
+    if trends is not None:  # the trends section shows the estimates by wave
+        keys = [k for k in keys if k != sections.WAVE]
     for b, key in enumerate(keys):
         label = " × ".join(group_labels.get(part, part) for part in key.split(" × "))
         bd = Breakdown(key=key, label=label)
@@ -333,7 +381,7 @@ def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any
                 m = mask_of(i)
                 gv = " × ".join(est.group.values())
                 dots.append(charts.DotRow(gv, est.rate, est.ci_low, est.ci_high, m))
-            ov = overall.get(item_id)
+            ov = pooled.get(item_id)
             ov_rate = ov[1].rate if ov and mask_of(ov[0]) is None else None
             text = items[item_id].text or item_id
             svg = charts.dot_whiskers(
@@ -355,7 +403,15 @@ def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any
             )
         breakdowns.append(bd)
 
-    comparisons = [_comparison_row(c, res, items, group_labels) for c in res.comparisons]
+    hidden_keys = hidden_cells(res, hidden)
+    comparisons = [
+        _comparison_row(c, res, items, group_labels, hidden_keys) for c in res.comparisons
+    ]
+    compared_by = res.comparisons[0].by if res.comparisons else None
+    comparison_groups: dict[str, list[dict[str, Any]]] = {}
+    for row in comparisons:
+        comparison_groups.setdefault(row["item"], []).append(row)
+    references = sorted({c.reference for c in res.comparisons})
     problems: dict[str, dict[str, Any]] = {}
     for p in res.problems:
         entry = problems.setdefault(
@@ -371,13 +427,31 @@ def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any
         "index": index,
         "anchor": f"survey-{index}",
         "noun": noun,
+        "waves": waves if latest is not None else [],
+        "latest": latest,
         "headlines": headlines,
         "dist_charts": dist_charts,
         "overall_rows": overall_rows,
         "has_deff": has_deff,
         "breakdowns": breakdowns,
         "comparisons": comparisons,
+        "compared_by": group_labels.get(compared_by, compared_by) if compared_by else None,
+        "comparison_groups": [{"item": k, "rows": v} for k, v in comparison_groups.items()],
+        "reference": references[0] if len(references) == 1 else None,
+        "comparison_note": (
+            sections.comparison_footnote(res.comparisons, res.settings.adjust, level)
+            if res.comparisons
+            else ""
+        ),
+        "adjust": adjust_name(res.settings.adjust),
+        "adjust_phrase": adjust_phrase(res.settings.adjust),
+        "alpha": f"{1 - level:g}",
         "any_significant": any(c["significant"] for c in comparisons),
+        "any_fisher": any(c["fisher"] for c in comparisons),
+        "trends": trends,
+        "means": sections.means_context(res, items, order, latest),
+        "scales": sections.scales_context(res, items),
+        "rates": sections.rates_context(res),
         "problems": sorted(problems.values(), key=lambda e: (e["severity"] != "error", e["code"])),
         "n_problems": len(res.problems),
         "ci_name": method_name(res.settings.ci, design=bool(design)),
@@ -417,6 +491,14 @@ def _key_figures(
         figures.append(
             {"value": count(res.respondents.rows_used), "label": label, "note": res.survey.title}
         )
+    for res, ctx in zip(surveys, contexts, strict=True):
+        overall = next((r for r in res.response_rates if not r.group), None)
+        if overall is None or (overall.rr2 is None and overall.rr1 is None):
+            continue
+        kind, rate = ("RR2", overall.rr2) if overall.rr2 is not None else ("RR1", overall.rr1)
+        note = f"{ctx['noun']}: {count(overall.complete + overall.partial)} of "
+        note += f"{count(overall.invited)} invited"
+        figures.append({"value": pct(rate), "label": f"response rate (AAPOR {kind})", "note": note})
     values: dict[str, set[str]] = defaultdict(set)
     labels: dict[str, str] = {}
     for res in surveys:

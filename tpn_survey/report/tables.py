@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -115,6 +116,189 @@ def _rows(res: Results) -> list[dict[str, Any]]:
                 row[col] = mask
         rows.append(row)
     return rows
+
+
+MEAN_COLUMNS = [
+    "survey",
+    "kind",
+    "of",
+    "label",
+    "group_by",
+    "group_value",
+    "n",
+    "mean",
+    "sd",
+    "ci_low",
+    "ci_high",
+    "scale_min",
+    "scale_max",
+    "method",
+    "suppressed",
+]
+SCALE_COLUMNS = [
+    "survey",
+    "composite",
+    "label",
+    "n",
+    "alpha",
+    "ci_low",
+    "ci_high",
+    "method",
+    "item",
+    "item_rest",
+    "alpha_if_deleted",
+    "suppressed",
+]
+RATE_COLUMNS = [
+    "survey",
+    "group_by",
+    "group_value",
+    "invited",
+    "complete",
+    "partial",
+    "break_off",
+    "rr1",
+    "rr2",
+]
+_COMPARISON_NUMBERS = [
+    "difference",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "p_adjusted",
+    "n",
+    "n_reference",
+]
+
+
+def _hidden_keys(res: Results) -> set[tuple[str, str, str]]:
+    from tpn_survey.report.html import hidden_cells
+
+    return hidden_cells(res, complementary(res))
+
+
+def comparison_rows(res: Results, trends: bool = False) -> list[dict[str, Any]]:
+    """One row per comparison (or wave-to-wave change): masked like the report (`n<10` when
+    suppressed, `hidden` when a side is hidden by complementary suppression)."""
+    from tpn_survey.report.html import comparison_mask
+
+    hidden = _hidden_keys(res)
+    texts = {it.id: it.text for it in res.survey.items}
+    rows = []
+    for c in res.trends if trends else res.comparisons:
+        d = c.model_dump()
+        row: dict[str, Any] = {"survey": res.survey.id, "item": c.item}
+        row["item_text"] = texts.get(c.item, "")
+        row.update({k: d[k] for k in COMPARISON_COLUMNS[1:]})
+        mask = comparison_mask(c, res, hidden)
+        if mask is not None:
+            row["suppressed"] = True
+            for col in _COMPARISON_NUMBERS:
+                row[col] = mask
+        rows.append(row)
+    return rows
+
+
+def mean_rows(res: Results) -> list[dict[str, Any]]:
+    """One row per item or composite mean, overall and by group; masked like the report."""
+    from tpn_survey.report.format import complementary_means
+
+    mask_small = suppressed_text(res.settings.min_n)
+    hidden = complementary_means(res)
+    texts = {it.id: it.text for it in res.survey.items}
+    labels = {s.composite: s.label or s.composite for s in res.scales}
+    rows = []
+    for i, m in enumerate(res.means):
+        row: dict[str, Any] = {
+            "survey": res.survey.id,
+            "kind": m.kind,
+            "of": m.of,
+            "label": labels.get(m.of, m.of) if m.kind == "composite" else texts.get(m.of, ""),
+            "group_by": group_key(m.group),
+            "group_value": group_value(m.group),
+            "n": m.n,
+            "mean": m.mean,
+            "sd": m.sd,
+            "ci_low": m.ci_low,
+            "ci_high": m.ci_high,
+            "scale_min": min(m.points) if m.points else None,
+            "scale_max": max(m.points) if m.points else None,
+            "method": m.method,
+            "suppressed": m.suppressed or i in hidden,
+        }
+        mask = mask_small if m.suppressed else HIDDEN_TEXT if i in hidden else None
+        if mask is not None:
+            for col in ("n", "mean", "sd", "ci_low", "ci_high"):
+                row[col] = mask
+        rows.append(row)
+    return rows
+
+
+def scale_rows(res: Results) -> list[dict[str, Any]]:
+    """One row per item of each composite, with the composite's alpha and Feldt interval."""
+    mask_small = suppressed_text(res.settings.min_n)
+    rows = []
+    for sc in res.scales:
+        for item in sc.items:
+            row: dict[str, Any] = {
+                "survey": res.survey.id,
+                "composite": sc.composite,
+                "label": sc.label or sc.composite,
+                "n": sc.n,
+                "alpha": sc.alpha,
+                "ci_low": sc.ci_low,
+                "ci_high": sc.ci_high,
+                "method": sc.method,
+                "item": item,
+                "item_rest": sc.item_rest.get(item),
+                "alpha_if_deleted": sc.alpha_if_deleted.get(item),
+                "suppressed": sc.suppressed,
+            }
+            if sc.suppressed:
+                for col in ("n", "alpha", "ci_low", "ci_high", "item_rest", "alpha_if_deleted"):
+                    row[col] = mask_small
+            rows.append(row)
+    return rows
+
+
+def rate_rows(res: Results) -> list[dict[str, Any]]:
+    """AAPOR RR1/RR2 overall (empty group_by) and by group."""
+    return [
+        {
+            "survey": res.survey.id,
+            "group_by": group_key(r.group),
+            "group_value": group_value(r.group),
+            "invited": r.invited,
+            "complete": r.complete,
+            "partial": r.partial,
+            "break_off": r.break_off,
+            "rr1": r.rr1,
+            "rr2": r.rr2,
+        }
+        for r in res.response_rates
+    ]
+
+
+def tidy_tables(surveys: list[Results]) -> dict[str, pd.DataFrame]:
+    """Every table as a tidy DataFrame with a `survey` column, masked for people:
+    `estimates` (= `tidy_table`), and where any survey has them `comparisons`, `trends`,
+    `means`, `scales`, `response_rates`."""
+    import pandas as pd
+
+    out = {"estimates": tidy_table(surveys)}
+    comparison_cols = ["survey", "item", "item_text", *COMPARISON_COLUMNS[1:]]
+    builders: list[tuple[str, Callable[[Results], list[dict[str, Any]]], list[str]]] = [
+        ("comparisons", comparison_rows, comparison_cols),
+        ("trends", lambda r: comparison_rows(r, trends=True), comparison_cols),
+        ("means", mean_rows, MEAN_COLUMNS),
+        ("scales", scale_rows, SCALE_COLUMNS),
+        ("response_rates", rate_rows, RATE_COLUMNS),
+    ]
+    for name, build, columns in builders:
+        rows = [row for res in surveys for row in build(res)]
+        if rows:
+            out[name] = pd.DataFrame(rows, columns=columns)
+    return out
 
 
 def tidy_table(surveys: list[Results]) -> pd.DataFrame:
@@ -228,23 +412,25 @@ def _workbook(surveys: list[Results]) -> Any:
             gcols = ["group_value", *cols]
             rows = [[r[c] for c in gcols] for r in table if r["group_by"] == key]
             _add_sheet(wb, used, f"S{k} By {key}", [key, *cols], rows, {p + 1 for p in pct})
-        if res.comparisons:
-            mask_small = suppressed_text(res.settings.min_n)
-            ccols = COMPARISON_COLUMNS
-            numbers = {
-                "difference",
-                "ci_low",
-                "ci_high",
-                "p_value",
-                "p_adjusted",
-                "n",
-                "n_reference",
-            }
-            crows = []
-            for c in res.comparisons:
-                d = c.model_dump()
-                crows.append([mask_small if c.suppressed and f in numbers else d[f] for f in ccols])
-            _add_sheet(wb, used, f"S{k} Comparisons", ccols, crows, {4, 5, 6})
+        sheets: list[tuple[str, list[dict[str, Any]], set[str]]] = [
+            ("Comparisons", comparison_rows(res), {"difference", "ci_low", "ci_high"}),
+            ("Trends", comparison_rows(res, trends=True), {"difference", "ci_low", "ci_high"}),
+            ("Means", mean_rows(res), set()),
+            ("Scales", scale_rows(res), set()),
+            ("Response rates", rate_rows(res), {"rr1", "rr2"}),
+        ]
+        for title, rows_, pct_names in sheets:
+            if not rows_:
+                continue
+            names = [c for c in rows_[0] if c != "survey"]
+            _add_sheet(
+                wb,
+                used,
+                f"S{k} {title}",
+                names,
+                [[r[c] for c in names] for r in rows_],
+                {names.index(c) for c in pct_names},
+            )
     return wb
 
 
@@ -281,6 +467,7 @@ def xlsx_bytes(surveys: list[Results]) -> bytes:
 
 
 def write_xlsx(surveys: list[Results], path: Path) -> None:
-    """A workbook: an About sheet, then per survey an Items sheet, one sheet per breakdown and a
-    Comparisons sheet; written atomically."""
+    """A workbook: an About sheet, then per survey an Items sheet, one sheet per breakdown, and
+    Comparisons, Trends, Means, Scales and Response rates sheets where there are any; written
+    atomically."""
     write_bytes_atomic(Path(path), xlsx_bytes(surveys))
