@@ -35,4 +35,14 @@ def text_frame(columns: dict[str, Any]) -> pd.DataFrame:
     """A DataFrame of text cells from named arrow arrays."""
     import pyarrow as pa
 
-    return pa.table({k: arrow_text(v) for k, v in columns.items()}).to_pandas()
+    return arrow_frame(pa.table({k: arrow_text(v) for k, v in columns.items()}))
+
+
+def arrow_frame(table: Any) -> pd.DataFrame:
+    """An arrow table of strings as a DataFrame that keeps arrow's buffers (no copy, no cast)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    return table.to_pandas(
+        types_mapper=lambda t: pd.ArrowDtype(pa.string()) if t == pa.string() else None
+    )

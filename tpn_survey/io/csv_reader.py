@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tpn_survey.errors import InputError
+from tpn_survey.io.cells import arrow_frame
 from tpn_survey.io.flavours import Layout, layout
 from tpn_survey.results import Problem
 
@@ -83,13 +84,13 @@ def read_records(name: str, data: bytes, delimiter: str, ncols: int) -> tuple[An
         ragged.append(row)
         return "skip"
 
-    def attempt(threads: bool) -> Any:
+    def attempt(threads: bool, newlines: bool = True) -> Any:
         ragged.clear()
         return pacsv.read_csv(
             io.BytesIO(data),
             read_options=pacsv.ReadOptions(column_names=names, use_threads=threads),
             parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
+                delimiter=delimiter, newlines_in_values=newlines, invalid_row_handler=on_invalid
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()),
@@ -101,12 +102,33 @@ def read_records(name: str, data: bytes, delimiter: str, ncols: int) -> tuple[An
     if not data or data.isspace():
         return pa.table({n: pa.array([], pa.string()) for n in names}), []
     try:
-        table = attempt(True)
+        table = _fast_read(attempt, ncols, ragged)
+        if table is None:
+            table = attempt(True)
         if ragged:  # row numbers are only known from a single-threaded read
             table = attempt(False)
     except (pa.ArrowInvalid, pa.ArrowException) as ex:
         raise InputError(f"{name}: cannot parse as CSV: {_short(ex)}") from None
     return table, list(ragged)
+
+
+def _fast_read(attempt: Any, ncols: int, ragged: list[Any]) -> Any:
+    """The read without `newlines_in_values` (twice as fast), or None to read again with it.
+
+    Without it pyarrow may cut its blocks inside a quoted value that holds a line break. With
+    two or more columns such a cut always leaves a row of the wrong width (the two parts of
+    the record share the cut value, so they cannot both have `ncols` cells) or a parse error,
+    and then the file is read again the careful way. One column gives no such sign.
+    """
+    import pyarrow as pa
+
+    if ncols < 2:
+        return None
+    try:
+        table = attempt(True, newlines=False)
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None
+    return None if ragged else table
 
 
 def _short(ex: Exception) -> str:
@@ -123,7 +145,7 @@ def parse(name: str, data: bytes, export: str | None = None) -> Parsed:
     shape = layout(name, records, export)
     skip = header_end(data, shape.header_rows)
     table, ragged = read_records(name, data[skip:], delimiter, len(shape.columns))
-    frame = table.to_pandas()
+    frame = arrow_frame(table)
     frame.columns = shape.columns
     offset = shape.header_rows
     problems = []

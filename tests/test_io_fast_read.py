@@ -1,0 +1,46 @@
+"""The fast CSV read (no newlines_in_values) falls back whenever a quoted value holds a line
+break across pyarrow's blocks, so the cells are always the careful read's cells."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tpn_survey.io.csv_reader import read_records
+
+
+def _careful(data: bytes, ncols: int) -> list[dict[str, str]]:
+    import io
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    names = [f"c{i}" for i in range(ncols)]
+    table = pacsv.read_csv(
+        io.BytesIO(data),
+        read_options=pacsv.ReadOptions(column_names=names),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False
+        ),
+    )
+    return table.to_pylist()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_multiline_values_across_blocks(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(60_000):  # several MB: many of pyarrow's 1 MB blocks
+        note = "line one\nline two\r\nthree" if rng.random() < 0.3 else "short"
+        rows.append(f'"R{i}","{note}","Agree","{rng.integers(1, 5)}"')
+    data = ("\n".join(rows) + "\n").encode()
+    table, ragged = read_records("x.csv", data, ",", 4)
+    assert not ragged
+    assert table.to_pylist() == _careful(data, 4)
+
+
+def test_plain_values_take_the_fast_path() -> None:
+    data = "".join(f"R{i},Agree,{i % 4}\n" for i in range(100_000)).encode()
+    table, ragged = read_records("x.csv", data, ",", 3)
+    assert not ragged and table.num_rows == 100_000
