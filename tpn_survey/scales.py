@@ -80,7 +80,11 @@ def scale_results(
     `level_counts` (simple analyses): each domain's counts of code + 1 per item, as analyze
     counts them; item means then come from those counts instead of a pass over the rows.
     """
-    values = item_values(schema, codes)
+    counted = design is None and level_counts is not None
+    if counted and not schema.composites:  # item means come from the counts alone
+        values = np.empty((len(codes), 0))
+    else:
+        values = item_values(schema, codes)
     names, scores = composite_scores(schema, values)
     columns = np.hstack([values, scores])
     of = [(item.id, "item") for item in schema.items] + [(n, "composite") for n in names]
@@ -93,7 +97,7 @@ def scale_results(
 
     means: list[Mean] = []
     for at, (domain, labels) in enumerate(domains):
-        if design is None and level_counts is not None:
+        if counted and level_counts is not None:
             res = _concat_means(
                 _item_means_from_counts(schema, level_counts[at], level),
                 grouped_t_means(scores, domain, len(labels), level),

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tpn_survey.answers import OFF_SCALE, ItemCodes, code_items, trimmed_factorize
+from tpn_survey.answers import OFF_SCALE, ItemCodes, code_items, factorize, trimmed_factorize
 from tpn_survey.io.table import FILE_COLUMN, ROW_COLUMN, Table
 from tpn_survey.results import Problem
 from tpn_survey.schema import Design, Instrument
@@ -98,9 +98,10 @@ def check_ids(schema: Instrument, table: Table) -> list[Problem]:
             )
         )
     # Ids are unique within a file; the same id in two waves (files) is two responses.
-    file_code = np.unique(frame[FILE_COLUMN].to_numpy(dtype=str), return_inverse=True)[1]
-    key = file_code.astype(np.int64) * (len(texts) + 1) + inverse
-    key = np.unique(key, return_inverse=True)[1]
+    key = inverse
+    if len(table.files) > 1:
+        file_code, _ = factorize(frame[FILE_COLUMN])
+        key = file_code * (len(texts) + 1) + inverse
     counts = np.bincount(key)
     dup = (counts[key] > 1) & ~blank
     if dup.any():
