@@ -9,29 +9,10 @@ from tpn_survey.results import NetworkRow
 
 
 def icc_oneway(y: np.ndarray, cluster: np.ndarray) -> float | None:
-    """ICC(1) of `y` by `cluster` from the one-way ANOVA (Donner 1986, unbalanced clusters).
-
-    ICC = (MSB - MSW) / (MSB + (k0 - 1) MSW), k0 = (N - sum n_i^2 / N) / (g - 1).
-    None when there are fewer than 2 clusters or no within-cluster variation to compare.
-    """
-    if len(y) == 0:
-        return None
+    """ICC(1) of a 0/1 answer `y` by `cluster` (see `icc_from_sums`)."""
     _, codes = np.unique(cluster, return_inverse=True)
-    counts = np.bincount(codes)
-    g, n = len(counts), len(y)
-    if g < 2 or n <= g:
-        return None
-    sums = np.bincount(codes, weights=y)
-    means = sums / counts
-    grand = y.mean()
-    ssb = float((counts * (means - grand) ** 2).sum())
-    ssw = float(((y - means[codes]) ** 2).sum())
-    msb, msw = ssb / (g - 1), ssw / (n - g)
-    k0 = (n - (counts**2).sum() / n) / (g - 1)
-    denom = msb + (k0 - 1) * msw
-    if denom <= 0:
-        return None
-    return float((msb - msw) / denom)
+    n = np.bincount(codes).astype(np.float64)
+    return icc_from_sums(n, np.bincount(codes, weights=y))
 
 
 def network_rows(
@@ -44,27 +25,74 @@ def network_rows(
     """One row overall and one per organization (sorted): leaders, size per leader, ICC by item.
 
     `cluster` holds each respondent's leader id, `positive`/`valid` are (rows, items) masks.
+    Everything comes from per-leader counts (one bincount per item), so the cost is one pass.
     """
-    groups: list[tuple[str | None, np.ndarray]] = [(None, np.ones(len(cluster), dtype=bool))]
-    if organization is not None:
-        for name in sorted({str(o) for o in organization if str(o).strip()}):
-            groups.append((name, organization == name))
+    leader_of, leaders = _codes(cluster)
+    if organization is None:
+        org_of, orgs = np.zeros(len(cluster), dtype=np.int64), []
+    else:
+        org_of, orgs = _codes(organization)
+    # A leader who appears in two organizations counts once in each: cells are (org, leader).
+    cell = org_of * len(leaders) + leader_of
+    cells, cell_of = np.unique(cell, return_inverse=True)
+    cell_org = cells // len(leaders)
+    size = np.bincount(cell_of, minlength=len(cells))
+    n = np.empty((valid.shape[1], len(cells)))
+    s = np.empty_like(n)
+    for j in range(valid.shape[1]):
+        n[j] = np.bincount(cell_of, weights=valid[:, j], minlength=len(cells))
+        s[j] = np.bincount(cell_of, weights=positive[:, j] & valid[:, j], minlength=len(cells))
+
     rows = []
-    for org, mask in groups:
-        leaders, per_leader = np.unique(cluster[mask], return_counts=True)
-        icc = {}
-        for j, item in enumerate(items):
-            keep = mask & valid[:, j]
-            icc[item] = icc_oneway(positive[keep, j].astype(float), cluster[keep])
+    groups = [(None, np.ones(len(cells), dtype=bool))]
+    groups += [(name, cell_org == k) for k, name in enumerate(orgs) if name.strip()]
+    for org, members in groups:
+        per_leader = np.bincount(leader_of) if org is None else size[members]
         rows.append(
             NetworkRow(
                 organization=org,
-                leaders=len(leaders),
-                respondents=int(mask.sum()),
+                leaders=len(per_leader),
+                respondents=int(per_leader.sum()),
                 per_leader_median=float(np.median(per_leader)) if len(per_leader) else None,
                 per_leader_min=int(per_leader.min()) if len(per_leader) else None,
                 per_leader_max=int(per_leader.max()) if len(per_leader) else None,
-                icc=icc,
+                icc={
+                    item: icc_from_sums(n[j, members], s[j, members])
+                    for j, item in enumerate(items)
+                },
             )
         )
     return rows
+
+
+def _codes(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Integer code of each value and the sorted distinct values (as trimmed strings)."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(pd.Series(values).astype(str).str.strip(), sort=True)
+    return np.asarray(codes, dtype=np.int64), [str(u) for u in uniques]
+
+
+def icc_from_sums(n: np.ndarray, s: np.ndarray) -> float | None:
+    """ICC(1) of a 0/1 answer from each cluster's count `n` and number of ones `s`.
+
+    One-way ANOVA estimator for unequal clusters (Donner 1986):
+    ICC = (MSB - MSW) / (MSB + (k0 - 1) MSW), k0 = (N - sum n_i^2 / N) / (g - 1), where for
+    0/1 answers SSW = sum(s - s^2/n) and SSB = sum n (s/n - M)^2. None with fewer than two
+    clusters, no within-cluster degrees of freedom, or a non-positive denominator.
+    """
+    keep = n > 0
+    n, s = n[keep], s[keep]
+    g, total = len(n), float(n.sum())
+    if g < 2 or total <= g:
+        return None
+    means = s / n
+    grand = s.sum() / total
+    ssb = float((n * (means - grand) ** 2).sum())
+    ssw = float((s - s * means).sum())
+    msb, msw = ssb / (g - 1), ssw / (total - g)
+    k0 = (total - (n**2).sum() / total) / (g - 1)
+    denom = msb + (k0 - 1) * msw
+    if denom <= 0:
+        return None
+    return float((msb - msw) / denom)
