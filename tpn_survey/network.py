@@ -28,8 +28,9 @@ def network_rows(
     Everything comes from per-leader counts (one bincount per item), so the cost is one pass.
     """
     leader_of, leaders = _codes(cluster)
+    orgs: list[str] = []
     if organization is None:
-        org_of, orgs = np.zeros(len(cluster), dtype=np.int64), []
+        org_of = np.zeros(len(cluster), dtype=np.int64)
     else:
         org_of, orgs = _codes(organization)
     # A leader who appears in two organizations counts once in each: cells are (org, leader).
@@ -44,7 +45,7 @@ def network_rows(
         s[j] = np.bincount(cell_of, weights=positive[:, j] & valid[:, j], minlength=len(cells))
 
     rows = []
-    groups = [(None, np.ones(len(cells), dtype=bool))]
+    groups: list[tuple[str | None, np.ndarray]] = [(None, np.ones(len(cells), dtype=bool))]
     groups += [(name, cell_org == k) for k, name in enumerate(orgs) if name.strip()]
     for org, members in groups:
         per_leader = np.bincount(leader_of) if org is None else size[members]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tpn_survey.stats import dist
-from tpn_survey.stats.design import _CENSUS_TOLERANCE, Design, _indicator
+from tpn_survey.stats.design import Design, Strata, psu_sums
 from tpn_survey.stats.proportions import wilson
 
 ADJUST_METHODS = ("holm", "bh", "none")
@@ -199,47 +199,18 @@ def design_differences(
     domain = np.asarray(domain, dtype=np.int64)
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     n_domains = int(max(domain.max(initial=-1), pairs.max(initial=-1))) + 1
-    n_clusters = int(design.clusters.max()) + 1
-    n_strata = int(design.strata.max()) + 1
-    cluster_stratum = np.zeros(n_clusters, dtype=np.int64)
-    cluster_stratum[design.clusters] = design.strata
-    n_psu = np.bincount(cluster_stratum, minlength=n_strata).astype(np.float64)
-    f = np.zeros(n_strata)
-    if design.fpc is not None:
-        f[design.strata] = design.fpc
-    scale = (1 - f) * n_psu / (n_psu - 1)
-    scale[(1 - f) < _CENSUS_TOLERANCE] = 0.0
-
-    rows = np.flatnonzero(domain >= 0)
-    d = domain[rows]
-    w = design.weights[rows, None]
-    v = valid[rows].astype(np.float64)
-    y = positive[rows].astype(np.float64)
-    by_domain = _indicator(d, n_domains)
-    total_w = by_domain @ (w * v)
-    count = np.rint(by_domain @ v)
+    strata = Strata.of(design)
+    sums = psu_sums(design, domain, n_domains, valid, positive)
+    total_w = sums.w.sum(axis=1)
+    count = np.rint(sums.n.sum(axis=1))
     with np.errstate(divide="ignore", invalid="ignore"):
-        rate = (by_domain @ (w * y)) / total_w
-        z = np.nan_to_num(w * v * (y - rate[d]) / total_w[d])
-    # PSU totals of z by domain: (n_domains, clusters, k); valid members by the same.
-    key = d * n_clusters + design.clusters[rows]
-    by_key = _indicator(key, n_domains * n_clusters)
-    k = v.shape[1]
-    totals = (by_key @ z).reshape(n_domains, n_clusters, k)
-    members = (by_key @ v).reshape(n_domains, n_clusters, k) > 0
-
+        rate = sums.wx.sum(axis=1) / total_w
+        # PSU totals of z by domain: (n_domains, PSUs, k).
+        totals = np.nan_to_num((sums.wx - rate[:, None, :] * sums.w) / total_w[:, None, :])
+    members = sums.n > 0
     a, b = pairs[:, 0], pairs[:, 1]
-    contrast = totals[a] - totals[b]  # (m, C, k)
-    by_stratum = _indicator(cluster_stratum, n_strata)  # (H, C)
-    flat = contrast.transpose(1, 0, 2).reshape(n_clusters, -1)  # (C, m*k)
-    mean = (by_stratum @ flat) / n_psu[:, None]
-    squares = by_stratum @ (flat - mean[cluster_stratum]) ** 2
-    var = (scale @ squares).reshape(len(pairs), k)
-
-    either = (members[a] | members[b]).transpose(1, 0, 2).reshape(n_clusters, -1)
-    psus = either.sum(axis=0)
-    strata_with = ((by_stratum @ either.astype(np.float64)) > 0).sum(axis=0)
-    df = (psus - strata_with).reshape(len(pairs), k).astype(np.float64)
+    var = strata.variance(totals[a] - totals[b])
+    df = strata.degf(members[a] | members[b]).astype(np.float64)
 
     with np.errstate(divide="ignore", invalid="ignore"):
         diff = rate[a] - rate[b]

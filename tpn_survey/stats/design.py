@@ -177,6 +177,99 @@ def _indicator(index: np.ndarray, size: int) -> sparse.csr_matrix:
     return sparse.csr_matrix((np.ones(m), (index, np.arange(m))), shape=(size, m))
 
 
+@dataclass(frozen=True)
+class PsuSums:
+    """Sums over the valid rows of each (domain, PSU, column): every array (domains, PSUs, k).
+
+    `w`: weights, `wx`: weighted values, `wxx`: weighted squared values, `n`: rows. From
+    these, every linearized estimate of a domain mean follows without another pass over rows.
+    """
+
+    w: np.ndarray
+    wx: np.ndarray
+    wxx: np.ndarray
+    n: np.ndarray
+
+
+def psu_sums(
+    design: Design,
+    domain: np.ndarray,
+    n_domains: int,
+    valid: np.ndarray,
+    values: np.ndarray,
+    squares: bool = False,
+) -> PsuSums:
+    """Grouped sums by (domain, PSU) with one bincount per column and sum.
+
+    valid: (n, k) bool; values: (n, k) numbers (bool for proportions), used where valid.
+    Rows with domain -1 are in no domain. `wxx` is only summed when `squares` is asked for.
+    """
+    rows = np.flatnonzero(domain >= 0)
+    n_clusters = int(design.clusters.max()) + 1
+    size = n_domains * n_clusters
+    key = domain[rows] * n_clusters + design.clusters[rows]
+    w = design.weights[rows]
+    k = valid.shape[1]
+    out = {name: np.zeros((k, size)) for name in ("w", "wx", "wxx", "n")}
+    for j in range(k):  # column by column: no (rows x items) float temporaries
+        v = valid[rows, j]
+        x = np.where(v, values[rows, j], 0).astype(np.float64)
+        wv = np.where(v, w, 0.0)
+        out["n"][j] = np.bincount(key, weights=v, minlength=size)
+        out["w"][j] = np.bincount(key, weights=wv, minlength=size)
+        out["wx"][j] = np.bincount(key, weights=wv * x, minlength=size)
+        if squares:
+            out["wxx"][j] = np.bincount(key, weights=wv * x * x, minlength=size)
+    shaped = {
+        name: arr.reshape(k, n_domains, n_clusters).transpose(1, 2, 0) for name, arr in out.items()
+    }
+    return PsuSums(**shaped)
+
+
+@dataclass(frozen=True)
+class Strata:
+    """What the one-stage variance needs of the design: each PSU's stratum, PSUs per stratum,
+    and R's factor (1 - f_h) n_h / (n_h - 1) (0 for a census stratum)."""
+
+    of_psu: np.ndarray
+    n_psu: np.ndarray
+    scale: np.ndarray
+
+    @classmethod
+    def of(cls, design: Design) -> Strata:
+        n_strata = int(design.strata.max()) + 1
+        n_clusters = int(design.clusters.max()) + 1
+        of_psu = np.zeros(n_clusters, dtype=np.int64)
+        of_psu[design.clusters] = design.strata
+        n_psu = np.bincount(of_psu, minlength=n_strata).astype(np.float64)
+        f = np.zeros(n_strata)
+        if design.fpc is not None:
+            f[design.strata] = design.fpc
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = (1 - f) * n_psu / (n_psu - 1)
+        scale[(1 - f) < _CENSUS_TOLERANCE] = 0.0
+        return cls(of_psu=of_psu, n_psu=n_psu, scale=scale)
+
+    def variance(self, totals: np.ndarray) -> np.ndarray:
+        """R's svyrecvar one-stage variance from PSU totals (..., PSUs, k) of the influence
+        values: sum_h scale_h sum_{c in h} (t_c - mean_h t)^2, over every PSU of the design."""
+        moved = np.moveaxis(totals, -2, 0)  # (PSUs, ..., k)
+        flat = moved.reshape(moved.shape[0], -1)
+        by_stratum = _indicator(self.of_psu, self.n_psu.size)
+        mean = (by_stratum @ flat) / self.n_psu[:, None]
+        squares = by_stratum @ (flat - mean[self.of_psu]) ** 2
+        return (self.scale @ squares).reshape(moved.shape[1:])
+
+    def degf(self, members: np.ndarray) -> np.ndarray:
+        """R's degf of a subset: PSUs with a member minus strata with one; members is a bool
+        array (..., PSUs, k)."""
+        moved = np.moveaxis(members, -2, 0)
+        flat = moved.reshape(moved.shape[0], -1).astype(np.float64)
+        by_stratum = _indicator(self.of_psu, self.n_psu.size)
+        strata_with = ((by_stratum @ flat) > 0).sum(axis=0)
+        return (flat.sum(axis=0) - strata_with).reshape(moved.shape[1:])
+
+
 def _zero_one_interval(
     is_one: np.ndarray, n: np.ndarray, df: np.ndarray, level: float
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -239,50 +332,26 @@ def domain_proportions(
     if (positive & ~valid).any():
         raise ValueError("positive must imply valid")
 
-    n_strata = int(design.strata.max()) + 1
-    n_clusters = int(design.clusters.max()) + 1
-    cluster_stratum = np.zeros(n_clusters, dtype=np.int64)
-    cluster_stratum[design.clusters] = design.strata
-    n_psu = np.bincount(cluster_stratum, minlength=n_strata).astype(np.float64)
-    f = np.zeros(n_strata)
-    if design.fpc is not None:
-        f[design.strata] = design.fpc
-    scale = (1 - f) * n_psu / (n_psu - 1)
-    scale[(1 - f) < _CENSUS_TOLERANCE] = 0.0
-
+    strata = Strata.of(design)
+    sums = psu_sums(design, domain, n_domains, valid, positive)
+    total_w = sums.w.sum(axis=1)
+    count = np.rint(sums.n.sum(axis=1)).astype(np.int64)
+    # For 0/1 answers the weighted count of ones equals the weighted sum; unweighted ones:
     rows = np.flatnonzero(domain >= 0)
-    w = design.weights[rows, None]
-    y = positive[rows].astype(np.float64)
-    v = valid[rows].astype(np.float64)
-    d = domain[rows]
-
-    # One pass of grouped sums over (PSU x domain) groups; everything else is small.
-    group_key, group = np.unique(design.clusters[rows] * n_domains + d, return_inverse=True)
-    group_domain = group_key % n_domains
-    group_stratum = cluster_stratum[group_key // n_domains]
-    by_group = _indicator(group, group_key.size)
-    wv, wy, nv, ny = (by_group @ m for m in (w * v, w * y, v, y))
-    by_domain = _indicator(group_domain, n_domains)
-    total_w, total_wy = by_domain @ wv, by_domain @ wy
-    count = np.rint(by_domain @ nv).astype(np.int64)
-    count_positive = np.rint(by_domain @ ny).astype(np.int64)
+    count_positive = np.stack(
+        [
+            np.bincount(domain[rows], weights=positive[rows, j], minlength=n_domains)
+            for j in range(positive.shape[1])
+        ],
+        axis=1,
+    ).astype(np.int64)
 
     with np.errstate(divide="ignore", invalid="ignore"):
-        rate = total_wy / total_w
-        # PSU totals of z_i = w_i (y_i - p) / sum(w) within each domain.
-        t = (wy - rate[group_domain] * wv) / total_w[group_domain]
-        sd_key, sd = np.unique(group_stratum * n_domains + group_domain, return_inverse=True)
-        sd_stratum, sd_domain = sd_key // n_domains, sd_key % n_domains
-        by_sd = _indicator(sd, sd_key.size)
-        mean = (by_sd @ t) / n_psu[sd_stratum, None]
-        absent = n_psu[sd_stratum] - np.bincount(sd, minlength=sd_key.size)
-        squares = by_sd @ (t - mean[sd]) ** 2 + absent[:, None] * mean**2
-        var = _indicator(sd_domain, n_domains) @ (scale[sd_stratum, None] * squares)
-
-        has_valid = (nv > 0).astype(np.float64)
-        psus = by_domain @ has_valid
-        strata_with = (by_sd @ has_valid > 0).astype(np.float64)
-        df = np.rint(psus - _indicator(sd_domain, n_domains) @ strata_with).astype(np.int64)
+        rate = sums.wx.sum(axis=1) / total_w
+        # PSU totals of z_i = w_i (y_i - p) / sum(w) within each domain (absent PSUs: 0).
+        t = (sums.wx - rate[:, None, :] * sums.w) / total_w[:, None, :]
+        var = strata.variance(np.nan_to_num(t))
+        df = np.rint(strata.degf(sums.n > 0)).astype(np.int64)
 
         se = np.sqrt(var)
         pq = rate * (1 - rate)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tpn_survey.stats import dist
-from tpn_survey.stats.design import _CENSUS_TOLERANCE, Design, _indicator
+from tpn_survey.stats.design import Design, Strata, psu_sums
 
 
 @dataclass(frozen=True)
@@ -109,41 +109,18 @@ def design_means(
     """
     x = np.asarray(values, dtype=np.float64)
     domain = np.asarray(domain, dtype=np.int64)
-    n_clusters = int(design.clusters.max()) + 1
-    n_strata = int(design.strata.max()) + 1
-    cluster_stratum = np.zeros(n_clusters, dtype=np.int64)
-    cluster_stratum[design.clusters] = design.strata
-    n_psu = np.bincount(cluster_stratum, minlength=n_strata).astype(np.float64)
-    f = np.zeros(n_strata)
-    if design.fpc is not None:
-        f[design.strata] = design.fpc
-    scale = (1 - f) * n_psu / (n_psu - 1)
-    scale[(1 - f) < _CENSUS_TOLERANCE] = 0.0
-
-    rows = np.flatnonzero(domain >= 0)
-    d = domain[rows]
-    w = design.weights[rows, None]
-    v = np.isfinite(x[rows]).astype(np.float64)
-    xv = np.where(v > 0, x[rows], 0.0)
-    by_domain = _indicator(d, n_domains)
-    total_w = by_domain @ (w * v)
-    count = np.rint(by_domain @ v)
-    k = x.shape[1]
+    strata = Strata.of(design)
+    sums = psu_sums(design, domain, n_domains, np.isfinite(x), x, squares=True)
+    total_w = sums.w.sum(axis=1)
+    count = np.rint(sums.n.sum(axis=1))
     with np.errstate(divide="ignore", invalid="ignore"):
-        mean = (by_domain @ (w * xv)) / total_w
-        z = np.nan_to_num(w * v * (xv - mean[d]) / total_w[d])
-        wsd = np.sqrt((by_domain @ (w * v * (xv - mean[d]) ** 2)) / total_w * count / (count - 1))
-    key = d * n_clusters + design.clusters[rows]
-    by_key = _indicator(key, n_domains * n_clusters)
-    totals = (by_key @ z).reshape(n_domains, n_clusters, k).transpose(1, 0, 2)
-    flat = totals.reshape(n_clusters, -1)
-    by_stratum = _indicator(cluster_stratum, n_strata)
-    psu_mean = (by_stratum @ flat) / n_psu[:, None]
-    var = (scale @ (by_stratum @ (flat - psu_mean[cluster_stratum]) ** 2)).reshape(n_domains, k)
-    members = ((by_key @ v).reshape(n_domains, n_clusters, k) > 0).transpose(1, 0, 2)
-    members = members.reshape(n_clusters, -1)
-    strata_with = ((by_stratum @ members.astype(np.float64)) > 0).sum(axis=0)
-    df = (members.sum(axis=0) - strata_with).reshape(n_domains, k).astype(np.float64)
+        mean = sums.wx.sum(axis=1) / total_w
+        # Weighted squared deviations from the mean: sum w x^2 - 2 m sum w x + m^2 sum w.
+        spread = sums.wxx.sum(axis=1) - mean * sums.wx.sum(axis=1)
+        wsd = np.sqrt(np.maximum(spread, 0) / total_w * count / (count - 1))
+        t = (sums.wx - mean[:, None, :] * sums.w) / total_w[:, None, :]
+    var = strata.variance(np.nan_to_num(t))
+    df = strata.degf(sums.n > 0).astype(np.float64)
     ok = (df > 0) & (count > 0)
     with np.errstate(invalid="ignore"):
         half = dist.t_ppf(1 - (1 - level) / 2, np.where(ok, df, 1.0)) * np.sqrt(var)
