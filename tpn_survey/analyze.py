@@ -204,6 +204,18 @@ def _width(schema: Instrument) -> int:
     return 1 + max(len(s.categories()) for s in schema.scales.values())
 
 
+def item_masks(schema: Instrument, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(positive, valid) answer masks, (rows, items) column-major, one column at a time."""
+    valid_mask, pos_mask = _level_masks(schema, _width(schema))
+    positive = np.empty(codes.shape, dtype=bool, order="F")
+    valid = np.empty(codes.shape, dtype=bool, order="F")
+    for j in range(codes.shape[1]):
+        shifted = codes[:, j].astype(np.int64) + 1
+        positive[:, j] = pos_mask[j, shifted]
+        valid[:, j] = valid_mask[j, shifted]
+    return positive, valid
+
+
 def design_estimates(
     schema: Instrument,
     codes: np.ndarray,
@@ -212,19 +224,17 @@ def design_estimates(
     design: Any,
     method: str,
     options: Options,
+    masks: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[Estimate]:
     """Design-based estimates of every item in every domain (Taylor linearization)."""
     from tpn_survey.stats.design import domain_proportions
 
-    width = 1 + max(len(s.categories()) for s in schema.scales.values())
-    counts = _counts(codes, domain, len(labels), width)
-    valid_mask, pos_mask = _level_masks(schema, width)
-    shifted = codes.astype(np.int64) + 1
-    columns = np.arange(codes.shape[1])
+    counts = _counts(codes, domain, len(labels), _width(schema))
+    positive, valid = masks or item_masks(schema, codes)
     props = domain_proportions(
         design,
-        positive=pos_mask[columns, shifted],
-        valid=valid_mask[columns, shifted],
+        positive=positive,
+        valid=valid,
         domain=domain,
         n_domains=len(labels),
         method=method,
@@ -355,6 +365,7 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
 
     estimates: list[Estimate] = []
     built = None
+    masks: tuple[np.ndarray, np.ndarray] | None = None
     network: list[NetworkRow] = []
     level_counts: list[np.ndarray] | None = None
     if design is None:
@@ -373,17 +384,22 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
                 frame[schema.respondent_id].to_numpy(dtype=str),
             )
         )
-        frame = frame.iloc[order].reset_index(drop=True)
-        codes = codes[order]
+        items = {item.column for item in schema.items}  # already coded: not reordered
+        frame = frame[[c for c in frame.columns if c not in items]].iloc[order]
+        frame = frame.reset_index(drop=True)
+        codes = np.asfortranarray(codes[order])
+        masks = item_masks(schema, codes)
         built = _build_design(frame, design)
         domains = _domains(frame, domain_groups)
         for domain, labels in domains:
-            estimates += design_estimates(schema, codes, domain, labels, built, method, options)
+            estimates += design_estimates(
+                schema, codes, domain, labels, built, method, options, masks
+            )
         if design.cluster:
-            network = _network(schema, frame, codes, design.cluster)
+            network = _network(schema, frame, masks, design.cluster)
 
     comparisons, trends, reference = group_comparisons(
-        schema, estimates, compared, waves, options, frame, codes, built
+        schema, estimates, compared, waves, options, frame, masks, built
     )
     from tpn_survey.scales import scale_results
 
@@ -422,23 +438,20 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
 
 
 def _network(
-    schema: Instrument, frame: pd.DataFrame, codes: np.ndarray, cluster: str
+    schema: Instrument, frame: pd.DataFrame, masks: tuple[np.ndarray, np.ndarray], cluster: str
 ) -> list[NetworkRow]:
     """Leaders per organization and ICC by leader (see network.py)."""
     from tpn_survey.network import network_rows
 
-    width = 1 + max(len(s.categories()) for s in schema.scales.values())
-    valid_mask, pos_mask = _level_masks(schema, width)
-    shifted = codes.astype(np.int64) + 1
-    columns = np.arange(codes.shape[1])
+    positive, valid = masks
     org = schema.group("organization")
     return network_rows(
         cluster=frame[cluster].astype(str).str.strip().to_numpy(dtype=str),
         organization=(
             frame[org.column].astype(str).str.strip().to_numpy(dtype=str) if org else None
         ),
-        positive=pos_mask[columns, shifted],
-        valid=valid_mask[columns, shifted],
+        positive=positive,
+        valid=valid,
         items=[item.id for item in schema.items],
     )
 
@@ -458,7 +471,7 @@ def group_comparisons(
     waves: list[Group],
     options: Options,
     frame: pd.DataFrame,
-    codes: np.ndarray,
+    masks: tuple[np.ndarray, np.ndarray] | None = None,
     built: Any = None,
 ) -> tuple[list[Comparison], list[Comparison], str | None]:
     """Comparisons with the reference level and changes from wave to wave, each adjusted as
@@ -467,11 +480,8 @@ def group_comparisons(
 
     items = [item.id for item in schema.items]
     positive = valid = np.zeros((0, 0), dtype=bool)
-    if built is not None:
-        width = 1 + max(len(s.categories()) for s in schema.scales.values())
-        valid_mask, pos_mask = _level_masks(schema, width)
-        shifted, columns = codes.astype(np.int64) + 1, np.arange(codes.shape[1])
-        positive, valid = pos_mask[columns, shifted], valid_mask[columns, shifted]
+    if built is not None and masks is not None:
+        positive, valid = masks
 
     def run(group: Group, levels: list[str], pairs: list[tuple[str, str]]) -> list[Comparison]:
         if built is None:

@@ -43,12 +43,14 @@ def level_points(scale: Scale) -> list[float]:
 def item_values(schema: Instrument, codes: np.ndarray) -> np.ndarray:
     """(rows, items) float values of substantive answers, NaN otherwise."""
     width = max(len(s.categories()) for s in schema.scales.values())
-    # Per item, the value of each code shifted by 2 (so OFF_SCALE -2 and MISSING -1 index too).
-    lookup = np.full((len(schema.items), width + 2), np.nan)
+    out = np.empty(codes.shape, order="F")  # column-major: each item's values contiguous
     for j, item in enumerate(schema.items):
+        # The value of each code shifted by 2 (so OFF_SCALE -2 and MISSING -1 index too).
+        lookup = np.full(width + 2, np.nan)
         points = level_points(schema.scale_of(item))
-        lookup[j, 2 : 2 + len(points)] = points
-    return lookup[np.arange(codes.shape[1]), codes.astype(np.int64) + 2]
+        lookup[2 : 2 + len(points)] = points
+        out[:, j] = lookup[codes[:, j].astype(np.int64) + 2]
+    return out
 
 
 def composite_scores(schema: Instrument, values: np.ndarray) -> tuple[list[str], np.ndarray]:
@@ -86,7 +88,7 @@ def scale_results(
     else:
         values = item_values(schema, codes)
     names, scores = composite_scores(schema, values)
-    columns = np.hstack([values, scores])
+    columns = np.asfortranarray(np.hstack([values, scores])) if names else values
     of = [(item.id, "item") for item in schema.items] + [(n, "composite") for n in names]
     points = [level_points(schema.scale_of(item)) for item in schema.items]
     by_id = {item.id: item for item in schema.items}

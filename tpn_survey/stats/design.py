@@ -204,22 +204,28 @@ def psu_sums(
     valid: (n, k) bool; values: (n, k) numbers (bool for proportions), used where valid.
     Rows with domain -1 are in no domain. `wxx` is only summed when `squares` is asked for.
     """
-    rows = np.flatnonzero(domain >= 0)
     n_clusters = int(design.clusters.max()) + 1
     size = n_domains * n_clusters
+    inside = domain >= 0
+    rows: slice | np.ndarray = slice(None) if inside.all() else np.flatnonzero(inside)
     key = domain[rows] * n_clusters + design.clusters[rows]
     w = design.weights[rows]
+    # Column-major copies make each column contiguous for the loop below.
+    valid = np.asfortranarray(valid[rows])
+    values = np.asfortranarray(values[rows])
+    zero_one = values.dtype == bool
     k = valid.shape[1]
     out = {name: np.zeros((k, size)) for name in ("w", "wx", "wxx", "n")}
     for j in range(k):  # column by column: no (rows x items) float temporaries
-        v = valid[rows, j]
-        x = np.where(v, values[rows, j], 0).astype(np.float64)
-        wv = np.where(v, w, 0.0)
+        v = valid[:, j]
+        wv = w * v
         out["n"][j] = np.bincount(key, weights=v, minlength=size)
         out["w"][j] = np.bincount(key, weights=wv, minlength=size)
-        out["wx"][j] = np.bincount(key, weights=wv * x, minlength=size)
-        if squares:
-            out["wxx"][j] = np.bincount(key, weights=wv * x * x, minlength=size)
+        x = values[:, j] & v if zero_one else np.where(v, values[:, j], 0.0)
+        wx = w * x if zero_one else wv * x
+        out["wx"][j] = np.bincount(key, weights=wx, minlength=size)
+        if squares:  # for 0/1 values x^2 = x
+            out["wxx"][j] = np.bincount(key, weights=wx if zero_one else wx * x, minlength=size)
     shaped = {
         name: arr.reshape(k, n_domains, n_clusters).transpose(1, 2, 0) for name, arr in out.items()
     }
