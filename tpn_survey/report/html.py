@@ -507,7 +507,8 @@ def _key_figures(
         for est in res.estimates:
             if len(est.group) == 1:
                 ((gid, value),) = est.group.items()
-                values[gid].add(value)
+                if gid in res.settings.by:  # breakdowns, not the groups compared or waves
+                    values[gid].add(value)
     for gid in sorted(values, key=lambda g: (not g.lower().startswith("org"), g)):
         label = _plural(labels.get(gid, gid).replace("_", " ")).lower()
         figures.append(
