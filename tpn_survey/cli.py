@@ -32,6 +32,11 @@ app.add_typer(schema_app, name="schema")
 weight_app = typer.Typer(help="Survey weights: raking to population margins.", no_args_is_help=True)
 app.add_typer(weight_app, name="weight")
 
+EncodingOption = Annotated[str | None, typer.Option(help="Override the detected encoding.")]
+ExportOption = Annotated[str | None, typer.Option(help="Override the detected export flavour.")]
+SheetOption = Annotated[
+    str | None, typer.Option(help="Excel sheet to read (name or number); default the first.")
+]
 FORMATS = ("html", "pdf", "json", "csv", "xlsx")  # as report.outputs.FORMATS, kept light
 DEFAULT_FORMATS = "json,csv,html"
 
@@ -124,13 +129,9 @@ def validate(
     output_format: Annotated[
         str, typer.Option("--format", help="text (a table) or json (every problem).")
     ] = "text",
-    encoding: Annotated[str | None, typer.Option(help="Override the detected encoding.")] = None,
-    export: Annotated[
-        str | None, typer.Option(help="Override the detected export flavour.")
-    ] = None,
-    sheet: Annotated[
-        str | None, typer.Option(help="Excel sheet to read (name or number); default the first.")
-    ] = None,
+    encoding: EncodingOption = None,
+    export: ExportOption = None,
+    sheet: SheetOption = None,
 ) -> None:
     """Check exports against an instrument. Exit 0 valid, 1 data problems, 2 unreadable."""
     import json
@@ -209,13 +210,9 @@ def analyze(
             "--format", help=f"Comma list of html,pdf,json,csv,xlsx [default: {DEFAULT_FORMATS}]."
         ),
     ] = None,
-    encoding: Annotated[str | None, typer.Option(help="Override the detected encoding.")] = None,
-    export: Annotated[
-        str | None, typer.Option(help="Override the detected export flavour.")
-    ] = None,
-    sheet: Annotated[
-        str | None, typer.Option(help="Excel sheet to read (name or number); default the first.")
-    ] = None,
+    encoding: EncodingOption = None,
+    export: ExportOption = None,
+    sheet: SheetOption = None,
     project: Annotated[
         Path | None, typer.Option(help="Project file to run [default: ./tpn.toml when no DATA].")
     ] = None,
@@ -459,7 +456,7 @@ def weight_rake(
     trim: Annotated[
         str | None, typer.Option(help="Trimming bounds LOW,HIGH for the final weights.")
     ] = None,
-    encoding: Annotated[str | None, typer.Option(help="Override the detected encoding.")] = None,
+    encoding: EncodingOption = None,
 ) -> None:
     """Nonresponse weights by raking (iterative proportional fitting) to known counts."""
     with _clean_errors():
@@ -483,13 +480,9 @@ def schema_json() -> None:
 @schema_app.command("infer")
 def schema_infer(
     data: Annotated[list[Path], typer.Argument(help="Survey export file(s); several = waves.")],
-    encoding: Annotated[str | None, typer.Option(help="Override the detected encoding.")] = None,
-    export: Annotated[
-        str | None, typer.Option(help="Override the detected export flavour.")
-    ] = None,
-    sheet: Annotated[
-        str | None, typer.Option(help="Excel sheet to read (name or number); default the first.")
-    ] = None,
+    encoding: EncodingOption = None,
+    export: ExportOption = None,
+    sheet: SheetOption = None,
 ) -> None:
     """Draft an instrument YAML from an export (print it; redirect to a file and review it)."""
     with _clean_errors():
