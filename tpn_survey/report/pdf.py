@@ -7,6 +7,7 @@ import os
 import re
 from pathlib import Path
 
+from tpn_survey.errors import OptionError
 from tpn_survey.report._atomic import write_bytes_atomic
 
 FALLBACK_DATE = "2000-01-01T00:00:00Z"
@@ -27,7 +28,7 @@ def pdf_bytes(html: str) -> bytes:
     try:
         import weasyprint
     except (ImportError, OSError) as ex:  # OSError: missing pango/cairo libraries
-        raise RuntimeError(
+        raise OptionError(
             f"PDF output needs WeasyPrint (pip install 'tpn-survey[pdf]'): {ex}"
         ) from None
 
