@@ -122,3 +122,16 @@ def test_same_id_in_two_waves_is_not_a_duplicate(tmp_path: Path, mini_schema: Pa
     problems = validate(schema, stack_tables(waves))
     assert [p.code for p in problems] == ["duplicate-id"]
     assert "2017.csv row 2, 2017.csv row 4" in problems[0].message
+
+
+def test_personal_data_inside_free_text_is_flagged(tmp_path: Path, mini_schema: Path) -> None:
+    rows = [[*MINI_HEADER, "comment", "when"]]
+    for i, note in enumerate(["call me at 555-123-4567", "write to ana@school.org please", "ok"]):
+        rows.append([f"r{i}", "x@y.org", "A", "Urban", "Agree", "1", note, "2023-11-15 10:30"])
+    schema = load_schema(mini_schema)
+    problems = validate(schema, read_table(write_csv(tmp_path / "p.csv", rows), drop=schema.pii))
+    flagged = {p.column: p.message for p in problems if p.code == "possible-pii"}
+    assert set(flagged) == {"comment"}
+    assert "1 value(s) look like email addresses" in flagged["comment"]
+    assert "1 value(s) look like phone numbers" in flagged["comment"]
+    assert "555" not in flagged["comment"] and "ana@" not in flagged["comment"]

@@ -253,10 +253,11 @@ def check_design(table: Table, design: Design | None) -> list[Problem]:
     return out
 
 
-# Patterns of personal data, matched against whole (trimmed) cells.
+# Patterns of personal data. Emails and phone numbers are looked for anywhere in a cell (free
+# text can hold them); IP addresses and coordinates must be the whole (trimmed) cell.
 PERSONAL_PATTERNS = {
-    "email addresses": r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}",
-    "phone numbers": r"\+?\(?\d{2,4}\)?[\s.-]?\d{3,4}[\s.-]?\d{3,4}",
+    "email addresses": r".*?[^@\s]+@[^@\s]+\.[A-Za-z]{2,}.*",
+    "phone numbers": r".*?(?:\+\d{1,3}[\s.-]?)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}.*",
     "IP addresses": r"(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{0,4}){2,7}",
     "coordinates": r"-?\d{1,3}\.\d{4,}",
 }
@@ -274,7 +275,7 @@ def check_personal(schema: Instrument, table: Table) -> list[Problem]:
     """
     frame = table.frame
     used = {i.column for i in schema.items} | {schema.respondent_id}
-    patterns = {what: re.compile(p) for what, p in PERSONAL_PATTERNS.items()}
+    patterns = {what: re.compile(p, re.S) for what, p in PERSONAL_PATTERNS.items()}
     out = []
     for col in table.columns:
         if col in used or col in schema.pii:
