@@ -37,6 +37,10 @@ ExportOption = Annotated[str | None, typer.Option(help="Override the detected ex
 SheetOption = Annotated[
     str | None, typer.Option(help="Excel sheet to read (name or number); default the first.")
 ]
+ChunkOption = Annotated[
+    int | None,
+    typer.Option(min=1, help="Stream a UTF-8 CSV this many rows at a time (less memory)."),
+]
 FORMATS = ("html", "pdf", "json", "csv", "xlsx")  # as report.outputs.FORMATS, kept light
 DEFAULT_FORMATS = "json,csv,html"
 
@@ -88,21 +92,15 @@ def _root(
     """Survey analysis for teacher-practice networks."""
 
 
-def _read(
-    data: list[Path],
-    schema_path: Path,
-    encoding: str | None,
-    export: str | None,
-    sheet: str | None = None,
-) -> Any:
+def _read(data: list[Path], schema_path: Path, **reading: Any) -> Any:
+    """The instrument and the stacked table; `reading`: encoding, export, sheet, chunksize."""
     from tpn_survey.io import read_table, stack_tables
     from tpn_survey.schema import load_schema
 
     schema = load_schema(schema_path)
     keep = {schema.respondent_id}
     drop = [c for c in schema.pii if c not in keep]
-    tables = [read_table(p, encoding=encoding, export=export, drop=drop, sheet=sheet) for p in data]
-    return schema, stack_tables(tables)
+    return schema, stack_tables([read_table(p, drop=drop, **reading) for p in data])
 
 
 def _print_problems(problems: list[Problem], limit: int = 50) -> None:
@@ -132,6 +130,7 @@ def validate(
     encoding: EncodingOption = None,
     export: ExportOption = None,
     sheet: SheetOption = None,
+    chunksize: ChunkOption = None,
 ) -> None:
     """Check exports against an instrument. Exit 0 valid, 1 data problems, 2 unreadable."""
     import json
@@ -140,7 +139,9 @@ def validate(
         from tpn_survey.validate import has_errors
         from tpn_survey.validate import validate as run_validate
 
-        instrument, table = _read(data, schema, encoding, export, sheet)
+        instrument, table = _read(
+            data, schema, encoding=encoding, export=export, sheet=sheet, chunksize=chunksize
+        )
         problems = run_validate(instrument, table, instrument.effective_design())
         if output_format == "json":
             typer.echo(
@@ -213,6 +214,7 @@ def analyze(
     encoding: EncodingOption = None,
     export: ExportOption = None,
     sheet: SheetOption = None,
+    chunksize: ChunkOption = None,
     project: Annotated[
         Path | None, typer.Option(help="Project file to run [default: ./tpn.toml when no DATA].")
     ] = None,
@@ -248,7 +250,15 @@ def analyze(
             strata=strata,
             population=population,
         )
-        results = _analyze_one(data, schema, options, encoding, export, sheet)
+        results = _analyze_one(
+            data,
+            schema,
+            options,
+            encoding=encoding,
+            export=export,
+            sheet=sheet,
+            chunksize=chunksize,
+        )
         written = write_outputs([results], out or Path("tpn-out"), formats, templates=templates)
         _print_summary(results)
         _print_problems([p for p in results.problems if p.severity == "warning"], limit=10)
@@ -271,18 +281,11 @@ def _options(**fields: Any) -> Any:
         raise OptionError(f"--{name}: {first['msg']}") from None
 
 
-def _analyze_one(
-    data: list[Path],
-    schema: Path,
-    options: Any,
-    encoding: str | None,
-    export: str | None,
-    sheet: str | None = None,
-) -> Results:
+def _analyze_one(data: list[Path], schema: Path, options: Any, **reading: Any) -> Results:
     from tpn_survey.analyze import DataError
     from tpn_survey.analyze import analyze as run_analyze
 
-    instrument, table = _read(data, schema, encoding, export, sheet)
+    instrument, table = _read(data, schema, **reading)
     try:
         return run_analyze(instrument, table, options)
     except DataError as ex:
@@ -317,7 +320,13 @@ def _run_project(path: Path, out: Path | None, output_format: str | None) -> Non
             population=spec.population,
         )
         results = _analyze_one(
-            spec.data, spec.instrument, options, spec.encoding, spec.export, spec.sheet
+            spec.data,
+            spec.instrument,
+            options,
+            encoding=spec.encoding,
+            export=spec.export,
+            sheet=spec.sheet,
+            chunksize=spec.chunksize,
         )
         _print_summary(results)
         all_results.append(results)

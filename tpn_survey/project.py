@@ -35,6 +35,7 @@ class SurveySpec(BaseModel):
     encoding: str | None = None
     export: str | None = None
     sheet: str | None = None
+    chunksize: int | None = Field(default=None, ge=1)
 
 
 class Project(BaseModel):

@@ -148,6 +148,14 @@ def parse(name: str, data: bytes, export: str | None = None) -> Parsed:
     frame = arrow_frame(table)
     frame.columns = shape.columns
     offset = shape.header_rows
+    problems = ragged_problems(name, ragged, offset)
+    skipped = [None if r.number is None else r.number + offset for r in ragged]
+    rows = spreadsheet_rows(len(frame), offset, skipped)
+    return Parsed(frame=frame, rows=rows, problems=problems, layout=shape)
+
+
+def ragged_problems(name: str, ragged: list[Any], offset: int) -> list[Problem]:
+    """One problem per record whose width is not the header's (pyarrow's invalid rows)."""
     problems = []
     for row in ragged:
         where = None if row.number is None else row.number + offset
@@ -164,9 +172,7 @@ def parse(name: str, data: bytes, export: str | None = None) -> Parsed:
                 ),
             )
         )
-    skipped = [None if r.number is None else r.number + offset for r in ragged]
-    rows = spreadsheet_rows(len(frame), offset, skipped)
-    return Parsed(frame=frame, rows=rows, problems=problems, layout=shape)
+    return problems
 
 
 def spreadsheet_rows(count: int, header_rows: int, skipped: list[int | None]) -> np.ndarray:

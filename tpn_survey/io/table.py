@@ -68,12 +68,15 @@ def read_table(
     export: str | None = None,
     drop: list[str] | tuple[str, ...] = (),
     sheet: str | None = None,
+    chunksize: int | None = None,
 ) -> Table:
     """Read one export of any supported kind; columns in `drop` (personal data) go at once.
 
     The container is recognized by magic bytes (xlsx, SPSS .sav, Parquet, else text) and the
     flavour of text and xlsx files by their header rows (see `tpn_survey.io.flavours`);
     `export` overrides the flavour, `encoding` the text encoding, `sheet` picks an xlsx sheet.
+    `chunksize` streams a UTF-8 text export that many rows at a time (see `io.chunked`);
+    other files are read whole.
     """
     from tpn_survey.io import csv_reader, xlsx_reader
     from tpn_survey.io.flavours import is_metadata, normalize_export
@@ -81,6 +84,10 @@ def read_table(
 
     path = Path(path)
     name = path.name
+    if chunksize:
+        streamed = _read_chunked(path, chunksize, encoding, export, drop)
+        if streamed is not None:
+            return streamed
     raw = _read_bytes(path)
     if not raw or raw.isspace():
         raise InputError(f"{name}: the file is empty")
@@ -145,6 +152,53 @@ def read_table(
         metadata=[c for c in metadata if c in keep],
         levels={k: v for k, v in levels.items() if k in keep},
         non_substantive={k: v for k, v in non_subst.items() if k in keep},
+    )
+
+
+def _read_chunked(
+    path: Path,
+    chunksize: int,
+    encoding: str | None,
+    export: str | None,
+    drop: list[str] | tuple[str, ...],
+) -> Table | None:
+    """`read_table` for a streamable UTF-8 text file, or None if the file is not one."""
+    from tpn_survey.io.chunked import file_sha256, is_streamable, parse_chunked
+    from tpn_survey.io.csv_reader import HEAD_BYTES
+    from tpn_survey.io.flavours import normalize_export
+    from tpn_survey.io.text import sniff_kind
+
+    name = path.name
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(HEAD_BYTES)
+    except OSError:
+        return None  # read_table reports it
+    if not head or head.isspace() or head.startswith(b"PK") or not is_streamable(head, encoding):
+        return None
+    if sniff_kind(name, head) != "text":
+        return None
+    parsed = parse_chunked(name, path, chunksize, normalize_export(name, export))
+    frame = parsed.frame.drop(columns=[c for c in drop if c in parsed.frame.columns])
+    clash = [c for c in (FILE_COLUMN, ROW_COLUMN) if c in frame.columns]
+    if clash:
+        raise InputError(f"{name}: column name {clash[0]!r} is reserved by tpn; rename it")
+    frame[FILE_COLUMN] = name
+    frame[ROW_COLUMN] = parsed.rows
+    keep = set(frame.columns)
+    info: dict[str, str | int] = {
+        "file": name,
+        "sha256": file_sha256(path),
+        "rows": len(frame),
+        "encoding": "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8",
+        "export": parsed.layout.export,
+    }
+    return Table(
+        frame=frame,
+        files=[info],
+        problems=parsed.problems,
+        questions={k: v for k, v in parsed.layout.questions.items() if k in keep},
+        metadata=[c for c in parsed.layout.metadata if c in keep],
     )
 
 

@@ -1,0 +1,121 @@
+"""`--chunksize`: read a UTF-8 CSV export in chunks of rows into a compact table.
+
+The whole file is never held as text: each chunk is parsed by pyarrow and every column is
+dictionary-encoded at once (a survey answer repeats a handful of labels, so a cell becomes a
+small integer), then the chunks are joined and handed on as pandas categoricals. Analysis sees
+the same cells as in memory, so the results are the same, number for number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from tpn_survey.errors import InputError
+from tpn_survey.io.csv_reader import (
+    HEAD_BYTES,
+    Parsed,
+    header_end,
+    ragged_problems,
+    sniff_delimiter,
+    split_records,
+    spreadsheet_rows,
+)
+from tpn_survey.io.flavours import layout
+
+BOM = b"\xef\xbb\xbf"
+
+
+def is_streamable(head: bytes, encoding: str | None) -> bool:
+    """Only UTF-8 text streams; other encodings (and a guessed one) are read whole."""
+    if encoding not in (None, "utf-8", "utf8", "utf-8-sig"):
+        return False
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    body = head[len(BOM) :] if head.startswith(BOM) else head
+    cut = body.rfind(b"\n")
+    try:
+        body[: cut if cut > 0 else len(body)].decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, read 1 MiB at a time."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def parse_chunked(name: str, path: Path, chunksize: int, export: str | None = None) -> Parsed:
+    """Parse `path` (UTF-8, any flavour) `chunksize` rows at a time into dictionary columns."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    with path.open("rb") as fh:
+        head = fh.read(HEAD_BYTES)
+    start = len(BOM) if head.startswith(BOM) else 0
+    head = head[start:]
+    head_text = head.decode("utf-8", errors="replace")
+    delimiter = sniff_delimiter(head_text.splitlines()[0] if head_text else "")
+    shape = layout(name, split_records(name, head_text, delimiter, 3), export)
+    skip = header_end(head, shape.header_rows)
+    names = [f"c{i}" for i in range(len(shape.columns))]
+    per_row = max(1, skip // max(1, shape.header_rows))  # a rough size of one record
+    ragged: list[Any] = []
+
+    def on_invalid(row: Any) -> str:
+        ragged.append(row)
+        return "skip"
+
+    batches = []
+    try:
+        with path.open("rb") as fh:
+            fh.seek(start + skip)
+            reader = pacsv.open_csv(
+                fh,
+                read_options=pacsv.ReadOptions(
+                    column_names=names,
+                    use_threads=False,
+                    block_size=max(1 << 16, chunksize * per_row),
+                ),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys(names, pa.string()),
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+            for batch in reader:
+                batches.append(
+                    pa.record_batch([c.dictionary_encode() for c in batch.columns], names=names)
+                )
+    except (pa.ArrowInvalid, pa.ArrowException) as ex:
+        raise InputError(f"{name}: cannot parse as UTF-8 CSV in chunks: {ex}") from None
+    frame = _categorical_frame(batches, names)
+    frame.columns = shape.columns
+    offset = shape.header_rows
+    skipped = [None if r.number is None else r.number + offset for r in ragged]
+    return Parsed(
+        frame=frame,
+        rows=spreadsheet_rows(len(frame), offset, skipped),
+        problems=ragged_problems(name, ragged, offset),
+        layout=shape,
+    )
+
+
+def _categorical_frame(batches: list[Any], names: list[str]) -> Any:
+    """Join dictionary batches (their dictionaries unified) into a frame of categoricals."""
+    import pandas as pd
+    import pyarrow as pa
+
+    if not batches:
+        return pd.DataFrame({n: pd.Series([], dtype=str) for n in names})
+    table = pa.Table.from_batches(batches).unify_dictionaries().combine_chunks()
+    return table.to_pandas()
