@@ -101,7 +101,8 @@ def test_killed_run_leaves_previous_outputs_intact(tmp_path: Path) -> None:
     _, err = proc.communicate(timeout=120)
     if proc.returncode == 0:
         pytest.skip("the run finished before the signal; nothing to check on this machine")
-    assert proc.returncode == 130, err
+    # 130: our handler unwound the run; -SIGTERM: the signal came before the CLI started.
+    assert proc.returncode in (130, -signal.SIGTERM), err
     assert b"Traceback" not in err
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert not [p for p in os.listdir(out) if p.endswith(".tmp")]
