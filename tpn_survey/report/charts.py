@@ -310,12 +310,11 @@ def dot_whiskers(
             lo = row.low if row.low is not None else row.rate
             hi = row.high if row.high is not None else row.rate
             out.append(
-                f'<line x1="{_f(sx(lo))}" y1="{_f(mid)}" x2="{_f(sx(hi))}" y2="{_f(mid)}" '
-                f'stroke="{col}" stroke-width="1.5"/>'
-                f'<line x1="{_f(sx(lo))}" y1="{_f(mid - 4)}" x2="{_f(sx(lo))}" '
-                f'y2="{_f(mid + 4)}" stroke="{col}" stroke-width="1.5"/>'
-                f'<line x1="{_f(sx(hi))}" y1="{_f(mid - 4)}" x2="{_f(sx(hi))}" '
-                f'y2="{_f(mid + 4)}" stroke="{col}" stroke-width="1.5"/>'
+                # Whisker and both caps as one path: a third of the elements to draw.
+                f'<path d="M{_f(sx(lo))} {_f(mid)}H{_f(sx(hi))}'
+                f"M{_f(sx(lo))} {_f(mid - 4)}V{_f(mid + 4)}"
+                f'M{_f(sx(hi))} {_f(mid - 4)}V{_f(mid + 4)}" '
+                f'stroke="{col}" stroke-width="1.5" fill="none"/>'
                 f'<circle cx="{_f(sx(row.rate))}" cy="{_f(mid)}" r="4" fill="{col}"/>'
                 f'<text x="{_f(width - pad)}" y="{_f(mid + 4)}" font-size="11" fill="{INK}" '
                 f'text-anchor="end">{pct(row.rate)}</text>'
