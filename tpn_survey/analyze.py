@@ -114,11 +114,6 @@ def resolve_groups(schema: Instrument, keys: list[str], columns: list[str]) -> l
     return groups
 
 
-def item_codes(schema: Instrument, frame: pd.DataFrame) -> np.ndarray:
-    """(rows, items) matrix of category codes (see answers.code_answers)."""
-    return code_items(schema, frame).codes
-
-
 def _survey(schema: Instrument, table: Table, groups: list[Group]) -> Survey:
     items = []
     for item in schema.items:
@@ -184,19 +179,6 @@ def _all_counts(
         margin = table.sum(axis=tuple(a for a in axes if a != g))
         out.append(margin[: size - 1])
     return out
-
-
-def simple_estimates(
-    schema: Instrument,
-    codes: np.ndarray,
-    domain: np.ndarray,
-    labels: list[dict[str, str]],
-    method: str,
-    options: Options,
-) -> list[Estimate]:
-    """Estimates of every item in every domain from unweighted counts."""
-    counts = _counts(codes, domain, len(labels), _width(schema))
-    return _estimates_from_counts(schema, counts, labels, method, options)
 
 
 def _width(schema: Instrument) -> int:
@@ -406,7 +388,7 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
     means, scales = scale_results(
         schema, codes, domains, options.level, options.min_n, built, level_counts
     )
-    rates, rate_problems = _response_rates(schema, table, waves)
+    rates, rate_problems = _response_rates(schema, table, waves, coded.codes)
     problems += rate_problems
     return Results(
         tool=Tool(version=__version__),
@@ -514,7 +496,7 @@ def group_comparisons(
 
 
 def _response_rates(
-    schema: Instrument, table: Table, waves: list[Group]
+    schema: Instrument, table: Table, waves: list[Group], codes: np.ndarray
 ) -> tuple[list[Any], list[Problem]]:
     """AAPOR RR1/RR2 over every returned row when the schema gives `invited:` counts."""
     from tpn_survey.response_rates import response_rates
@@ -524,7 +506,6 @@ def _response_rates(
     if waves:
         message = "invitation counts are for one wave; response rates need one data file"
         return [], [Problem(code="rates-one-wave", severity="warning", message=message)]
-    codes = item_codes(schema, table.frame)
     by = getattr(schema.invited, "by", None)
     if by is None:
         return response_rates(schema.invited, codes)

@@ -224,8 +224,3 @@ def stack_tables(tables: list[Table], wave_column: str = "wave") -> Table:
         levels={k: v for t in tables for k, v in t.levels.items()},
         non_substantive={k: v for t in tables for k, v in t.non_substantive.items()},
     )
-
-
-def row_numbers(first: int, count: int) -> np.ndarray:
-    """Spreadsheet row numbers of `count` respondent rows starting at row `first`."""
-    return np.arange(first, first + count, dtype=np.int64)
