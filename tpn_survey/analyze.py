@@ -98,18 +98,21 @@ def resolve_method(design: Design | None, ci: str | None) -> str:
 
 
 def resolve_groups(schema: Instrument, keys: list[str], columns: list[str]) -> list[Group]:
-    """Groups for --by keys: a schema group id, else a column name."""
+    """Groups for --by keys: a schema group id, else a column name, whose id is then the
+    column name (DESIGN.md); a schema group on that column lends its listed values."""
+    by_id = {g.id: g for g in schema.groups}
     groups = []
     for key in keys:
-        group = schema.group(key)
+        group = by_id.get(key)
         if group is None:
             if key not in columns:
-                choices = [g.id for g in schema.groups] + columns
+                choices = list(by_id) + columns
                 raise OptionError(
                     f"--by {key!r} is neither a group in the schema nor a column of the data"
                     + did_you_mean(key, choices)
                 )
-            group = Group(id=key, column=key)
+            same_column = next((g for g in schema.groups if g.column == key), None)
+            group = Group(id=key, column=key, values=same_column.values if same_column else None)
         groups.append(group)
     return groups
 
