@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tpn_survey.report.format import pct
 from tpn_survey.report.html import ReportMeta, render_html
 from tpn_survey.results import (
     Comparison,
@@ -246,6 +247,13 @@ def results() -> Results:
     return make_results()
 
 
+def _matrix(html: str) -> str:
+    """The first "Agreement by <group>" matrix table (a row per group, a column per item)."""
+    found = re.search(r'<table class="agreement-by">(.*?)</table>', html, flags=re.S)
+    assert found is not None
+    return found.group(1)
+
+
 def _text(html: str) -> str:
     """Visible text, roughly: tags out, whitespace collapsed."""
     no_style = re.sub(r"<style>.*?</style>", " ", html, flags=re.S)
@@ -270,11 +278,12 @@ def test_population_noun_from_meta_and_title(results: Results) -> None:
 
 def test_suppressed_estimate_shows_no_numbers(results: Results) -> None:
     html = render_html([results])
-    # Org C has n = 5 (rate 100%): its row must show n<10 and none of 5 / 100% / the CI.
-    row = re.search(r"<th scope=\"row\">Org C</th>(.*?)</tr>", html, flags=re.S)
+    # Org C has n = 5 (rate 100%): its row of the matrix must show n<10 for item 1 and none
+    # of 5 / 100% / the CI; it has no estimate of item 2 ("–").
+    matrix = _matrix(html)
+    row = re.search(r"<th scope=\"row\">Org C</th>(.*?)</tr>", matrix, flags=re.S)
     assert row is not None
-    assert "n&lt;10" in row.group(1)
-    assert _text(row.group(1)).split() == ["n&lt;10"]
+    assert _text(row.group(1)).split() == ["n&lt;10", "–"]
     # the chart of that item says n<10 for Org C and does not plot a value for it
     desc = re.findall(r"<desc[^>]*>(.*?)</desc>", html)
     assert any("Org C: n&lt;10" in d for d in desc)
@@ -290,11 +299,23 @@ def test_complementary_suppression(results: Results) -> None:
     html = render_html([results])
     # plan_together has Org A and Org B only, none suppressed -> nothing hidden there;
     # confident_standards: Org C suppressed, so the smaller of Org A (302) / Org B (205) is hidden.
-    tables = re.findall(r'<table class="estimates">(.*?)</table>', html, flags=re.S)
-    found = [re.search(r"<th scope=\"row\">Org B</th>(.*?)</tr>", t, flags=re.S) for t in tables]
-    row_b = [m.group(1) for m in found if m]
-    assert "hidden" in row_b[0]
-    assert "hidden" not in row_b[1]
+    row_b = re.search(r"<th scope=\"row\">Org B</th>(.*?)</tr>", _matrix(html), flags=re.S)
+    assert row_b is not None
+    # Org B: item 1 hidden, item 2 shown with its rate, CI and n beneath
+    plan_b = next(
+        e
+        for e in results.estimates
+        if e.item == "plan_together" and e.group.get("organization") == "Org B"
+    )
+    ci = f"{pct(plan_b.ci_low, bound=True)}–{pct(plan_b.ci_high, bound=True)}"
+    assert _text(row_b.group(1)).replace("\u00a0", " ").split() == [
+        "hidden",
+        pct(plan_b.rate),
+        ci,
+        "n",
+        "=",
+        "215",
+    ]
     # ... and so is the comparison Org B vs Org A of that item, which would give the rate away
     comps = html[html.index('<table class="comparisons">') :]
     first_b = re.search(r"<th scope=\"row\">Org B</th>(.*?)</tr>", comps, flags=re.S)

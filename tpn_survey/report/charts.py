@@ -254,11 +254,16 @@ def dot_whiskers(
     title: str,
     color: str = "#542788",
     width: int = 720,
+    label_w: int = 210,
+    val_w: int = 60,
 ) -> Markup:
-    """Agreement by group: a dot at the rate, whiskers to the interval, overall as a dashed line."""
-    label_w, pad, val_w = 210, 8, 60
+    """Agreement by group: a dot at the rate, whiskers to the interval, overall as a dashed line.
+    `label_w` is the group labels' column (they wrap to two lines in proportion), `val_w` the
+    rates' column on the right: narrower for charts laid out two a row."""
+    pad = 8
+    wrap = max(12, label_w * 34 // 210)
     x0, x1 = label_w + pad, width - val_w - pad
-    heights = [max(20, 14 * len(_wrap(r.label, 34, 2)) + 6) for r in rows]
+    heights = [max(20, 14 * len(_wrap(r.label, wrap, 2)) + 6) for r in rows]
     top, axis_h = 18, 22
     height = top + sum(heights) + axis_h
 
@@ -299,7 +304,7 @@ def dot_whiskers(
     y = float(top)
     for row, h in zip(rows, heights, strict=True):
         mid = y + h / 2
-        out.append(_text_lines(label_w, mid, _wrap(row.label, 34, 2), "end", 11))
+        out.append(_text_lines(label_w, mid, _wrap(row.label, wrap, 2), "end", 11))
         if row.mask is not None or row.rate is None:
             text = row.mask or "–"
             out.append(

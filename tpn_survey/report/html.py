@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import os
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -96,11 +97,64 @@ class Cell:
 
 @dataclass
 class Breakdown:
-    """Agreement by one group (e.g. organization): a chart and a table per item."""
+    """Agreement by one group (e.g. organization): a chart per item, then one matrix table
+    (a row per group value, a numbered column per item) for all items."""
 
     key: str
     label: str
     items: list[dict[str, Any]] = field(default_factory=list)
+    matrix: dict[str, Any] = field(default_factory=dict)
+
+
+def agreement_matrix(
+    label: str,
+    columns: list[tuple[str, list[tuple[int, Estimate]]]],
+    mask_of: Callable[[int], str | None],
+    has_deff: bool,
+) -> dict[str, Any]:
+    """One breakdown's estimates as a matrix for `matrix_table.html`: rows are group values
+    (in order of first appearance), columns the items (text, estimates). Each shown cell is
+    the rate with its CI beneath and n (design effect and effective n with a design); masked
+    cells show their mask only, and "–" where a group has no estimate of an item. When every
+    row's shown cells share one n and the row has no masked cell, n is one column instead."""
+    cells: dict[str, dict[int, tuple[int, Estimate]]] = {}
+    for j, (_, ests) in enumerate(columns):
+        for i, est in ests:
+            cells.setdefault(" × ".join(est.group.values()), {})[j] = (i, est)
+    rows: list[dict[str, Any]] = []
+    shared = True
+    for value, by_col in cells.items():
+        out: list[dict[str, Any]] = []
+        ns: set[int] = set()
+        masked = False
+        for j in range(len(columns)):
+            if j not in by_col:
+                out.append({"mask": "–"})
+                continue
+            i, est = by_col[j]
+            c = _cell(est, value, mask_of(i))
+            if c.mask is not None:
+                masked = True
+                out.append({"mask": c.mask})
+                continue
+            ns.add(est.n)
+            notes = [f"n\u00a0=\u00a0{c.n}"]
+            if has_deff and c.deff:
+                notes.append(f"deff {c.deff}, eff.\u00a0n {c.n_effective}")
+            out.append({"mask": None, "value": c.rate, "ci": c.ci, "notes": notes})
+        shared = shared and len(ns) <= 1 and not (ns and masked)
+        rows.append({"label": value, "n": count(next(iter(ns))) if ns else "–", "cells": out})
+    if shared:  # n in its own column, not repeated in every cell
+        for row in rows:
+            for shown in row["cells"]:
+                if shown.get("notes"):
+                    shown["notes"] = shown["notes"][1:]
+    return {
+        "label": label,
+        "rows": rows,
+        "legend": [text for text, _ in columns],
+        "n_column": shared,
+    }
 
 
 def _cell(est: Estimate, label: str, mask: str | None) -> Cell:
@@ -374,6 +428,7 @@ def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any
         per_item: dict[str, list[tuple[int, Estimate]]] = defaultdict(list)
         for i, est in by_key[key]:
             per_item[est.item].append((i, est))
+        columns: list[tuple[str, list[tuple[int, Estimate]]]] = []
         for j, item_id in enumerate([x for x in order if x in per_item]):
             ests = per_item[item_id]
             dots = []
@@ -390,17 +445,13 @@ def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any
                 f"s{index}-g{b}-i{j}",
                 f"{text.rstrip('. ')}: agreement by {label}",
                 color=meta.primary_color,
+                width=440,
+                label_w=185,
+                val_w=32,
             )
-            cells = [_cell(est, " × ".join(est.group.values()), mask_of(i)) for i, est in ests]
-            bd.items.append(
-                {
-                    "id": item_id,
-                    "text": text,
-                    "short": text.rstrip(". "),
-                    "chart": svg,
-                    "rows": cells,
-                }
-            )
+            bd.items.append({"id": item_id, "text": text, "chart": svg})
+            columns.append((text, ests))
+        bd.matrix = agreement_matrix(label, columns, mask_of, has_deff)
         breakdowns.append(bd)
 
     hidden_keys = hidden_cells(res, hidden)

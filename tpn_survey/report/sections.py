@@ -230,7 +230,7 @@ def means_context(
         shown_cols = [c for c in columns if any(c in cells for cells in by_key[key].values())]
         body = []
         for value, cells in by_key[key].items():
-            out: list[dict[str, str | None]] = []
+            out: list[dict[str, Any]] = []
             for col in shown_cols:
                 i = cells.get(col, -1)
                 if i < 0:
@@ -242,8 +242,9 @@ def means_context(
                     out.append(
                         {
                             "mask": None,
-                            "mean": decimal(m.mean),
+                            "value": decimal(m.mean),
                             "ci": f"{decimal(m.ci_low)}–{decimal(m.ci_high)}",
+                            "notes": [],
                         }
                     )
             body.append({"label": value, "cells": out})
@@ -254,6 +255,7 @@ def means_context(
                 "label": label,
                 "rows": body,
                 "legend": [label_of(k, o) for k, o in shown_cols],
+                "n_column": False,
             }
         )
     points = sorted({tuple(m.points) for _, m in overall})
