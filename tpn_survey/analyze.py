@@ -24,6 +24,7 @@ from tpn_survey.results import (
     Settings,
     Survey,
     Tool,
+    finite,
 )
 from tpn_survey.schema import Design, Group, Instrument
 from tpn_survey.stats.compare import ADJUST_METHODS
@@ -274,8 +275,8 @@ def _estimates_from_counts(
             extra: dict[str, float | None] = {}
             if design_values is not None:
                 extra = {
-                    "deff": _num(design_values["deff"][d, j]),
-                    "n_effective": _num(design_values["n_effective"][d, j]),
+                    "deff": finite(design_values["deff"][d, j]),
+                    "n_effective": finite(design_values["n_effective"][d, j]),
                 }
             out.append(
                 Estimate(
@@ -283,9 +284,9 @@ def _estimates_from_counts(
                     group=group,
                     n=int(n[d, j]),
                     positive=int(positive[d, j]),
-                    rate=_num(rate[d, j]),
-                    ci_low=_num(low[d, j]),
-                    ci_high=_num(high[d, j]),
+                    rate=finite(rate[d, j]),
+                    ci_low=finite(low[d, j]),
+                    ci_high=finite(high[d, j]),
                     method=method,
                     missing=int(missing[d, j]),
                     non_substantive=int(non_subst[d, j]),
@@ -297,12 +298,6 @@ def _estimates_from_counts(
                 )
             )
     return out
-
-
-def _num(value: float) -> float | None:
-    """A finite float, or None (JSON null) for NaN/inf."""
-    value = float(value)
-    return value if np.isfinite(value) else None
 
 
 def _domains(

@@ -8,11 +8,12 @@ p-values are adjusted across one family (all comparisons of a run, or all trend 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from tpn_survey.errors import OptionError
-from tpn_survey.results import Comparison, Estimate
+from tpn_survey.results import Comparison, Estimate, finite
 from tpn_survey.stats.compare import adjust_pvalues, compare_proportions, design_differences
 from tpn_survey.stats.design import Design
 
@@ -97,27 +98,14 @@ def simple_comparisons(
     a = np.array([index[p[0]] for p in pairs])
     b = np.array([index[p[1]] for p in pairs])
     res = compare_proportions(pos[a], n[a], pos[b], n[b], level)  # (pairs, items)
-    out = []
-    for i, (lev, ref) in enumerate(pairs):
-        for j, item in enumerate(items):
-            out.append(
-                Comparison(
-                    item=item,
-                    by=by,
-                    level=lev,
-                    reference=ref,
-                    difference=_num(res.difference[i, j]),
-                    ci_low=_num(res.ci_low[i, j]),
-                    ci_high=_num(res.ci_high[i, j]),
-                    p_value=_num(res.p_value[i, j]),
-                    p_adjusted=_num(res.p_value[i, j]),
-                    method="newcombe-fisher" if res.exact[i, j] else "newcombe-score",
-                    n=int(n[a[i], j]),
-                    n_reference=int(n[b[i], j]),
-                    suppressed=bool(min(n[a[i], j], n[b[i], j]) < min_n),
-                )
-            )
-    return out
+    return [
+        _comparison(
+            res, i, j, item, by, pair, int(n[a[i], j]), int(n[b[i], j]), min_n,
+            method="newcombe-fisher" if res.exact[i, j] else "newcombe-score",
+        )
+        for i, pair in enumerate(pairs)
+        for j, item in enumerate(items)
+    ]  # fmt: skip
 
 
 def reference_pairs(levels: list[str], reference: str) -> list[Pair]:
@@ -139,14 +127,9 @@ def adjust(comparisons: list[Comparison], method: str = "holm") -> list[Comparis
     p = np.array([np.nan if c.p_value is None else c.p_value for c in comparisons])
     adjusted = adjust_pvalues(p, method)
     return [
-        c.model_copy(update={"p_adjusted": _num(q)})
+        c.model_copy(update={"p_adjusted": finite(q)})
         for c, q in zip(comparisons, adjusted, strict=True)
     ]
-
-
-def _num(value: float) -> float | None:
-    value = float(value)
-    return value if np.isfinite(value) else None
 
 
 def design_comparisons(
@@ -171,27 +154,41 @@ def design_comparisons(
     index = {v: i for i, v in enumerate(levels)}
     codes = np.array([[index[a], index[b]] for a, b in pairs])
     res = design_differences(design, positive, valid, domain, codes, level)
-    out = []
-    for i, (lev, ref) in enumerate(pairs):
-        for j, item in enumerate(items):
-            n, n_ref = int(res.n[i, j]), int(res.n_reference[i, j])
-            out.append(
-                Comparison(
-                    item=item,
-                    by=by,
-                    level=lev,
-                    reference=ref,
-                    difference=_num(res.difference[i, j]),
-                    ci_low=_num(res.ci_low[i, j]),
-                    ci_high=_num(res.ci_high[i, j]),
-                    p_value=_num(res.p_value[i, j]),
-                    p_adjusted=_num(res.p_value[i, j]),
-                    method="linearized-t",
-                    n=n,
-                    n_reference=n_ref,
-                    suppressed=min(n, n_ref) < min_n,
-                    se=_num(res.se[i, j]),
-                    df=int(res.df[i, j]),
-                )
-            )
-    return out
+    return [
+        _comparison(
+            res, i, j, item, by, pair, int(res.n[i, j]), int(res.n_reference[i, j]), min_n,
+            method="linearized-t", se=finite(res.se[i, j]), df=int(res.df[i, j]),
+        )
+        for i, pair in enumerate(pairs)
+        for j, item in enumerate(items)
+    ]  # fmt: skip
+
+
+def _comparison(
+    res: Any,
+    i: int,
+    j: int,
+    item: str,
+    by: str,
+    pair: Pair,
+    n: int,
+    n_reference: int,
+    min_n: int,
+    **extra: Any,
+) -> Comparison:
+    """Pair i, item j of a result with difference/ci/p arrays; `p_adjusted` starts as p."""
+    return Comparison(
+        item=item,
+        by=by,
+        level=pair[0],
+        reference=pair[1],
+        difference=finite(res.difference[i, j]),
+        ci_low=finite(res.ci_low[i, j]),
+        ci_high=finite(res.ci_high[i, j]),
+        p_value=finite(res.p_value[i, j]),
+        p_adjusted=finite(res.p_value[i, j]),
+        n=n,
+        n_reference=n_reference,
+        suppressed=min(n, n_reference) < min_n,
+        **extra,
+    )

@@ -212,6 +212,12 @@ class Results(_Frozen):
         return cls.model_validate(data)
 
 
+def finite(value: float) -> float | None:
+    """A finite float, or None (JSON null) for NaN and infinities."""
+    value = float(value)
+    return value if value == value and value not in (float("inf"), float("-inf")) else None
+
+
 def load_results(path: Path) -> Results:
     """Read a results.json written by tpn (schema_version 1)."""
     import json

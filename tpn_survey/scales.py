@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from tpn_survey.results import Mean, Reliability
+from tpn_survey.results import Mean, Reliability, finite
 from tpn_survey.schema import Instrument, Scale, normalize_code, normalize_label
 from tpn_survey.stats.scales import (
     Means,
@@ -121,10 +121,10 @@ def scale_results(
                         kind=kind,  # type: ignore[arg-type]
                         group=group,
                         n=int(m.n[j]),
-                        mean=_num(m.mean[j]),
-                        sd=_num(m.sd[j]),
-                        ci_low=_num(m.ci_low[j]),
-                        ci_high=_num(m.ci_high[j]),
+                        mean=finite(m.mean[j]),
+                        sd=finite(m.sd[j]),
+                        ci_low=finite(m.ci_low[j]),
+                        ci_high=finite(m.ci_high[j]),
                         method=method,
                         points=points[j],
                         suppressed=bool(m.n[j] < min_n),
@@ -142,12 +142,12 @@ def scale_results(
                 label=comp.label,
                 items=list(comp.items),
                 n=rel.n,
-                alpha=_num(rel.alpha),
-                ci_low=_num(rel.ci_low),
-                ci_high=_num(rel.ci_high),
-                item_rest={i: _num(r) for i, r in zip(comp.items, rel.item_rest, strict=True)},
+                alpha=finite(rel.alpha),
+                ci_low=finite(rel.ci_low),
+                ci_high=finite(rel.ci_high),
+                item_rest={i: finite(r) for i, r in zip(comp.items, rel.item_rest, strict=True)},
                 alpha_if_deleted={
-                    i: _num(a) for i, a in zip(comp.items, rel.alpha_if_deleted, strict=True)
+                    i: finite(a) for i, a in zip(comp.items, rel.alpha_if_deleted, strict=True)
                 },
                 suppressed=rel.n < min_n,
             )
@@ -170,8 +170,3 @@ def _concat_means(a: Means, b: Means) -> Means:
     """Columns of `a` then columns of `b` (domains on axis 0)."""
     fields = ("n", "mean", "sd", "ci_low", "ci_high", "df")
     return Means(*(np.concatenate([getattr(a, f), getattr(b, f)], axis=1) for f in fields))
-
-
-def _num(value: float) -> float | None:
-    value = float(value)
-    return value if np.isfinite(value) else None
