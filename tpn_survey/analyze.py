@@ -8,7 +8,13 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tpn_survey import __version__
-from tpn_survey.answers import ItemCodes, code_groups, code_items, trimmed_factorize
+from tpn_survey.answers import (
+    ItemCodes,
+    code_groups,
+    code_items,
+    sorted_factorize,
+    trimmed_factorize,
+)
 from tpn_survey.errors import OptionError, TpnError
 from tpn_survey.io.table import FILE_COLUMN, Table
 from tpn_survey.results import (
@@ -426,10 +432,8 @@ def _network(
     positive, valid = masks
     org = schema.group("organization")
     return network_rows(
-        cluster=frame[cluster].astype(str).str.strip().to_numpy(dtype=str),
-        organization=(
-            frame[org.column].astype(str).str.strip().to_numpy(dtype=str) if org else None
-        ),
+        cluster=frame[cluster],
+        organization=frame[org.column] if org else None,
         positive=positive,
         valid=valid,
         items=[item.id for item in schema.items],
@@ -521,8 +525,11 @@ def _build_design(frame: pd.DataFrame, design: Design) -> Any:
 
     from tpn_survey.stats.design import make_design
 
-    def column(name: str | None) -> np.ndarray | None:
-        return None if name is None else frame[name].astype(str).str.strip().to_numpy()
+    def column(name: str | None) -> pd.Categorical[str] | None:
+        if name is None:
+            return None
+        codes, labels = sorted_factorize(frame[name])
+        return pd.Categorical.from_codes(codes, categories=pd.Index(labels))
 
     weights = None
     if design.weight:

@@ -140,6 +140,17 @@ def trimmed_factorize(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     return remap[inverse], list(position)
 
 
+def sorted_factorize(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """(index per row, sorted distinct trimmed text); as `trimmed_factorize`, but the distinct
+    values are sorted and only those present are listed ("" too, if a row is blank)."""
+    inverse, texts = trimmed_factorize(values)
+    present = np.bincount(inverse, minlength=len(texts)) > 0
+    labels = sorted(t for t, here in zip(texts, present, strict=True) if here)
+    position = {t: i for i, t in enumerate(labels)}
+    remap = np.array([position.get(t, -1) for t in texts], dtype=np.int64)
+    return remap[inverse], labels
+
+
 def _nothing_to_trim(strings: Any) -> bool:
     """True if no value of an arrow string array starts or ends with white space."""
     import pyarrow.compute as pc

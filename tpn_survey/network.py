@@ -3,6 +3,8 @@ teachers answer (intra-class correlation of agreement by leader)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from tpn_survey.results import NetworkRow
@@ -16,15 +18,16 @@ def icc_oneway(y: np.ndarray, cluster: np.ndarray) -> float | None:
 
 
 def network_rows(
-    cluster: np.ndarray,
-    organization: np.ndarray | None,
+    cluster: Any,
+    organization: Any,
     positive: np.ndarray,
     valid: np.ndarray,
     items: list[str],
 ) -> list[NetworkRow]:
     """One row overall and one per organization (sorted): leaders, size per leader, ICC by item.
 
-    `cluster` holds each respondent's leader id, `positive`/`valid` are (rows, items) masks.
+    `cluster` holds each respondent's leader id and `organization` their organization (arrays
+    or Series, None for no organization); `positive`/`valid` are (rows, items) masks.
     Everything comes from per-leader counts (one bincount per item), so the cost is one pass.
     """
     leader_of, leaders = _codes(cluster)
@@ -66,12 +69,14 @@ def network_rows(
     return rows
 
 
-def _codes(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
+def _codes(values: Any) -> tuple[np.ndarray, list[str]]:
     """Integer code of each value and the sorted distinct values (as trimmed strings)."""
     import pandas as pd
 
-    codes, uniques = pd.factorize(pd.Series(values).astype(str).str.strip(), sort=True)
-    return np.asarray(codes, dtype=np.int64), [str(u) for u in uniques]
+    from tpn_survey.answers import sorted_factorize
+
+    series = values if isinstance(values, pd.Series) else pd.Series(values).astype(str)
+    return sorted_factorize(series)
 
 
 def icc_from_sums(n: np.ndarray, s: np.ndarray) -> float | None:

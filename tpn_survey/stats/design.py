@@ -12,11 +12,11 @@ population correction, as `svydesign(ids=~cluster, strata=~stratum, weights=~w, 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import sparse
 
 from tpn_survey.errors import DesignError
 from tpn_survey.stats import dist
@@ -68,11 +68,19 @@ class DesignProportions:
 
 
 def _codes(labels: npt.ArrayLike, n: int, what: str) -> tuple[np.ndarray, np.ndarray]:
-    """Factorize labels into codes 0..K-1 (sorted), rejecting missing labels."""
-    values = np.asarray(labels, dtype=object)
-    if values.shape != (n,):
-        raise DesignError(f"{what} has {values.size} values for {n} rows")
-    codes, uniques = pd.factorize(pd.Series(values), sort=True)
+    """Factorize labels into codes 0..K-1 (sorted), rejecting missing labels.
+
+    A pandas Categorical with sorted categories is taken as already factorized."""
+    if isinstance(labels, pd.Categorical):
+        if len(labels) != n:
+            raise DesignError(f"{what} has {len(labels)} values for {n} rows")
+        codes = np.asarray(labels.codes)
+        uniques: Any = labels.categories
+    else:
+        values = np.asarray(labels, dtype=object)
+        if values.shape != (n,):
+            raise DesignError(f"{what} has {values.size} values for {n} rows")
+        codes, uniques = pd.factorize(pd.Series(values), sort=True)
     if (codes < 0).any():
         row = int(np.flatnonzero(codes < 0)[0])
         raise DesignError(f"{what} is missing in row {row + 1}")
@@ -171,12 +179,6 @@ def make_design(
     return Design(weights=w, strata=stratum, clusters=cluster, fpc=fraction)
 
 
-def _indicator(index: np.ndarray, size: int) -> sparse.csr_matrix:
-    """Sparse (size, len(index)) 0/1 matrix; `_indicator(g, G) @ X` sums rows of X by g."""
-    m = index.size
-    return sparse.csr_matrix((np.ones(m), (index, np.arange(m))), shape=(size, m))
-
-
 @dataclass(frozen=True)
 class PsuSums:
     """Sums over the valid rows of each (domain, PSU, column): every array (domains, PSUs, k).
@@ -256,23 +258,32 @@ class Strata:
         scale[(1 - f) < _CENSUS_TOLERANCE] = 0.0
         return cls(of_psu=of_psu, n_psu=n_psu, scale=scale)
 
+    def _sum_by_stratum(self, flat: np.ndarray) -> np.ndarray:
+        """Sums of the rows of `flat` (PSUs, m) within each stratum: (strata, m)."""
+        order = np.argsort(self.of_psu, kind="stable")
+        sizes = self.n_psu.astype(np.int64)
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        present = sizes > 0
+        out = np.zeros((sizes.size, flat.shape[1]), dtype=flat.dtype)
+        if present.any():
+            out[present] = np.add.reduceat(flat[order], starts[present], axis=0)
+        return out
+
     def variance(self, totals: np.ndarray) -> np.ndarray:
         """R's svyrecvar one-stage variance from PSU totals (..., PSUs, k) of the influence
         values: sum_h scale_h sum_{c in h} (t_c - mean_h t)^2, over every PSU of the design."""
         moved = np.moveaxis(totals, -2, 0)  # (PSUs, ..., k)
         flat = moved.reshape(moved.shape[0], -1)
-        by_stratum = _indicator(self.of_psu, self.n_psu.size)
-        mean = (by_stratum @ flat) / self.n_psu[:, None]
-        squares = by_stratum @ (flat - mean[self.of_psu]) ** 2
+        mean = self._sum_by_stratum(flat) / self.n_psu[:, None]
+        squares = self._sum_by_stratum((flat - mean[self.of_psu]) ** 2)
         return (self.scale @ squares).reshape(moved.shape[1:])
 
     def degf(self, members: np.ndarray) -> np.ndarray:
         """R's degf of a subset: PSUs with a member minus strata with one; members is a bool
         array (..., PSUs, k)."""
         moved = np.moveaxis(members, -2, 0)
-        flat = moved.reshape(moved.shape[0], -1).astype(np.float64)
-        by_stratum = _indicator(self.of_psu, self.n_psu.size)
-        strata_with = ((by_stratum @ flat) > 0).sum(axis=0)
+        flat = moved.reshape(moved.shape[0], -1).astype(np.int64)
+        strata_with = (self._sum_by_stratum(flat) > 0).sum(axis=0)
         return (flat.sum(axis=0) - strata_with).reshape(moved.shape[1:])
 
 
