@@ -19,7 +19,14 @@ from tpn_survey.errors import SchemaError
 from tpn_survey.io import read_table
 from tpn_survey.scales import level_points
 from tpn_survey.schema import load_yaml, parse_schema
-from tpn_survey.stats.scales import cronbach_alpha, design_means, person_means, t_means
+from tpn_survey.stats.design import coded_psu_sums, domain_proportions, proportions_from_sums
+from tpn_survey.stats.scales import (
+    cronbach_alpha,
+    design_means,
+    means_from_sums,
+    person_means,
+    t_means,
+)
 
 GOLDEN = Path(__file__).parent / "golden"
 ROOT = Path(__file__).resolve().parents[1]
@@ -122,6 +129,57 @@ def test_design_means_equal_r_svymean(design: str) -> None:
     g = g[g.design == design]
     for domain, names in ((np.zeros(len(data), dtype=np.int64), ["overall"]), (band, bands)):
         res = design_means(_design(design), x, domain, len(names))
+        for d, name in enumerate(names):
+            for j, item in enumerate(items):
+                row = g[(g.item == item) & (g.domain == name)].iloc[0]
+                assert res.n[d, j] == row.n and res.df[d, j] == row.df
+                got = (res.mean[d, j], res.ci_low[d, j], res.ci_high[d, j])
+                assert got == pytest.approx((row["mean"], row.ci_low, row.ci_high), abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "design", ["srs", "srs_fpc", "weights_only", "strat_fpc", "clus1", "strat_clus"]
+)
+def test_coded_sums_equal_r_svymean_and_row_sums(design: str) -> None:
+    """The sums analyze builds from codes (one bincount per item over domain x PSU x code)
+    give R's means, and the same proportions as the row-level `domain_proportions`."""
+    data = pd.read_csv(GOLDEN / "synthetic.csv", keep_default_na=False, na_values=[""])
+    items = ["q1", "q2", "q3"]
+    x = data[items].to_numpy(dtype=float)
+    ok = np.isin(x, [1, 2, 3, 4])
+    # codes as analyze shifts them: 0 off-scale, 1 missing, 2..5 the four levels, 6 "N/A"
+    codes = np.where(ok, np.nan_to_num(x) + 1, np.where(np.isnan(x), 1, 6)).astype(np.int64)
+    codes[::17, 0] = 0  # off-scale: no answer
+    valid = np.zeros((3, 7), dtype=bool)
+    valid[:, 2:6] = True
+    positive = np.zeros((3, 7), dtype=bool)
+    positive[:, 4:6] = True
+    points = np.tile([0, 0, 1, 2, 3, 4, 0], (3, 1)).astype(float)
+    bands = sorted(b for b in data["band"].dropna().unique())
+    band = np.array([bands.index(b) if isinstance(b, str) else -1 for b in data["band"]])
+    g = _means_golden()
+    g = g[g.design == design]
+    built = _design(design)
+    for domain, names in ((np.zeros(len(data), dtype=np.int64), ["overall"]), (band, bands)):
+        rate_sums, mean_sums, count_positive = coded_psu_sums(
+            built, domain, len(names), codes, valid, positive, points
+        )
+        res = means_from_sums(built, mean_sums)
+        row_x = np.where((codes >= 2) & (codes <= 5), codes - 1.0, np.nan)
+        rows = design_means(built, row_x, domain, len(names))
+        for field in ("n", "mean", "sd", "ci_low", "ci_high", "df"):
+            assert getattr(res, field) == pytest.approx(getattr(rows, field), nan_ok=True)
+        y_valid = (codes >= 2) & (codes <= 5)
+        props = proportions_from_sums(built, rate_sums, count_positive)
+        row_props = domain_proportions(built, y_valid & (codes >= 4), y_valid, domain, len(names))
+        for field in ("n", "positive", "rate", "ci_low", "ci_high", "df", "deff"):
+            got, want = getattr(props, field), getattr(row_props, field)
+            assert got == pytest.approx(want, rel=1e-12, nan_ok=True)
+    # Without the off-scale codes put in above, the coded means are R's.
+    codes = np.where(ok, np.nan_to_num(x) + 1, np.where(np.isnan(x), 1, 6)).astype(np.int64)
+    for domain, names in ((np.zeros(len(data), dtype=np.int64), ["overall"]), (band, bands)):
+        _, mean_sums, _ = coded_psu_sums(built, domain, len(names), codes, valid, positive, points)
+        res = means_from_sums(built, mean_sums)
         for d, name in enumerate(names):
             for j, item in enumerate(items):
                 row = g[(g.item == item) & (g.domain == name)].iloc[0]

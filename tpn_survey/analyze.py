@@ -216,22 +216,31 @@ def design_estimates(
     design: Any,
     method: str,
     options: Options,
-    masks: tuple[np.ndarray, np.ndarray] | None = None,
-) -> list[Estimate]:
-    """Design-based estimates of every item in every domain (Taylor linearization)."""
-    from tpn_survey.stats.design import domain_proportions
+) -> tuple[list[Estimate], Any]:
+    """Design-based estimates of every item in every domain (Taylor linearization), and the
+    PSU sums of the items' points, from which their design-based means follow."""
+    from tpn_survey.scales import level_points
+    from tpn_survey.stats.design import coded_psu_sums, proportions_from_sums
 
-    counts = _counts(codes, domain, len(labels), _width(schema))
-    positive, valid = masks or item_masks(schema, codes)
-    props = domain_proportions(
+    width = _width(schema)
+    counts = _counts(codes, domain, len(labels), width)
+    valid, positive = _level_masks(schema, width)
+    points = np.zeros(valid.shape)
+    for j, item in enumerate(schema.items):
+        level_values = level_points(schema.scale_of(item))
+        points[j, 1 : 1 + len(level_values)] = level_values
+    # Slot 0 is for off-scale codes (-2): they are no answer, as missing ones (-1) are.
+    pad = np.zeros((valid.shape[0], 1))
+    rate_sums, mean_sums, count_positive = coded_psu_sums(
         design,
-        positive=positive,
-        valid=valid,
-        domain=domain,
-        n_domains=len(labels),
-        method=method,
-        level=options.level,
+        domain,
+        len(labels),
+        codes.astype(np.int64) + 2,
+        np.hstack([pad, valid]).astype(bool),
+        np.hstack([pad, positive]).astype(bool),
+        np.hstack([pad, points]),
     )
+    props = proportions_from_sums(design, rate_sums, count_positive, method, options.level)
     values = {
         "rate": props.rate,
         "ci_low": props.ci_low,
@@ -239,7 +248,7 @@ def design_estimates(
         "deff": props.deff,
         "n_effective": props.n_effective,
     }
-    return _estimates_from_counts(schema, counts, labels, method, options, values)
+    return _estimates_from_counts(schema, counts, labels, method, options, values), mean_sums
 
 
 def _level_masks(schema: Instrument, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -354,6 +363,7 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
     masks: tuple[np.ndarray, np.ndarray] | None = None
     network: list[NetworkRow] = []
     level_counts: list[np.ndarray] | None = None
+    item_sums: list[Any] | None = None
     if design is None:
         domains = _domains(frame, domain_groups)
         level_counts = _all_counts(codes, domains, _width(schema)) or [
@@ -377,10 +387,11 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
         masks = item_masks(schema, codes)
         built = _build_design(frame, design)
         domains = _domains(frame, domain_groups)
+        item_sums = []
         for domain, labels in domains:
-            estimates += design_estimates(
-                schema, codes, domain, labels, built, method, options, masks
-            )
+            found, sums = design_estimates(schema, codes, domain, labels, built, method, options)
+            estimates += found
+            item_sums.append(sums)
         if design.cluster:
             network = _network(schema, frame, masks, design.cluster)
 
@@ -390,7 +401,7 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
     from tpn_survey.scales import scale_results
 
     means, scales = scale_results(
-        schema, codes, domains, options.level, options.min_n, built, level_counts
+        schema, codes, domains, options.level, options.min_n, built, level_counts, item_sums
     )
     rates, rate_problems = _response_rates(schema, table, waves, coded.codes)
     problems += rate_problems

@@ -12,12 +12,14 @@ import numpy as np
 
 from tpn_survey.results import Mean, Reliability, finite
 from tpn_survey.schema import Instrument, Scale, normalize_code, normalize_label
+from tpn_survey.stats.design import PsuSums, psu_sums
 from tpn_survey.stats.scales import (
     Means,
     cronbach_alpha,
     design_means,
     grouped_t_means,
     means_from_counts,
+    means_from_sums,
     person_means,
 )
 
@@ -73,6 +75,7 @@ def scale_results(
     min_n: int = 10,
     design: Any = None,
     level_counts: list[np.ndarray] | None = None,
+    item_sums: list[PsuSums] | None = None,
 ) -> tuple[list[Mean], list[Reliability]]:
     """Means of every item and composite in every domain; alpha of every composite (overall).
 
@@ -80,10 +83,12 @@ def scale_results(
     t intervals (`stats.scales.design_means`, as R's svymean on a subset). Alpha is always
     unweighted over complete cases: it describes the instrument, not the population.
     `level_counts` (simple analyses): each domain's counts of code + 1 per item, as analyze
-    counts them; item means then come from those counts instead of a pass over the rows.
+    counts them; `item_sums` (design-based): each domain's PSU sums of the items' points.
+    Item means then come from those instead of a pass over the rows.
     """
     counted = design is None and level_counts is not None
-    if counted and not schema.composites:  # item means come from the counts alone
+    summed = design is not None and item_sums is not None
+    if (counted or summed) and not schema.composites:  # item means need no pass over rows
         values = np.empty((len(codes), 0))
     else:
         values = item_values(schema, codes)
@@ -106,6 +111,19 @@ def scale_results(
             )
         elif design is None:
             res = grouped_t_means(columns, domain, len(labels), level)
+        elif item_sums is not None:
+            sums = item_sums[at]
+            if names:
+                extra = psu_sums(
+                    design, domain, len(labels), np.isfinite(scores), scores, squares=True
+                )
+                sums = PsuSums(
+                    *(
+                        np.concatenate([getattr(sums, f), getattr(extra, f)], axis=2)
+                        for f in ["w", "wx", "wxx", "n"]
+                    )
+                )
+            res = means_from_sums(design, sums, level)
         else:
             res = design_means(design, columns, domain, len(labels), level)
         per = [

@@ -234,6 +234,55 @@ def psu_sums(
     return PsuSums(**shaped)
 
 
+def coded_psu_sums(
+    design: Design,
+    domain: np.ndarray,
+    n_domains: int,
+    codes: np.ndarray,
+    valid: np.ndarray,
+    positive: np.ndarray,
+    points: np.ndarray,
+) -> tuple[PsuSums, PsuSums, np.ndarray]:
+    """`psu_sums` of coded answers for proportions and for means at once.
+
+    codes: (n, k) category codes, shifted so 0 is the first of `width` slots; valid,
+    positive: (k, width) masks of those slots; points: (k, width) the value of each slot.
+    One weighted and one unweighted bincount per item over (domain, PSU, code) give every
+    sum: (sums for the rate of positive answers, sums for the mean of the points, the
+    unweighted count of positive answers per (domain, item)).
+    """
+    n_clusters = int(design.clusters.max()) + 1
+    size = n_domains * n_clusters
+    k, width = valid.shape
+    inside = domain >= 0
+    rows: slice | np.ndarray = slice(None) if inside.all() else np.flatnonzero(inside)
+    key = (domain[rows] * n_clusters + design.clusters[rows]) * width
+    w = design.weights[rows]
+    codes = np.asfortranarray(codes[rows])
+    names = ("n", "w", "wy", "wx", "wxx")
+    out = {name: np.zeros((k, size)) for name in names}
+    count_positive = np.zeros((n_domains, k), dtype=np.int64)
+    for j in range(k):
+        cell = key + codes[:, j]
+        weighted = np.bincount(cell, weights=w, minlength=size * width).reshape(size, width)
+        counted = np.bincount(cell, minlength=size * width).reshape(size, width)
+        value = np.where(valid[j], points[j], 0.0)
+        out["n"][j] = counted @ valid[j]
+        out["w"][j] = weighted @ valid[j]
+        out["wy"][j] = weighted @ positive[j]
+        out["wx"][j] = weighted @ value
+        out["wxx"][j] = weighted @ (value * value)
+        per_domain = (counted @ positive[j]).reshape(n_domains, n_clusters)
+        count_positive[:, j] = per_domain.sum(axis=1)
+    shaped = {
+        name: arr.reshape(k, n_domains, n_clusters).transpose(1, 2, 0) for name, arr in out.items()
+    }
+    zeros = np.zeros_like(shaped["w"])
+    rate = PsuSums(w=shaped["w"], wx=shaped["wy"], wxx=zeros, n=shaped["n"])
+    mean = PsuSums(w=shaped["w"], wx=shaped["wx"], wxx=shaped["wxx"], n=shaped["n"])
+    return rate, mean, count_positive
+
+
 @dataclass(frozen=True)
 class Strata:
     """What the one-stage variance needs of the design: each PSU's stratum, PSUs per stratum,
@@ -349,10 +398,7 @@ def domain_proportions(
     if (positive & ~valid).any():
         raise ValueError("positive must imply valid")
 
-    strata = Strata.of(design)
     sums = psu_sums(design, domain, n_domains, valid, positive)
-    total_w = sums.w.sum(axis=1)
-    count = np.rint(sums.n.sum(axis=1)).astype(np.int64)
     # For 0/1 answers the weighted count of ones equals the weighted sum; unweighted ones:
     rows = np.flatnonzero(domain >= 0)
     count_positive = np.stack(
@@ -362,7 +408,21 @@ def domain_proportions(
         ],
         axis=1,
     ).astype(np.int64)
+    return proportions_from_sums(design, sums, count_positive, method, level)
 
+
+def proportions_from_sums(
+    design: Design,
+    sums: PsuSums,
+    count_positive: np.ndarray,
+    method: str = "logit",
+    level: float = 0.95,
+) -> DesignProportions:
+    """`domain_proportions` from the PSU sums of the 0/1 answers and the unweighted count of
+    positive answers per (domain, item)."""
+    strata = Strata.of(design)
+    total_w = sums.w.sum(axis=1)
+    count = np.rint(sums.n.sum(axis=1)).astype(np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = sums.wx.sum(axis=1) / total_w
         # PSU totals of z_i = w_i (y_i - p) / sum(w) within each domain (absent PSUs: 0).

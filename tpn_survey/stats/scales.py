@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tpn_survey.stats import dist
-from tpn_survey.stats.design import Design, Strata, psu_sums
+from tpn_survey.stats.design import Design, PsuSums, Strata, psu_sums
 
 
 @dataclass(frozen=True)
@@ -109,8 +109,13 @@ def design_means(
     """
     x = np.asarray(values, dtype=np.float64)
     domain = np.asarray(domain, dtype=np.int64)
-    strata = Strata.of(design)
     sums = psu_sums(design, domain, n_domains, np.isfinite(x), x, squares=True)
+    return means_from_sums(design, sums, level)
+
+
+def means_from_sums(design: Design, sums: PsuSums, level: float = 0.95) -> Means:
+    """`design_means` from the PSU sums of the values (see `stats.design.psu_sums`)."""
+    strata = Strata.of(design)
     total_w = sums.w.sum(axis=1)
     count = np.rint(sums.n.sum(axis=1))
     with np.errstate(divide="ignore", invalid="ignore"):
