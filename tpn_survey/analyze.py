@@ -12,6 +12,7 @@ from tpn_survey.answers import (
     ItemCodes,
     code_groups,
     code_items,
+    parse_numbers,
     sorted_factorize,
     trimmed_factorize,
 )
@@ -374,12 +375,7 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
     else:
         # Weighted sums depend on the order of their terms in the last bits: a canonical row
         # order makes results byte-identical whatever the order of the input file.
-        order = np.lexsort(
-            (
-                frame[FILE_COLUMN].to_numpy(dtype=str),
-                frame[schema.respondent_id].to_numpy(dtype=str),
-            )
-        )
+        order = canonical_order(frame[schema.respondent_id], frame[FILE_COLUMN])
         items = {item.column for item in schema.items}  # already coded: not reordered
         frame = frame[[c for c in frame.columns if c not in items]].iloc[order]
         frame = frame.reset_index(drop=True)
@@ -530,6 +526,19 @@ def _response_rates(
     return response_rates(schema.invited, codes, group.id, values)
 
 
+def canonical_order(ids: pd.Series, files: pd.Series) -> np.ndarray:
+    """Row order sorted by respondent id, then file name (code point order, as str sorts)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    # (id, file) is unique once validation has passed, so the order is fully determined.
+    keys = pa.table(
+        {"id": pa.array(ids.astype(str).array), "file": pa.array(files.astype(str).array)}
+    )
+    order = pc.sort_indices(keys, sort_keys=[("id", "ascending"), ("file", "ascending")])
+    return np.asarray(order.to_numpy(), dtype=np.int64)
+
+
 def _build_design(frame: pd.DataFrame, design: Design) -> Any:
     """A stats.design.Design from the design's columns (already validated)."""
     import pandas as pd
@@ -542,12 +551,10 @@ def _build_design(frame: pd.DataFrame, design: Design) -> Any:
         codes, labels = sorted_factorize(frame[name])
         return pd.Categorical.from_codes(codes, categories=pd.Index(labels))
 
-    weights = None
-    if design.weight:
-        weights = pd.to_numeric(frame[design.weight].str.strip()).to_numpy(dtype=np.float64)
+    weights = parse_numbers(frame[design.weight]) if design.weight else None
     fpc: Any = design.fpc
     if isinstance(fpc, str):
-        fpc = pd.to_numeric(frame[fpc].str.strip()).to_numpy(dtype=np.float64)
+        fpc = parse_numbers(frame[fpc])
     return make_design(
         len(frame),
         weights=weights,

@@ -151,6 +151,28 @@ def sorted_factorize(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     return remap[inverse], labels
 
 
+def parse_numbers(values: pd.Series) -> np.ndarray:
+    """Each (trimmed) cell as a float64, NaN where it is not a number.
+
+    Arrow-backed strings are cast by arrow in one call when every cell is a number (the
+    usual weight column); anything else goes through pandas.to_numeric."""
+    import pandas as pd
+
+    if getattr(values.dtype, "storage", None) == "pyarrow" or isinstance(
+        values.dtype, pd.ArrowDtype
+    ):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        try:
+            trimmed = pc.utf8_trim_whitespace(pa.array(values.array))
+            return np.asarray(pc.cast(trimmed, pa.float64()).to_numpy(zero_copy_only=False))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+            pass
+    text = values.astype(str).str.strip()
+    return np.asarray(pd.to_numeric(text, errors="coerce"), dtype=np.float64)
+
+
 def _nothing_to_trim(strings: Any) -> bool:
     """True if no value of an arrow string array starts or ends with white space."""
     import pyarrow.compute as pc

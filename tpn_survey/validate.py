@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tpn_survey.answers import OFF_SCALE, ItemCodes, code_items, factorize, trimmed_factorize
+from tpn_survey.answers import (
+    OFF_SCALE,
+    ItemCodes,
+    code_items,
+    factorize,
+    parse_numbers,
+    trimmed_factorize,
+)
 from tpn_survey.io.table import FILE_COLUMN, ROW_COLUMN, Table
 from tpn_survey.results import Problem
 from tpn_survey.schema import Design, Instrument
@@ -212,11 +219,11 @@ def check_design(table: Table, design: Design | None) -> list[Problem]:
     for col, role in numeric:
         if not col or col not in frame.columns:
             continue
-        text = frame[col].astype(str).str.strip()
-        import pandas as pd
-
-        number = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+        number = parse_numbers(frame[col])
         bad = ~np.isfinite(number) | (number <= 0)
+        if not bad.any():
+            continue
+        text = frame[col].astype(str).str.strip()
         for value in sorted(text[bad].unique()):
             mask = (text == value).to_numpy()
             file, row, count = _first_rows(frame, mask)

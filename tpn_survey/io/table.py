@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,10 +44,6 @@ class Table:
     @property
     def columns(self) -> list[str]:
         return [c for c in self.frame.columns if c not in (FILE_COLUMN, ROW_COLUMN)]
-
-
-def sha256_of(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -91,6 +88,10 @@ def read_table(
     raw = _read_bytes(path)
     if not raw or raw.isspace():
         raise InputError(f"{name}: the file is empty")
+    # hashlib lets go of the GIL: the input's hash is computed while the file is parsed.
+    digest = hashlib.sha256()
+    hasher = threading.Thread(target=digest.update, args=(raw,), daemon=True)
+    hasher.start()
     flavour = normalize_export(name, export)
     kind = sniff_kind(name, raw)
     problems: list[Problem] = []
@@ -136,9 +137,10 @@ def read_table(
     frame = frame.drop(columns=gone)
     frame[FILE_COLUMN] = name
     frame[ROW_COLUMN] = rows
+    hasher.join()
     info: dict[str, str | int] = {
         "file": name,
-        "sha256": sha256_of(raw),
+        "sha256": digest.hexdigest(),
         "rows": len(frame),
         "encoding": used,
         "export": export_used,
