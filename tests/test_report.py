@@ -426,3 +426,51 @@ def test_suppressed_headline_has_no_numbers() -> None:
         "standards-aligned instruction (n&lt;10)." in html
     )
     assert "91% of" not in html and "n = 512" not in html
+
+
+def test_dot_chart_pairs_share_group_labels() -> None:
+    from tpn_survey.report.charts import DotPanel, DotRow, dot_whiskers
+
+    rows = [DotRow("Org <A>", 0.8, 0.7, 0.9), DotRow("Org B", None, None, None, "n<10")]
+    other = [DotRow("Org <A>", 0.5, 0.4, 0.6), DotRow("Org B", None, None, None, "n<10")]
+    svg = dot_whiskers([DotPanel(rows, 0.75, "Item 1"), DotPanel(other, 0.55, "Item 2")], "c", "t")
+    body = re.sub(r"<title.*?</title>|<desc.*?</desc>", "", svg, flags=re.S)
+    assert body.count("Org &lt;A&gt;") == 1 and body.count("Org B") == 1  # one label column
+    assert body.count("<circle") == 2 and body.count("n&lt;10") == 2
+    assert "80%" in body and "50%" in body and "All: 75%" in body and "All: 55%" in body
+    desc = re.search(r"<desc[^>]*>(.*?)</desc>", svg, flags=re.S)
+    assert desc and "Item 1: Org &lt;A&gt;: 80%" in desc.group(1) and "Item 2:" in desc.group(1)
+    with pytest.raises(ValueError, match="same groups"):
+        dot_whiskers([DotPanel(rows, None, "1"), DotPanel(rows[:1], None, "2")], "c", "t")
+
+
+def test_dot_charts_two_items_a_chart(results: Results) -> None:
+    html = render_html([results])
+    figures = re.findall(r'<figure class="chart dots">(.*?)</figure>', html, flags=re.S)
+    assert figures
+    for figure in figures:
+        captions = re.findall(r'<span class="panel">(\d+)\. ', figure)
+        assert 1 <= len(captions) <= 2 and figure.count("<svg") == 1
+    numbers = [int(n) for f in figures for n in re.findall(r'<span class="panel">(\d+)\. ', f)]
+    assert numbers[0] == 1 and all(b in (a + 1, 1) for a, b in itertools.pairwise(numbers))
+
+
+def test_charts_as_images_for_print(results: Results) -> None:
+    """For the PDF every inline chart becomes an <img> of the very same SVG."""
+    import base64
+
+    from tpn_survey.report.pdf import charts_as_images
+
+    html = render_html([results])
+    svgs = re.findall(r"<svg\b.*?</svg>", html, flags=re.S)
+    printed = charts_as_images(html)
+    assert "<svg" not in printed
+    images = re.findall(r'<img class="chart" alt="([^"]*)"([^>]*)>', printed)
+    assert len(images) == len(svgs) > 0
+    for svg, (alt, rest) in zip(svgs, images, strict=True):
+        data = re.search(r"base64,([A-Za-z0-9+/=]+)", rest)
+        assert data and base64.b64decode(data.group(1)).decode() == svg
+        title = re.search(r"<title[^>]*>(.*?)</title>", svg)
+        assert title and alt == title.group(1)
+        width = re.search(r'width="([\d.]+)"', svg)
+        assert width and f'width="{width.group(1)}"' in rest

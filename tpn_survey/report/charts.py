@@ -247,71 +247,101 @@ class DotRow:
     mask: str | None = None
 
 
+@dataclass(frozen=True)
+class DotPanel:
+    """One item's dots: a row per group (the same groups, in the same order, in every panel
+    of a chart), the overall rate, and the item's text for the text alternative."""
+
+    rows: Sequence[DotRow]
+    overall: float | None
+    title: str
+
+
 def dot_whiskers(
-    rows: Sequence[DotRow],
-    overall: float | None,
+    panels: Sequence[DotPanel],
     chart_id: str,
     title: str,
     color: str = "#542788",
     width: int = 720,
-    label_w: int = 210,
-    val_w: int = 60,
+    label_w: int = 185,
+    val_w: int = 32,
 ) -> Markup:
-    """Agreement by group: a dot at the rate, whiskers to the interval, overall as a dashed line.
-    `label_w` is the group labels' column (they wrap to two lines in proportion), `val_w` the
-    rates' column on the right: narrower for charts laid out two a row."""
+    """Agreement by group, one panel per item side by side (two at most) sharing one column of
+    group labels: a dot at the rate, whiskers to the interval, overall as a dashed line.
+
+    Panels share the labels so a page of charts sets each group's name once per pair; a PDF
+    renderer lays SVG text out letter by letter, so the labels were most of a report's cost.
+    `label_w` is the labels' column (they wrap to two lines in proportion), `val_w` each
+    panel's column of rates on the right."""
+    labels = [r.label for r in panels[0].rows]
+    if any([r.label for r in p.rows] != labels for p in panels):
+        raise ValueError("the panels of a dot chart must have the same groups in the same order")
     pad = 8
     wrap = max(12, label_w * 34 // 210)
-    x0, x1 = label_w + pad, width - val_w - pad
-    heights = [max(20, 14 * len(_wrap(r.label, wrap, 2)) + 6) for r in rows]
+    panel_w = (width - label_w - pad) / max(1, len(panels))
+    heights = [max(20, 14 * len(_wrap(label, wrap, 2)) + 6) for label in labels]
     top, axis_h = 18, 22
     height = top + sum(heights) + axis_h
-
+    bottom = top + sum(heights)
     col = escape(color)
 
-    def sx(v: float) -> float:
-        return x0 + v * (x1 - x0)
+    descriptions = []
+    for panel in panels:
+        parts = []
+        for row in panel.rows:
+            if row.mask is not None or row.rate is None:
+                parts.append(f"{row.label}: {row.mask or 'no valid answers'}")
+            else:
+                parts.append(
+                    f"{row.label}: {pct(row.rate)} "
+                    f"(interval {pct(row.low, bound=True)}–{pct(row.high, bound=True)})"
+                )
+        if panel.overall is not None:
+            parts.append(f"all respondents: {pct(panel.overall)}")
+        descriptions.append(f"{panel.title}: " + "; ".join(parts) + ".")
+    out = [_svg_open(width, height, chart_id, title, " ".join(descriptions))]
 
-    parts = []
-    for row in rows:
-        if row.mask is not None or row.rate is None:
-            parts.append(f"{row.label}: {row.mask or 'no valid answers'}")
-        else:
-            parts.append(
-                f"{row.label}: {pct(row.rate)} "
-                f"(interval {pct(row.low, bound=True)}–{pct(row.high, bound=True)})"
-            )
-    if overall is not None:
-        parts.append(f"all respondents: {pct(overall)}")
-    out = [_svg_open(width, height, chart_id, title, "; ".join(parts) + ".")]
-    bottom = top + sum(heights)
-    for i in range(5):
-        x = sx(i / 4)
-        out.append(
-            f'<line x1="{_f(x)}" y1="{top}" x2="{_f(x)}" y2="{_f(bottom)}" stroke="{GRID}" '
-            f'stroke-width="0.5"/>'
-            f'<text x="{_f(x)}" y="{_f(bottom + 15)}" font-size="10" fill="{MUTED}" '
-            f'text-anchor="middle">{i * 25}%</text>'
-        )
-    if overall is not None:
-        x = sx(overall)
-        out.append(
-            f'<line x1="{_f(x)}" y1="{top - 4}" x2="{_f(x)}" y2="{_f(bottom)}" stroke="{INK}" '
-            f'stroke-width="1" stroke-dasharray="4 3"/>'
-            f'<text x="{_f(x)}" y="{top - 7}" font-size="10" fill="{INK}" '
-            f'text-anchor="middle">All: {pct(overall)}</text>'
-        )
     y = float(top)
-    for row, h in zip(rows, heights, strict=True):
-        mid = y + h / 2
-        out.append(_text_lines(label_w, mid, _wrap(row.label, wrap, 2), "end", 11))
-        if row.mask is not None or row.rate is None:
-            text = row.mask or "–"
+    mids = []
+    for label, h in zip(labels, heights, strict=True):
+        mids.append(y + h / 2)
+        out.append(_text_lines(label_w, y + h / 2, _wrap(label, wrap, 2), "end", 11))
+        y += h
+    for k, panel in enumerate(panels):
+        left = label_w + pad + k * panel_w
+        x0, x1 = left + (12 if k else 0), left + panel_w - val_w - pad
+        right = left + panel_w - pad
+
+        def sx(v: float, x0: float = x0, x1: float = x1) -> float:
+            return x0 + v * (x1 - x0)
+
+        for i in range(5):
+            x = sx(i / 4)
             out.append(
-                f'<text x="{_f(x0 + 4)}" y="{_f(mid + 4)}" font-size="11" fill="{MUTED}" '
-                f'font-style="italic">{escape(text)}</text>'
+                f'<line x1="{_f(x)}" y1="{top}" x2="{_f(x)}" y2="{_f(bottom)}" stroke="{GRID}" '
+                f'stroke-width="0.5"/>'
             )
-        else:
+            if i % 2 == 0:  # 0, 50 and 100%: the grid lines between need no label
+                out.append(
+                    f'<text x="{_f(x)}" y="{_f(bottom + 15)}" font-size="10" fill="{MUTED}" '
+                    f'text-anchor="middle">{i * 25}%</text>'
+                )
+        if panel.overall is not None:
+            x = sx(panel.overall)
+            out.append(
+                f'<line x1="{_f(x)}" y1="{top - 4}" x2="{_f(x)}" y2="{_f(bottom)}" '
+                f'stroke="{INK}" stroke-width="1" stroke-dasharray="4 3"/>'
+                f'<text x="{_f(x)}" y="{top - 7}" font-size="10" fill="{INK}" '
+                f'text-anchor="middle">All: {pct(panel.overall)}</text>'
+            )
+        for row, mid in zip(panel.rows, mids, strict=True):
+            if row.mask is not None or row.rate is None:
+                text = row.mask or "–"
+                out.append(
+                    f'<text x="{_f(x0 + 4)}" y="{_f(mid + 4)}" font-size="11" fill="{MUTED}" '
+                    f'font-style="italic">{escape(text)}</text>'
+                )
+                continue
             lo = row.low if row.low is not None else row.rate
             hi = row.high if row.high is not None else row.rate
             out.append(
@@ -321,10 +351,9 @@ def dot_whiskers(
                 f'M{_f(sx(hi))} {_f(mid - 4)}V{_f(mid + 4)}" '
                 f'stroke="{col}" stroke-width="1.5" fill="none"/>'
                 f'<circle cx="{_f(sx(row.rate))}" cy="{_f(mid)}" r="4" fill="{col}"/>'
-                f'<text x="{_f(width - pad)}" y="{_f(mid + 4)}" font-size="11" fill="{INK}" '
+                f'<text x="{_f(right)}" y="{_f(mid + 4)}" font-size="11" fill="{INK}" '
                 f'text-anchor="end">{pct(row.rate)}</text>'
             )
-        y += h
     out.append("</svg>")
     return Markup("".join(out))
 

@@ -103,6 +103,7 @@ class Breakdown:
     key: str
     label: str
     items: list[dict[str, Any]] = field(default_factory=list)
+    charts: list[dict[str, Any]] = field(default_factory=list)
     matrix: dict[str, Any] = field(default_factory=dict)
 
 
@@ -320,6 +321,34 @@ def _network_context(
     return {"rows": rows, "legend": legend}
 
 
+def _dot_charts(
+    panels: list[charts.DotPanel], chart_id: str, label: str, color: str
+) -> list[dict[str, Any]]:
+    """A breakdown's dot charts, two items a chart (one column of group labels for both),
+    each with the numbered captions of its items."""
+    out = []
+    start = 0
+    while start < len(panels):
+        pair = panels[start : start + 2]
+        if len(pair) == 2 and [r.label for r in pair[0].rows] != [r.label for r in pair[1].rows]:
+            pair = pair[:1]  # the groups differ, so the labels cannot be shared
+        numbers = [start + 1 + k for k in range(len(pair))]
+        which = " and ".join(map(str, numbers))
+        out.append(
+            {
+                "captions": [(n, p.title) for n, p in zip(numbers, pair, strict=True)],
+                "chart": charts.dot_whiskers(
+                    pair,
+                    f"{chart_id}-c{start + 1}",
+                    f"Agreement by {label}, item{'s' if len(pair) > 1 else ''} {which}",
+                    color=color,
+                ),
+            }
+        )
+        start += len(pair)
+    return out
+
+
 def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any]:
     min_n = res.settings.min_n
     level = res.settings.level
@@ -429,28 +458,20 @@ def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any
         for i, est in by_key[key]:
             per_item[est.item].append((i, est))
         columns: list[tuple[str, list[tuple[int, Estimate]]]] = []
-        for j, item_id in enumerate([x for x in order if x in per_item]):
+        panels: list[charts.DotPanel] = []
+        for item_id in [x for x in order if x in per_item]:
             ests = per_item[item_id]
             dots = []
             for i, est in ests:
-                m = mask_of(i)
                 gv = " × ".join(est.group.values())
-                dots.append(charts.DotRow(gv, est.rate, est.ci_low, est.ci_high, m))
+                dots.append(charts.DotRow(gv, est.rate, est.ci_low, est.ci_high, mask_of(i)))
             ov = pooled.get(item_id)
             ov_rate = ov[1].rate if ov and mask_of(ov[0]) is None else None
             text = items[item_id].text or item_id
-            svg = charts.dot_whiskers(
-                dots,
-                ov_rate,
-                f"s{index}-g{b}-i{j}",
-                f"{text.rstrip('. ')}: agreement by {label}",
-                color=meta.primary_color,
-                width=440,
-                label_w=185,
-                val_w=32,
-            )
-            bd.items.append({"id": item_id, "text": text, "chart": svg})
+            panels.append(charts.DotPanel(dots, ov_rate, text.rstrip(". ")))
+            bd.items.append({"id": item_id, "text": text})
             columns.append((text, ests))
+        bd.charts = _dot_charts(panels, f"s{index}-g{b}", label, meta.primary_color)
         bd.matrix = agreement_matrix(label, columns, mask_of, has_deff)
         breakdowns.append(bd)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import os
 import re
@@ -23,6 +24,32 @@ def _pdf_date(html: str) -> str:
     return found.group(1) if found else FALLBACK_DATE
 
 
+_SVG = re.compile(r"<svg\b[^>]*>.*?</svg>", re.S)
+_SVG_SIZE = re.compile(r'\bwidth="([\d.]+)" height="([\d.]+)"')
+_SVG_TITLE = re.compile(r"<title\b[^>]*>(.*?)</title>", re.S)
+
+
+def _chart_image(match: re.Match[str]) -> str:
+    """One inline chart as an <img> of the same SVG (a data: URI), sized as the chart."""
+    svg = match.group(0)
+    size = _SVG_SIZE.search(svg[: svg.index(">")])
+    title = _SVG_TITLE.search(svg)
+    alt = title.group(1) if title else ""
+    dims = f' width="{size.group(1)}" height="{size.group(2)}"' if size else ""
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return f'<img class="chart" alt="{alt}"{dims} src="data:image/svg+xml;base64,{data}">'
+
+
+def charts_as_images(html: str) -> str:
+    """The report's inline SVG charts as images, for print.
+
+    WeasyPrint draws an inline <svg> and an SVG image alike, but it also runs the page's CSS
+    cascade over every element inside an inline one: half the elements of a report. The
+    title (already escaped) becomes the image's alt text.
+    """
+    return _SVG.sub(_chart_image, html)
+
+
 def pdf_bytes(html: str) -> bytes:
     """Render `html` to PDF bytes; identical input gives identical bytes."""
     try:
@@ -40,7 +67,7 @@ def pdf_bytes(html: str) -> bytes:
     saved = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = str(max(0, epoch))
     try:
-        document = weasyprint.HTML(string=html, url_fetcher=fetcher).render()
+        document = weasyprint.HTML(string=charts_as_images(html), url_fetcher=fetcher).render()
         document.metadata.created = date
         document.metadata.modified = date
         data = document.write_pdf(pdf_identifier=b"tpn-report")
