@@ -85,6 +85,28 @@ def test_pdf_reproducible(pdf: Path, tmp_path: Path) -> None:
     assert meta is not None and meta["/CreationDate"].startswith("D:20170101")
 
 
+def test_worker_process_gives_the_same_bytes(pdf: Path) -> None:
+    """The worker process started before the analysis renders exactly what pdf_bytes does."""
+    from tpn_survey.report.pdf import PdfWorker, pdf_renderer
+
+    html = render_html([make_results(), make_results(design=True)], ReportMeta(page_size="A4"))
+    with pdf_renderer(True) as render:
+        assert render(html) == pdf.read_bytes()
+    worker = PdfWorker()  # a run that fails before the report: the worker is stopped
+    worker.close()
+    assert worker._proc.returncode is not None
+
+
+def test_worker_errors_are_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tpn_survey.errors import OptionError
+    from tpn_survey.report.pdf import pdf_renderer
+
+    # The worker cannot import WeasyPrint: the message the in-process render would give.
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parent / "fixtures" / "no_weasyprint"))
+    with pdf_renderer(True) as render, pytest.raises(OptionError, match="needs WeasyPrint"):
+        render(render_html([make_results()]))
+
+
 def test_pdf_does_not_fetch(tmp_path: Path) -> None:
     html = render_html([make_results()]).replace(
         "</body>", '<img src="http://127.0.0.1:9/x.png" alt="x"></body>'

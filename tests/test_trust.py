@@ -106,3 +106,19 @@ def test_killed_run_leaves_previous_outputs_intact(tmp_path: Path) -> None:
     assert b"Traceback" not in err
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert not [p for p in os.listdir(out) if p.endswith(".tmp")]
+    assert not _pdf_workers(), "the PDF worker process outlived the run"
+
+
+def _pdf_workers() -> list[str]:
+    """Running processes of tpn's PDF worker (Linux /proc; none elsewhere)."""
+    from pathlib import Path
+
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+        except OSError:
+            continue
+        if "tpn_survey.report.pdf_worker" in text:
+            found.append(text)
+    return found

@@ -250,16 +250,25 @@ def analyze(
             strata=strata,
             population=population,
         )
-        results = _analyze_one(
-            data,
-            schema,
-            options,
-            encoding=encoding,
-            export=export,
-            sheet=sheet,
-            chunksize=chunksize,
-        )
-        written = write_outputs([results], out or Path("tpn-out"), formats, templates=templates)
+        from tpn_survey.report.pdf import pdf_renderer
+
+        with pdf_renderer("pdf" in formats) as render_pdf:
+            results = _analyze_one(
+                data,
+                schema,
+                options,
+                encoding=encoding,
+                export=export,
+                sheet=sheet,
+                chunksize=chunksize,
+            )
+            written = write_outputs(
+                [results],
+                out or Path("tpn-out"),
+                formats,
+                templates=templates,
+                render_pdf=render_pdf,
+            )
         _print_summary(results)
         _print_problems([p for p in results.problems if p.severity == "warning"], limit=10)
         for path in written:
@@ -304,6 +313,16 @@ def _run_project(path: Path, out: Path | None, output_format: str | None) -> Non
         )
     proj = load_project(path)
     formats = _parse_formats(output_format) if output_format else proj.formats
+    from tpn_survey.report.pdf import pdf_renderer
+
+    with pdf_renderer("pdf" in formats) as render_pdf:
+        written = _write_project(proj, out, formats, render_pdf)
+    for written_path in written:
+        _console().print(f"wrote {_escape(str(written_path))}")
+
+
+def _write_project(proj: Any, out: Path | None, formats: list[str], render_pdf: Any) -> list[Path]:
+    """Analyze every survey of the project, then write all outputs."""
     all_results = []
     for spec in proj.survey:
         options = _options(
@@ -331,11 +350,9 @@ def _run_project(path: Path, out: Path | None, output_format: str | None) -> Non
         _print_summary(results)
         all_results.append(results)
     names = [spec.name for spec in proj.survey]
-    written = write_outputs(
-        all_results, out or proj.out, formats, names, proj.report, proj.templates
+    return write_outputs(
+        all_results, out or proj.out, formats, names, proj.report, proj.templates, render_pdf
     )
-    for written_path in written:
-        _console().print(f"wrote {_escape(str(written_path))}")
 
 
 def write_outputs(
@@ -345,11 +362,13 @@ def write_outputs(
     names: list[str] | None = None,
     report: dict[str, Any] | None = None,
     templates: Path | None = None,
+    render_pdf: Any = None,
 ) -> list[Path]:
     """Render every requested output, then write them all into `out`."""
     from tpn_survey.report.outputs import render_outputs, write_files
 
-    return write_files(out, render_outputs(results, formats, names, report, templates))
+    files = render_outputs(results, formats, names, report, templates, render_pdf)
+    return write_files(out, files)
 
 
 def _print_summary(results: Results) -> None:

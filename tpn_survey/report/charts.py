@@ -273,12 +273,14 @@ def dot_whiskers(
     renderer lays SVG text out letter by letter, so the labels were most of a report's cost.
     `label_w` is the labels' column (they wrap to two lines in proportion), `val_w` each
     panel's column of rates on the right."""
+    if not 1 <= len(panels) <= 2:
+        raise ValueError("a dot chart has one or two panels")
     labels = [r.label for r in panels[0].rows]
     if any([r.label for r in p.rows] != labels for p in panels):
         raise ValueError("the panels of a dot chart must have the same groups in the same order")
     pad = 8
     wrap = max(12, label_w * 34 // 210)
-    panel_w = (width - label_w - pad) / max(1, len(panels))
+    panel_w = (width - label_w - pad) / 2  # a lone panel keeps the scale of a pair
     heights = [max(20, 14 * len(_wrap(label, wrap, 2)) + 6) for label in labels]
     top, axis_h = 18, 22
     height = top + sum(heights) + axis_h

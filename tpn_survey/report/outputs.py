@@ -7,6 +7,7 @@ is interrupted leaves the previous outputs as they were; each file is then repla
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +44,10 @@ def render_outputs(
     names: list[str] | None = None,
     report: dict[str, Any] | None = None,
     templates: Path | None = None,
+    render_pdf: Callable[[str], bytes] | None = None,
 ) -> dict[str, bytes]:
-    """File name -> content for each requested format."""
+    """File name -> content for each requested format; `render_pdf` (HTML -> PDF bytes) is
+    `report.pdf.pdf_bytes` unless given (e.g. a `PdfWorker` started earlier)."""
     files: dict[str, bytes] = {}
     if "json" in formats:
         from tpn_survey.report.json_out import dumps
@@ -70,7 +73,7 @@ def render_outputs(
         if "pdf" in formats:
             from tpn_survey.report.pdf import pdf_bytes
 
-            files["report.pdf"] = pdf_bytes(html)
+            files["report.pdf"] = (render_pdf or pdf_bytes)(html)
     return files
 
 

@@ -6,6 +6,10 @@ import base64
 import datetime as dt
 import os
 import re
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tpn_survey.errors import OptionError
@@ -78,6 +82,47 @@ def pdf_bytes(html: str) -> bytes:
             os.environ["SOURCE_DATE_EPOCH"] = saved
     assert isinstance(data, bytes)
     return data
+
+
+class PdfWorker:
+    """WeasyPrint in a child process (`tpn_survey.report.pdf_worker`), started before the
+    analysis so that importing it, half a second, overlaps the analysis on another core."""
+
+    def __init__(self) -> None:
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "tpn_survey.report.pdf_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+
+    def render(self, html: str) -> bytes:
+        """The PDF of `html`, as `pdf_bytes` gives it; the worker renders one document."""
+        out, err = self._proc.communicate(html.encode("utf-8"))
+        if self._proc.returncode != 0:
+            lines = err.decode("utf-8", "replace").strip().splitlines()
+            reason = lines[-1] if lines else f"exit status {self._proc.returncode}"
+            raise OptionError(f"the PDF could not be rendered: {reason}")
+        return out
+
+    def close(self) -> None:
+        """Stop the worker if it is still running (a failed or interrupted run)."""
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.communicate()
+
+
+@contextmanager
+def pdf_renderer(start_worker: bool) -> Iterator[Callable[[str], bytes]]:
+    """A function HTML -> PDF bytes: a `PdfWorker` started now, or `pdf_bytes` in process."""
+    if not start_worker:
+        yield pdf_bytes
+        return
+    worker = PdfWorker()
+    try:
+        yield worker.render
+    finally:
+        worker.close()
 
 
 def write_pdf(html: str, path: Path) -> None:
