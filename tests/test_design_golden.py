@@ -258,3 +258,45 @@ def test_invariants(
             if method != "wald" and not np.isnan(low):
                 assert low <= rate + 1e-12 and rate <= high + 1e-12
                 assert low >= 0 and high <= 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(6, 80),
+    strata=st.integers(1, 3),
+    fpc=st.booleans(),
+)
+def test_rows_as_psus_equal_one_row_clusters(seed: int, n: int, strata: int, fpc: bool) -> None:
+    """Without a cluster column the sums are kept by stratum (RowSums); the estimates equal
+    those of the same design with each row named as its own cluster (per-PSU sums)."""
+    from tpn_survey.stats.compare import design_differences
+    from tpn_survey.stats.scales import design_means
+
+    rng = np.random.default_rng(seed)
+    stratum = np.arange(n) % strata  # at least 2 rows a stratum
+    weights = rng.uniform(0.5, 4.0, n)
+    population = np.where(stratum == 0, 500.0, 900.0) if fpc else None
+    by_row = make_design(n, weights=weights, strata=stratum, fpc=population)
+    by_psu = make_design(n, weights=weights, strata=stratum, clusters=np.arange(n), fpc=population)
+    assert by_row.rows_are_psus and not by_psu.rows_are_psus
+    valid = rng.uniform(size=(n, 3)) < 0.85
+    positive = valid & (rng.uniform(size=(n, 3)) < 0.6)
+    domain = rng.integers(-1, 3, n)
+    for method in ("logit", "beta", "wald"):
+        got = domain_proportions(by_row, positive, valid, domain, 3, method)
+        want = domain_proportions(by_psu, positive, valid, domain, 3, method)
+        for field in ("n", "rate", "se", "ci_low", "ci_high", "df", "deff", "n_effective"):
+            a, b = getattr(got, field), getattr(want, field)
+            np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12, err_msg=field)
+    x = np.where(valid, rng.integers(1, 5, (n, 3)).astype(float), np.nan)
+    got_m, want_m = design_means(by_row, x, domain, 3), design_means(by_psu, x, domain, 3)
+    for field in ("n", "mean", "sd", "ci_low", "ci_high", "df"):
+        a, b = getattr(got_m, field), getattr(want_m, field)
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12, err_msg=field)
+    pairs = np.array([[0, 1], [2, 1]])
+    got_d = design_differences(by_row, positive, valid, domain, pairs)
+    want_d = design_differences(by_psu, positive, valid, domain, pairs)
+    for field in ("difference", "se", "ci_low", "ci_high", "p_value", "df"):
+        a, b = getattr(got_d, field), getattr(want_d, field)
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12, err_msg=field)

@@ -12,7 +12,7 @@ import numpy as np
 
 from tpn_survey.results import Mean, Reliability, finite
 from tpn_survey.schema import Instrument, Scale, normalize_code, normalize_label
-from tpn_survey.stats.design import PsuSums, psu_sums
+from tpn_survey.stats.design import Sums, concat_sums, psu_sums
 from tpn_survey.stats.scales import (
     Means,
     cronbach_alpha,
@@ -75,7 +75,7 @@ def scale_results(
     min_n: int = 10,
     design: Any = None,
     level_counts: list[np.ndarray] | None = None,
-    item_sums: list[PsuSums] | None = None,
+    item_sums: list[Sums] | None = None,
 ) -> tuple[list[Mean], list[Reliability]]:
     """Means of every item and composite in every domain; alpha of every composite (overall).
 
@@ -117,12 +117,7 @@ def scale_results(
                 extra = psu_sums(
                     design, domain, len(labels), np.isfinite(scores), scores, squares=True
                 )
-                sums = PsuSums(
-                    *(
-                        np.concatenate([getattr(sums, f), getattr(extra, f)], axis=2)
-                        for f in ["w", "wx", "wxx", "n"]
-                    )
-                )
+                sums = concat_sums(sums, extra)
             res = means_from_sums(design, sums, level)
         else:
             res = design_means(design, columns, domain, len(labels), level)

@@ -20,7 +20,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from tpn_survey.stats import dist
-from tpn_survey.stats.design import Design, Strata, psu_sums
+from tpn_survey.stats.design import (
+    Design,
+    RowSums,
+    Strata,
+    difference_variance,
+    domain_degf,
+    psu_sums,
+)
 from tpn_survey.stats.proportions import wilson
 
 ADJUST_METHODS = ("holm", "bh", "none")
@@ -205,12 +212,10 @@ def design_differences(
     count = np.rint(sums.n.sum(axis=1))
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = sums.wx.sum(axis=1) / total_w
-        # PSU totals of z by domain: (n_domains, PSUs, k).
-        totals = np.nan_to_num((sums.wx - rate[:, None, :] * sums.w) / total_w[:, None, :])
-    members = sums.n > 0
     a, b = pairs[:, 0], pairs[:, 1]
-    var = strata.variance(totals[a] - totals[b])
-    df = strata.degf(members[a] | members[b]).astype(np.float64)
+    var = difference_variance(strata, sums, rate, total_w, a, b)
+    by_row = isinstance(sums, RowSums)
+    df = domain_degf(strata, sums.n[a] + sums.n[b], by_row).astype(np.float64)
 
     with np.errstate(divide="ignore", invalid="ignore"):
         diff = rate[a] - rate[b]

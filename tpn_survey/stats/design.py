@@ -11,7 +11,7 @@ population correction, as `svydesign(ids=~cluster, strata=~stratum, weights=~w, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -39,6 +39,7 @@ class Design:
     strata: np.ndarray
     clusters: np.ndarray
     fpc: np.ndarray | None
+    rows_are_psus: bool = False  # no cluster column: each row is its own PSU
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,9 @@ def make_design(
         if not np.isfinite(w).all() or (w <= 0).any():
             row = int(np.flatnonzero(~(np.isfinite(w) & (w > 0)))[0])
             raise DesignError(f"weights must be positive and finite (row {row + 1}: {w[row]})")
-    return Design(weights=w, strata=stratum, clusters=cluster, fpc=fraction)
+    return Design(
+        weights=w, strata=stratum, clusters=cluster, fpc=fraction, rows_are_psus=clusters is None
+    )
 
 
 @dataclass(frozen=True)
@@ -193,6 +196,99 @@ class PsuSums:
     n: np.ndarray
 
 
+@dataclass(frozen=True)
+class RowSums:
+    """`PsuSums` of a design whose PSUs are its rows, kept per (domain, stratum, column).
+
+    A PSU total is then one row's influence value z_i = w_i (x_i - m) / W (m the domain's
+    mean, W its weight), so the variance needs only each stratum's sum of w_i (x_i - m)
+    (`dev`) and of its square (`dev2`): sums of deviations, not raw moments, so a domain
+    whose values are all equal has no spread at all rather than rounding noise. `w`, `wx`,
+    `wxx`, `n` are as in `PsuSums`; every array is (domains, strata, k), not (domains, rows, k).
+    """
+
+    w: np.ndarray
+    wx: np.ndarray
+    wxx: np.ndarray
+    n: np.ndarray
+    dev: np.ndarray
+    dev2: np.ndarray
+
+
+Sums = PsuSums | RowSums
+
+
+def concat_sums(first: Sums, second: Sums) -> Sums:
+    """Sums of the columns of `first`, then those of `second` (same domains and design)."""
+    if type(first) is not type(second):
+        raise ValueError("cannot join PSU sums of different designs")
+    joined = {
+        f.name: np.concatenate([getattr(first, f.name), getattr(second, f.name)], axis=2)
+        for f in fields(first)
+    }
+    return type(first)(**joined)
+
+
+def _row_sums(
+    design: Design,
+    domain: np.ndarray,
+    n_domains: int,
+    valid: np.ndarray,
+    values: np.ndarray,
+) -> RowSums:
+    """`psu_sums` of a design whose PSUs are its rows: sums by (domain, stratum), in two
+    passes per column (the domain means, then the deviations from them)."""
+    n_strata = int(design.strata.max()) + 1
+    size = n_domains * n_strata
+    rows = np.flatnonzero(domain >= 0)
+    d = domain[rows]
+    key = d * n_strata + design.strata[rows]
+    w = design.weights[rows]
+    k = valid.shape[1]
+    names = ("w", "wx", "wxx", "n", "dev", "dev2")
+    out = {name: np.zeros((k, size)) for name in names}
+    for j in range(k):
+        v = valid[rows, j]
+        x = np.where(v, values[rows, j], 0.0).astype(np.float64)
+        wv = w * v
+        wx = wv * x
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = np.bincount(d, weights=wx, minlength=n_domains) / np.bincount(
+                d, weights=wv, minlength=n_domains
+            )
+        dev = wv * (x - np.nan_to_num(mean)[d])
+        out["w"][j] = np.bincount(key, weights=wv, minlength=size)
+        out["wx"][j] = np.bincount(key, weights=wx, minlength=size)
+        out["wxx"][j] = np.bincount(key, weights=wx * x, minlength=size)
+        out["n"][j] = np.bincount(key, weights=v, minlength=size)
+        out["dev"][j] = np.bincount(key, weights=dev, minlength=size)
+        out["dev2"][j] = np.bincount(key, weights=dev * dev, minlength=size)
+    shaped = {
+        name: arr.reshape(k, n_domains, n_strata).transpose(1, 2, 0) for name, arr in out.items()
+    }
+    return RowSums(**shaped)
+
+
+def _coded_row_sums(
+    weighted: np.ndarray, squared: np.ndarray, counted: np.ndarray, valid: np.ndarray, x: np.ndarray
+) -> RowSums:
+    """RowSums from sums per (domain, stratum, item, code) of w, w^2 and rows, for values
+    `x` (items, codes) of the valid codes (`valid`, items x codes)."""
+    w = (weighted * valid).sum(axis=-1)
+    wx = (weighted * valid * x).sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = wx.sum(axis=1) / w.sum(axis=1)  # (domains, k)
+    deviation = np.where(valid, x - np.nan_to_num(mean)[:, None, :, None], 0.0)
+    return RowSums(
+        w=w,
+        wx=wx,
+        wxx=(weighted * valid * x * x).sum(axis=-1),
+        n=(counted * valid).sum(axis=-1).astype(np.float64),
+        dev=(weighted * deviation).sum(axis=-1),
+        dev2=(squared * deviation * deviation).sum(axis=-1),
+    )
+
+
 def psu_sums(
     design: Design,
     domain: np.ndarray,
@@ -200,12 +296,15 @@ def psu_sums(
     valid: np.ndarray,
     values: np.ndarray,
     squares: bool = False,
-) -> PsuSums:
+) -> Sums:
     """Grouped sums by (domain, PSU) with one bincount per column and sum.
 
     valid: (n, k) bool; values: (n, k) numbers (bool for proportions), used where valid.
     Rows with domain -1 are in no domain. `wxx` is only summed when `squares` is asked for.
+    A design whose PSUs are its rows gets `RowSums` (the same sums by stratum).
     """
+    if design.rows_are_psus:
+        return _row_sums(design, domain, n_domains, valid, values)
     n_clusters = int(design.clusters.max()) + 1
     size = n_domains * n_clusters
     inside = domain >= 0
@@ -242,45 +341,124 @@ def coded_psu_sums(
     valid: np.ndarray,
     positive: np.ndarray,
     points: np.ndarray,
-) -> tuple[PsuSums, PsuSums, np.ndarray]:
+) -> tuple[Sums, Sums, np.ndarray]:
     """`psu_sums` of coded answers for proportions and for means at once.
 
     codes: (n, k) category codes, shifted so 0 is the first of `width` slots; valid,
     positive: (k, width) masks of those slots; points: (k, width) the value of each slot.
     One weighted and one unweighted bincount per item over (domain, PSU, code) give every
     sum: (sums for the rate of positive answers, sums for the mean of the points, the
-    unweighted count of positive answers per (domain, item)).
+    unweighted count of positive answers per (domain, item)). Where the rows are the PSUs,
+    the bincounts are over (domain, stratum, code), with one more for the squared weights.
     """
-    n_clusters = int(design.clusters.max()) + 1
-    size = n_domains * n_clusters
+    by_row = design.rows_are_psus
+    unit = design.strata if by_row else design.clusters
+    n_units = int(unit.max()) + 1
+    size = n_domains * n_units
     k, width = valid.shape
     inside = domain >= 0
     rows: slice | np.ndarray = slice(None) if inside.all() else np.flatnonzero(inside)
-    key = (domain[rows] * n_clusters + design.clusters[rows]) * width
+    key = (domain[rows] * n_units + unit[rows]) * width
     w = design.weights[rows]
     codes = np.asfortranarray(codes[rows])
+    count_positive = np.zeros((n_domains, k), dtype=np.int64)
+    if by_row:
+        shape = (n_domains, n_units, k, width)
+        weighted, squared, counted = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+        for j in range(k):
+            cell = key + codes[:, j]
+            per = (n_domains, n_units, width)
+            weighted[:, :, j] = np.bincount(cell, weights=w, minlength=size * width).reshape(per)
+            squared[:, :, j] = np.bincount(cell, weights=w * w, minlength=size * width).reshape(per)
+            counted[:, :, j] = np.bincount(cell, minlength=size * width).reshape(per)
+        count_positive[:] = (counted * positive).sum(axis=(1, 3))
+        rate = _coded_row_sums(weighted, squared, counted, valid, positive.astype(np.float64))
+        mean = _coded_row_sums(weighted, squared, counted, valid, points)
+        return rate, mean, count_positive
+
     names = ("n", "w", "wy", "wx", "wxx")
     out = {name: np.zeros((k, size)) for name in names}
-    count_positive = np.zeros((n_domains, k), dtype=np.int64)
     for j in range(k):
         cell = key + codes[:, j]
-        weighted = np.bincount(cell, weights=w, minlength=size * width).reshape(size, width)
-        counted = np.bincount(cell, minlength=size * width).reshape(size, width)
+        summed = np.bincount(cell, weights=w, minlength=size * width).reshape(size, width)
+        counted_j = np.bincount(cell, minlength=size * width).reshape(size, width)
         value = np.where(valid[j], points[j], 0.0)
-        out["n"][j] = counted @ valid[j]
-        out["w"][j] = weighted @ valid[j]
-        out["wy"][j] = weighted @ positive[j]
-        out["wx"][j] = weighted @ value
-        out["wxx"][j] = weighted @ (value * value)
-        per_domain = (counted @ positive[j]).reshape(n_domains, n_clusters)
+        out["n"][j] = counted_j @ valid[j]
+        out["w"][j] = summed @ valid[j]
+        out["wy"][j] = summed @ positive[j]
+        out["wx"][j] = summed @ value
+        out["wxx"][j] = summed @ (value * value)
+        per_domain = (counted_j @ positive[j]).reshape(n_domains, n_units)
         count_positive[:, j] = per_domain.sum(axis=1)
     shaped = {
-        name: arr.reshape(k, n_domains, n_clusters).transpose(1, 2, 0) for name, arr in out.items()
+        name: arr.reshape(k, n_domains, n_units).transpose(1, 2, 0) for name, arr in out.items()
     }
     zeros = np.zeros_like(shaped["w"])
-    rate = PsuSums(w=shaped["w"], wx=shaped["wy"], wxx=zeros, n=shaped["n"])
-    mean = PsuSums(w=shaped["w"], wx=shaped["wx"], wxx=shaped["wxx"], n=shaped["n"])
-    return rate, mean, count_positive
+    rate_sums = PsuSums(w=shaped["w"], wx=shaped["wy"], wxx=zeros, n=shaped["n"])
+    mean_sums = PsuSums(w=shaped["w"], wx=shaped["wx"], wxx=shaped["wxx"], n=shaped["n"])
+    return rate_sums, mean_sums, count_positive
+
+
+def ratio_variance(
+    strata: Strata, sums: Sums, ratio: np.ndarray, total_w: np.ndarray
+) -> np.ndarray:
+    """R's one-stage variance of the domain ratios sum(w x) / sum(w) (domains, k).
+
+    Influence values z_i = w_i (x_i - ratio) / total_w on the domain's valid rows, 0 elsewhere;
+    with PSU totals t_c of z: sum_h scale_h sum_{c in h} (t_c - mean_h t)^2. Where the rows
+    are the PSUs that is sum_h scale_h (S2_h - S1_h^2 / n_h), S1 and S2 the stratum's sums of
+    z and z^2, both from `RowSums`.
+    """
+    s1, s2 = _influence_moments(sums, ratio, total_w)
+    if s1 is None or s2 is None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = (sums.wx - ratio[:, None, :] * sums.w) / total_w[:, None, :]
+        return strata.variance(np.nan_to_num(t))
+    return strata.row_variance(s1, s2)
+
+
+def _influence_moments(
+    sums: Sums, ratio: np.ndarray, total_w: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
+    """Per (domain, stratum, k): sums of z and of z^2 (RowSums only; their deviations are
+    from the domain's own mean, which is `ratio`)."""
+    if not isinstance(sums, RowSums):
+        return None, None
+    big_w = total_w[:, None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s1 = sums.dev / big_w
+        s2 = sums.dev2 / (big_w * big_w)
+    return np.nan_to_num(s1), np.nan_to_num(s2)
+
+
+def difference_variance(
+    strata: Strata,
+    sums: Sums,
+    ratio: np.ndarray,
+    total_w: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+) -> np.ndarray:
+    """Variance of ratio[a] - ratio[b] for pairs of domains of one grouping (disjoint), as
+    `ratio_variance` of the influence values z_a - z_b. Rows as PSUs: a row is in a or in b,
+    never both, so S2 of the difference is S2_a + S2_b."""
+    s1, s2 = _influence_moments(sums, ratio, total_w)
+    if s1 is None or s2 is None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.nan_to_num((sums.wx - ratio[:, None, :] * sums.w) / total_w[:, None, :])
+        return strata.variance(t[a] - t[b])
+    return strata.row_variance(s1[a] - s1[b], s2[a] + s2[b])
+
+
+def domain_degf(strata: Strata, counts: np.ndarray, by_row: bool) -> np.ndarray:
+    """R's degf of each domain's subset: PSUs with a member minus strata with one.
+
+    counts: (..., units, k) valid rows per PSU, or per stratum where the rows are the PSUs
+    (`by_row`; then the PSUs with a member are the rows themselves)."""
+    members = counts > 0
+    if by_row:
+        return np.rint(counts).sum(axis=-2) - members.sum(axis=-2)
+    return strata.degf(members)
 
 
 @dataclass(frozen=True)
@@ -326,6 +504,14 @@ class Strata:
         mean = self._sum_by_stratum(flat) / self.n_psu[:, None]
         squares = self._sum_by_stratum((flat - mean[self.of_psu]) ** 2)
         return (self.scale @ squares).reshape(moved.shape[1:])
+
+    def row_variance(self, s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
+        """`variance` where the rows are the PSUs, from each stratum's sums of the influence
+        values (s1) and of their squares (s2), both (..., strata, k)."""
+        spread = s2 - s1 * s1 / self.n_psu[:, None]
+        # A stratum whose PSUs have equal values has no spread: rounding only, never < 0.
+        spread = np.maximum(spread, 0.0)
+        return np.einsum("h,...hk->...k", self.scale, spread)
 
     def degf(self, members: np.ndarray) -> np.ndarray:
         """R's degf of a subset: PSUs with a member minus strata with one; members is a bool
@@ -413,7 +599,7 @@ def domain_proportions(
 
 def proportions_from_sums(
     design: Design,
-    sums: PsuSums,
+    sums: Sums,
     count_positive: np.ndarray,
     method: str = "logit",
     level: float = 0.95,
@@ -425,10 +611,8 @@ def proportions_from_sums(
     count = np.rint(sums.n.sum(axis=1)).astype(np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = sums.wx.sum(axis=1) / total_w
-        # PSU totals of z_i = w_i (y_i - p) / sum(w) within each domain (absent PSUs: 0).
-        t = (sums.wx - rate[:, None, :] * sums.w) / total_w[:, None, :]
-        var = strata.variance(np.nan_to_num(t))
-        df = np.rint(strata.degf(sums.n > 0)).astype(np.int64)
+        var = ratio_variance(strata, sums, rate, total_w)
+        df = np.rint(domain_degf(strata, sums.n, isinstance(sums, RowSums))).astype(np.int64)
 
         se = np.sqrt(var)
         pq = rate * (1 - rate)

@@ -16,7 +16,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from tpn_survey.stats import dist
-from tpn_survey.stats.design import Design, PsuSums, Strata, psu_sums
+from tpn_survey.stats.design import (
+    Design,
+    RowSums,
+    Strata,
+    Sums,
+    domain_degf,
+    psu_sums,
+    ratio_variance,
+)
 
 
 @dataclass(frozen=True)
@@ -113,7 +121,7 @@ def design_means(
     return means_from_sums(design, sums, level)
 
 
-def means_from_sums(design: Design, sums: PsuSums, level: float = 0.95) -> Means:
+def means_from_sums(design: Design, sums: Sums, level: float = 0.95) -> Means:
     """`design_means` from the PSU sums of the values (see `stats.design.psu_sums`)."""
     strata = Strata.of(design)
     total_w = sums.w.sum(axis=1)
@@ -123,9 +131,8 @@ def means_from_sums(design: Design, sums: PsuSums, level: float = 0.95) -> Means
         # Weighted squared deviations from the mean: sum w x^2 - 2 m sum w x + m^2 sum w.
         spread = sums.wxx.sum(axis=1) - mean * sums.wx.sum(axis=1)
         wsd = np.sqrt(np.maximum(spread, 0) / total_w * count / (count - 1))
-        t = (sums.wx - mean[:, None, :] * sums.w) / total_w[:, None, :]
-    var = strata.variance(np.nan_to_num(t))
-    df = strata.degf(sums.n > 0).astype(np.float64)
+    var = ratio_variance(strata, sums, mean, total_w)
+    df = domain_degf(strata, sums.n, isinstance(sums, RowSums)).astype(np.float64)
     ok = (df > 0) & (count > 0)
     with np.errstate(invalid="ignore"):
         half = dist.t_ppf(1 - (1 - level) / 2, np.where(ok, df, 1.0)) * np.sqrt(var)
