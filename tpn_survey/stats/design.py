@@ -184,16 +184,17 @@ def make_design(
 
 @dataclass(frozen=True)
 class PsuSums:
-    """Sums over the valid rows of each (domain, PSU, column): every array (domains, PSUs, k).
+    """Sums over the valid rows of each (domain, PSU, column): arrays (domains, PSUs, k).
 
-    `w`: weights, `wx`: weighted values, `wxx`: weighted squared values, `n`: rows. From
-    these, every linearized estimate of a domain mean follows without another pass over rows.
+    `w`: weights, `wx`: weighted values, `n`: rows. From these, every linearized estimate of
+    a domain mean follows without another pass over rows. `spread` (domains, k) is the
+    weighted sum of squared deviations from the domain's mean, for its standard deviation.
     """
 
     w: np.ndarray
     wx: np.ndarray
-    wxx: np.ndarray
     n: np.ndarray
+    spread: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -204,13 +205,14 @@ class RowSums:
     mean, W its weight), so the variance needs only each stratum's sum of w_i (x_i - m)
     (`dev`) and of its square (`dev2`): sums of deviations, not raw moments, so a domain
     whose values are all equal has no spread at all rather than rounding noise. `w`, `wx`,
-    `wxx`, `n` are as in `PsuSums`; every array is (domains, strata, k), not (domains, rows, k).
+    `n` and `spread` are as in `PsuSums`, by stratum: (domains, strata, k), not
+    (domains, rows, k).
     """
 
     w: np.ndarray
     wx: np.ndarray
-    wxx: np.ndarray
     n: np.ndarray
+    spread: np.ndarray
     dev: np.ndarray
     dev2: np.ndarray
 
@@ -223,7 +225,7 @@ def concat_sums(first: Sums, second: Sums) -> Sums:
     if type(first) is not type(second):
         raise ValueError("cannot join PSU sums of different designs")
     joined = {
-        f.name: np.concatenate([getattr(first, f.name), getattr(second, f.name)], axis=2)
+        f.name: np.concatenate([getattr(first, f.name), getattr(second, f.name)], axis=-1)
         for f in fields(first)
     }
     return type(first)(**joined)
@@ -245,8 +247,9 @@ def _row_sums(
     key = d * n_strata + design.strata[rows]
     w = design.weights[rows]
     k = valid.shape[1]
-    names = ("w", "wx", "wxx", "n", "dev", "dev2")
+    names = ("w", "wx", "n", "dev", "dev2")
     out = {name: np.zeros((k, size)) for name in names}
+    spread = np.zeros((n_domains, k))
     for j in range(k):
         v = valid[rows, j]
         x = np.where(v, values[rows, j], 0.0).astype(np.float64)
@@ -259,14 +262,16 @@ def _row_sums(
         dev = wv * (x - np.nan_to_num(mean)[d])
         out["w"][j] = np.bincount(key, weights=wv, minlength=size)
         out["wx"][j] = np.bincount(key, weights=wx, minlength=size)
-        out["wxx"][j] = np.bincount(key, weights=wx * x, minlength=size)
         out["n"][j] = np.bincount(key, weights=v, minlength=size)
         out["dev"][j] = np.bincount(key, weights=dev, minlength=size)
         out["dev2"][j] = np.bincount(key, weights=dev * dev, minlength=size)
+        spread[:, j] = np.bincount(
+            d, weights=dev * (x - np.nan_to_num(mean)[d]), minlength=n_domains
+        )
     shaped = {
         name: arr.reshape(k, n_domains, n_strata).transpose(1, 2, 0) for name, arr in out.items()
     }
-    return RowSums(**shaped)
+    return RowSums(spread=spread, **shaped)
 
 
 def _coded_row_sums(
@@ -282,8 +287,8 @@ def _coded_row_sums(
     return RowSums(
         w=w,
         wx=wx,
-        wxx=(weighted * valid * x * x).sum(axis=-1),
         n=(counted * valid).sum(axis=-1).astype(np.float64),
+        spread=(weighted.sum(axis=1) * deviation[:, 0] ** 2).sum(axis=-1),
         dev=(weighted * deviation).sum(axis=-1),
         dev2=(squared * deviation * deviation).sum(axis=-1),
     )
@@ -300,8 +305,8 @@ def psu_sums(
     """Grouped sums by (domain, PSU) with one bincount per column and sum.
 
     valid: (n, k) bool; values: (n, k) numbers (bool for proportions), used where valid.
-    Rows with domain -1 are in no domain. `wxx` is only summed when `squares` is asked for.
-    A design whose PSUs are its rows gets `RowSums` (the same sums by stratum).
+    Rows with domain -1 are in no domain. `spread` is only summed (a second pass over the
+    rows, from the domain means) when `squares` is asked for. A design whose PSUs are its rows gets `RowSums` (the same sums by stratum).
     """
     if design.rows_are_psus:
         return _row_sums(design, domain, n_domains, valid, values)
@@ -316,7 +321,9 @@ def psu_sums(
     values = np.asfortranarray(values[rows])
     zero_one = values.dtype == bool
     k = valid.shape[1]
-    out = {name: np.zeros((k, size)) for name in ("w", "wx", "wxx", "n")}
+    out = {name: np.zeros((k, size)) for name in ("w", "wx", "n")}
+    spread = np.zeros((n_domains, k))
+    d = domain[rows]
     for j in range(k):  # column by column: no (rows x items) float temporaries
         v = valid[:, j]
         wv = w * v
@@ -325,12 +332,16 @@ def psu_sums(
         x = values[:, j] & v if zero_one else np.where(v, values[:, j], 0.0)
         wx = w * x if zero_one else wv * x
         out["wx"][j] = np.bincount(key, weights=wx, minlength=size)
-        if squares:  # for 0/1 values x^2 = x
-            out["wxx"][j] = np.bincount(key, weights=wx if zero_one else wx * x, minlength=size)
+        if squares:
+            totals = out["wx"][j].reshape(n_domains, -1).sum(axis=1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                mean = np.nan_to_num(totals / out["w"][j].reshape(n_domains, -1).sum(axis=1))
+            deviation = np.where(v, x - mean[d], 0.0)
+            spread[:, j] = np.bincount(d, weights=wv * deviation**2, minlength=n_domains)
     shaped = {
         name: arr.reshape(k, n_domains, n_clusters).transpose(1, 2, 0) for name, arr in out.items()
     }
-    return PsuSums(**shaped)
+    return PsuSums(spread=spread, **shaped)
 
 
 def coded_psu_sums(
@@ -376,8 +387,9 @@ def coded_psu_sums(
         mean = _coded_row_sums(weighted, squared, counted, valid, points)
         return rate, mean, count_positive
 
-    names = ("n", "w", "wy", "wx", "wxx")
+    names = ("n", "w", "wy", "wx")
     out = {name: np.zeros((k, size)) for name in names}
+    by_domain = np.zeros((n_domains, k, width))  # weight of each code in each domain
     for j in range(k):
         cell = key + codes[:, j]
         summed = np.bincount(cell, weights=w, minlength=size * width).reshape(size, width)
@@ -387,15 +399,19 @@ def coded_psu_sums(
         out["w"][j] = summed @ valid[j]
         out["wy"][j] = summed @ positive[j]
         out["wx"][j] = summed @ value
-        out["wxx"][j] = summed @ (value * value)
+        by_domain[:, j] = summed.reshape(n_domains, n_units, width).sum(axis=1)
         per_domain = (counted_j @ positive[j]).reshape(n_domains, n_units)
         count_positive[:, j] = per_domain.sum(axis=1)
     shaped = {
         name: arr.reshape(k, n_domains, n_units).transpose(1, 2, 0) for name, arr in out.items()
     }
-    zeros = np.zeros_like(shaped["w"])
-    rate_sums = PsuSums(w=shaped["w"], wx=shaped["wy"], wxx=zeros, n=shaped["n"])
-    mean_sums = PsuSums(w=shaped["w"], wx=shaped["wx"], wxx=shaped["wxx"], n=shaped["n"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = shaped["wx"].sum(axis=1) / shaped["w"].sum(axis=1)  # (domains, k)
+    deviation = np.where(valid, points - np.nan_to_num(mean)[:, :, None], 0.0)
+    spread = (by_domain * deviation**2).sum(axis=-1)
+    zeros = np.zeros_like(spread)  # the spread of 0/1 answers is not asked for
+    rate_sums = PsuSums(w=shaped["w"], wx=shaped["wy"], n=shaped["n"], spread=zeros)
+    mean_sums = PsuSums(w=shaped["w"], wx=shaped["wx"], n=shaped["n"], spread=spread)
     return rate_sums, mean_sums, count_positive
 
 

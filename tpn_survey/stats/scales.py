@@ -128,9 +128,7 @@ def means_from_sums(design: Design, sums: Sums, level: float = 0.95) -> Means:
     count = np.rint(sums.n.sum(axis=1))
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = sums.wx.sum(axis=1) / total_w
-        # Weighted squared deviations from the mean: sum w x^2 - 2 m sum w x + m^2 sum w.
-        spread = sums.wxx.sum(axis=1) - mean * sums.wx.sum(axis=1)
-        wsd = np.sqrt(np.maximum(spread, 0) / total_w * count / (count - 1))
+        wsd = np.sqrt(sums.spread / total_w * count / (count - 1))
     var = ratio_variance(strata, sums, mean, total_w)
     df = domain_degf(strata, sums.n, isinstance(sums, RowSums)).astype(np.float64)
     ok = (df > 0) & (count > 0)
