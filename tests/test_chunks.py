@@ -81,3 +81,34 @@ def test_cli_chunksize(tmp_path: Path) -> None:
     ).read_bytes()
     bad = runner.invoke(app, [*args, "--out", str(tmp_path / "c"), "--chunksize", "0"])
     assert bad.exit_code == 2
+
+
+def test_many_chunks_with_text_and_dictionary_columns(tmp_path: Path, mini_schema: Path) -> None:
+    """Several 64 KiB chunks: ids and free text stay text, answers become dictionaries; the
+    frame holds the same cells and the results are the same bytes."""
+    import random
+
+    rng = random.Random(5)
+    levels = ["Strongly disagree", "Disagree", "Agree", "Strongly agree", ""]
+    rows = [MINI_HEADER] + [
+        [
+            f"resp-{i:06d}",
+            f"note {rng.random():.12f}",  # one distinct value a row, as free text is
+            rng.choice(["A", "B", "C"]),
+            rng.choice(["Urban", "Rural"]),
+            rng.choice(levels),
+            rng.choice(["1", "2", "3", "4"]),
+        ]
+        for i in range(6000)
+    ]
+    data = write_csv(tmp_path / "big.csv", rows)
+    assert data.stat().st_size > 4 * 65536
+    schema = load_schema(mini_schema)
+    whole = read_table(data, drop=schema.pii)
+    chunked = read_table(data, drop=schema.pii, chunksize=500)
+    kinds = {str(c): str(t) for c, t in chunked.frame.dtypes.items()}
+    assert kinds["rid"].startswith("string") and kinds["Q1"] == "category", kinds
+    assert chunked.frame.astype(str).equals(whole.frame.astype(str))
+    options = Options(by=["org", "region"])
+    one = json.dumps(analyze(schema, whole, options).to_dict())
+    assert json.dumps(analyze(schema, chunked, options).to_dict()) == one

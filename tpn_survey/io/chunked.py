@@ -25,6 +25,7 @@ from tpn_survey.io.csv_reader import (
 from tpn_survey.io.flavours import layout
 
 BOM = b"\xef\xbb\xbf"
+MAX_BLOCK = 1 << 20
 
 
 def is_streamable(head: bytes, encoding: str | None) -> bool:
@@ -81,7 +82,9 @@ def parse_chunked(name: str, path: Path, chunksize: int, export: str | None = No
                 read_options=pacsv.ReadOptions(
                     column_names=names,
                     use_threads=False,
-                    block_size=max(1 << 16, chunksize * per_row),
+                    # At most MAX_BLOCK of text at a time: pyarrow's reader holds many
+                    # times its block size in memory (400 MB at 8 MiB blocks, 110 at 1 MiB).
+                    block_size=min(MAX_BLOCK, max(1 << 16, chunksize * per_row)),
                 ),
                 parse_options=pacsv.ParseOptions(
                     delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
@@ -92,10 +95,15 @@ def parse_chunked(name: str, path: Path, chunksize: int, export: str | None = No
                     quoted_strings_can_be_null=False,
                 ),
             )
+            encode: list[bool] | None = None
             for batch in reader:
-                batches.append(
-                    pa.record_batch([c.dictionary_encode() for c in batch.columns], names=names)
-                )
+                if encode is None:  # the first chunk tells answers (few values) from ids
+                    encode = [_repeats(c) for c in batch.columns]
+                columns = [
+                    c.dictionary_encode() if enc else c
+                    for c, enc in zip(batch.columns, encode, strict=True)
+                ]
+                batches.append(pa.record_batch(columns, names=names))
     except (pa.ArrowInvalid, pa.ArrowException) as ex:
         raise InputError(f"{name}: cannot parse as UTF-8 CSV in chunks: {ex}") from None
     frame = _categorical_frame(batches, names)
@@ -110,12 +118,31 @@ def parse_chunked(name: str, path: Path, chunksize: int, export: str | None = No
     )
 
 
+def _repeats(column: Any) -> bool:
+    """True for a column whose values repeat (answers, groups): worth a dictionary. Ids,
+    weights and free text are kept as text: a dictionary of all-distinct values only adds."""
+    import pyarrow.compute as pc
+
+    return bool(pc.count_distinct(column).as_py() <= max(100, len(column) // 4))
+
+
 def _categorical_frame(batches: list[Any], names: list[str]) -> Any:
-    """Join dictionary batches (their dictionaries unified) into a frame of categoricals."""
+    """Join the batches into a frame, a column at a time (each column's chunks are let go
+    once converted): categoricals for dictionary columns (their dictionaries unified),
+    arrow-backed text (the chunks themselves, no copy) for the others."""
     import pandas as pd
     import pyarrow as pa
 
     if not batches:
         return pd.DataFrame({n: pd.Series([], dtype=str) for n in names})
-    table = pa.Table.from_batches(batches).unify_dictionaries().combine_chunks()
-    return table.to_pandas()
+    chunks = [[b.column(i) for b in batches] for i in range(len(names))]
+    batches.clear()
+    columns = {}
+    for i, name in enumerate(names):
+        column = pa.chunked_array(chunks[i])
+        chunks[i] = []
+        if pa.types.is_dictionary(column.type):
+            columns[name] = column.to_pandas()  # unifies the chunks' dictionaries
+        else:
+            columns[name] = pd.Series(pd.arrays.ArrowExtensionArray(column))
+    return pd.DataFrame(columns, copy=False)
