@@ -82,12 +82,14 @@ class Case:
         return max(ok) if ok else None
 
 
-def measure(cmd: list[str], timeout: float, env: dict[str, str] | None = None) -> tuple[Run, str]:
+def measure(
+    cmd: list[str], timeout: float, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> tuple[Run, str]:
     """Wall seconds and peak RSS (MB) of one child process; stderr tail on failure."""
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd,
-        cwd=ROOT,
+        cwd=cwd,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -252,6 +254,37 @@ def help_times(repeat: int) -> dict[str, dict[str, float]]:
     return out
 
 
+def report_times(repeat: int) -> dict[str, dict[str, float]]:
+    """The bundled sample, three surveys, end to end in a `tpn init` folder: with the HTML
+    report (and JSON, CSV, XLSX), then with everything including the PDF."""
+    import tempfile
+
+    out = {}
+    env = tpn_env()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        init, err = measure([PY, "-m", "tpn_survey", "init"], 120, env, folder)
+        if init.code != 0:
+            print(f"tpn init failed: {err}")
+            return {}
+        for label, argv in (
+            ("sample report, HTML", ["analyze", "--format", "html,json,csv,xlsx"]),
+            ("sample report, with PDF", ["analyze"]),
+        ):
+            runs = [
+                measure([PY, "-m", "tpn_survey", *argv], 300, env, folder) for _ in range(repeat)
+            ]
+            if any(r.code != 0 for r, _ in runs):
+                print(f"{label} failed: {runs[0][1]}")
+                continue
+            out[label] = {
+                "seconds": statistics.median(r.seconds for r, _ in runs),
+                "min_seconds": min(r.seconds for r, _ in runs),
+                "peak_mb": max(r.peak_mb for r, _ in runs),
+            }
+    return out
+
+
 def table(cases: list[Case]) -> str:
     floors = {c.rows: c.seconds for c in cases if c.name == "floor"}
     lines = [
@@ -272,6 +305,38 @@ def table(cases: list[Case]) -> str:
     return "\n".join(lines)
 
 
+def targets(
+    cases: list[Case], helps: dict[str, dict[str, float]], reports: dict[str, dict[str, float]]
+) -> list[dict[str, object]]:
+    """The issue's targets, each with what this run measured (sizes not run are left out)."""
+
+    def seconds(name: str, rows: int) -> float | None:
+        return next((c.seconds for c in cases if c.name == name and c.rows == rows), None)
+
+    def peak(name: str, rows: int) -> float | None:
+        return next((c.peak_mb for c in cases if c.name == name and c.rows == rows), None)
+
+    out: list[dict[str, object]] = []
+
+    def add(what: str, value: float | None, limit: float, unit: str) -> None:
+        if value is not None:
+            out.append({"target": what, "measured": round(value, 3), "limit": limit,
+                        "unit": unit, "met": value <= limit})  # fmt: skip
+
+    for label, h in helps.items():
+        add(f"{label}: wall time", h["seconds"], 0.3, "s")
+    for label, h in reports.items():
+        add(label, h["seconds"], 5.0 if "PDF" in label else 2.0, "s")
+    t, f = seconds("tpn", 1_000_000), seconds("floor", 1_000_000)
+    add("1e6 rows, 3 --by, JSON: time / floor", t / f if t and f else None, 3.0, "x")
+    add("1e6 rows, 3 --by, JSON: peak memory", peak("tpn", 1_000_000), 2048, "MB")
+    d, v = seconds("tpn-design", 100_000), seconds("svy", 100_000)
+    add("1e5 rows design-based: time / svy", d / v if d and v else None, 0.5, "x")
+    d, f = seconds("tpn-design", 1_000_000), seconds("floor", 1_000_000)
+    add("1e6 rows design-based: time / floor", d / f if d and f else None, 5.0, "x")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -287,6 +352,7 @@ def main() -> None:
         help="another checkout (e.g. /work/main) to time as case tpn@base, for before/after",
     )
     ap.add_argument("--no-save", action="store_true", help="do not write results JSON")
+    ap.add_argument("--no-report", action="store_true", help="skip timing the sample annual report")
     args = ap.parse_args()
     args.cases = set(args.cases.split(",")) if args.cases else None
 
@@ -297,11 +363,22 @@ def main() -> None:
         print(
             f"{label:<22} {h['seconds']:.3f} s (min {h['min_seconds']:.3f}), {h['peak_mb']:.0f} MB"
         )
+    reports = {} if args.no_report else report_times(args.repeat)
+    for label, h in reports.items():
+        print(
+            f"{label:<24} {h['seconds']:.3f} s (min {h['min_seconds']:.3f}), {h['peak_mb']:.0f} MB"
+        )
     cases: list[Case] = []
     for rows in parse_sizes(args.sizes):
         cases += run_size(rows, args)
     print()
     print(table(cases))
+    goals = targets(cases, helps, reports)
+    if goals:
+        print()
+        for g in goals:
+            mark = "met" if g["met"] else "MISSED"
+            print(f"{g['target']:<44} {g['measured']:>9} {g['unit']:<2} (<= {g['limit']}) {mark}")
     report = {
         "command": "python benchmarks/run.py " + " ".join(sys.argv[1:]),
         "started": started,
@@ -316,6 +393,8 @@ def main() -> None:
             ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
         ).stdout.strip(),
         "help": helps,
+        "sample_report": reports,
+        "targets": goals,
         "cases": [
             {
                 **{k: v for k, v in asdict(c).items() if k != "runs"},
