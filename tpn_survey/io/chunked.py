@@ -1,9 +1,10 @@
 """`--chunksize`: read a UTF-8 CSV export in chunks of rows into a compact table.
 
-The whole file is never held as text: each chunk is parsed by pyarrow and every column is
-dictionary-encoded at once (a survey answer repeats a handful of labels, so a cell becomes a
-small integer), then the chunks are joined and handed on as pandas categoricals. Analysis sees
-the same cells as in memory, so the results are the same, number for number.
+The whole file is never held as text: each chunk is parsed by pyarrow and every column whose
+values repeat is dictionary-encoded at once (a survey answer repeats a handful of labels, so a
+cell becomes a small integer); ids and other columns of distinct values stay text. The chunks
+are joined column by column into pandas categoricals and arrow text. Analysis sees the same
+cells as in memory, so the results are the same, number for number.
 """
 
 from __future__ import annotations
