@@ -425,7 +425,7 @@ def ratio_variance(
     are the PSUs that is sum_h scale_h (S2_h - S1_h^2 / n_h), S1 and S2 the stratum's sums of
     z and z^2, both from `RowSums`.
     """
-    s1, s2 = _influence_moments(sums, ratio, total_w)
+    s1, s2 = _influence_moments(sums, total_w)
     if s1 is None or s2 is None:
         with np.errstate(divide="ignore", invalid="ignore"):
             t = (sums.wx - ratio[:, None, :] * sums.w) / total_w[:, None, :]
@@ -434,10 +434,10 @@ def ratio_variance(
 
 
 def _influence_moments(
-    sums: Sums, ratio: np.ndarray, total_w: np.ndarray
+    sums: Sums, total_w: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
-    """Per (domain, stratum, k): sums of z and of z^2 (RowSums only; their deviations are
-    from the domain's own mean, which is `ratio`)."""
+    """Per (domain, stratum, k): sums of z and of z^2 (RowSums only: their deviations are
+    from the domain's own mean, the ratio being estimated)."""
     if not isinstance(sums, RowSums):
         return None, None
     big_w = total_w[:, None, :]
@@ -458,7 +458,7 @@ def difference_variance(
     """Variance of ratio[a] - ratio[b] for pairs of domains of one grouping (disjoint), as
     `ratio_variance` of the influence values z_a - z_b. Rows as PSUs: a row is in a or in b,
     never both, so S2 of the difference is S2_a + S2_b."""
-    s1, s2 = _influence_moments(sums, ratio, total_w)
+    s1, s2 = _influence_moments(sums, total_w)
     if s1 is None or s2 is None:
         with np.errstate(divide="ignore", invalid="ignore"):
             t = np.nan_to_num((sums.wx - ratio[:, None, :] * sums.w) / total_w[:, None, :])
