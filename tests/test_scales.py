@@ -133,8 +133,9 @@ def test_design_means_equal_r_svymean(design: str) -> None:
             for j, item in enumerate(items):
                 row = g[(g.item == item) & (g.domain == name)].iloc[0]
                 assert res.n[d, j] == row.n and res.df[d, j] == row.df
-                got = (res.mean[d, j], res.ci_low[d, j], res.ci_high[d, j])
-                assert got == pytest.approx((row["mean"], row.ci_low, row.ci_high), abs=1e-6)
+                got = (res.mean[d, j], res.ci_low[d, j], res.ci_high[d, j], res.sd[d, j])
+                want = (row["mean"], row.ci_low, row.ci_high, row.sd)
+                assert got == pytest.approx(want, abs=1e-6)
 
 
 @pytest.mark.parametrize(
@@ -184,8 +185,9 @@ def test_coded_sums_equal_r_svymean_and_row_sums(design: str) -> None:
             for j, item in enumerate(items):
                 row = g[(g.item == item) & (g.domain == name)].iloc[0]
                 assert res.n[d, j] == row.n and res.df[d, j] == row.df
-                got = (res.mean[d, j], res.ci_low[d, j], res.ci_high[d, j])
-                assert got == pytest.approx((row["mean"], row.ci_low, row.ci_high), abs=1e-6)
+                got = (res.mean[d, j], res.ci_low[d, j], res.ci_high[d, j], res.sd[d, j])
+                want = (row["mean"], row.ci_low, row.ci_high, row.sd)
+                assert got == pytest.approx(want, abs=1e-6)
 
 
 @settings(max_examples=100, deadline=None)

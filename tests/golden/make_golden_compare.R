@@ -82,7 +82,7 @@ write.csv(do.call(rbind, rows), "compare_golden.csv", row.names = FALSE)
 ## ---- design-based means of item codes (tpn_survey.stats.scales.design_means) -------------
 # For each design x item x band: svymean of the code (1-4; 9 and NA are no answer) over
 # subset(design, answered & band == b) (or all answered rows for "overall"),
-# interval mean +- qt(0.975, degf(sub)) se.
+# interval mean +- qt(0.975, degf(sub)) se; sd = sqrt(svyvar) (the weighted variance with n/(n-1)).
 mrows <- list()
 for (dn in names(syn)) for (item in c("q1", "q2", "q3")) {
   x <- ifelse(d[[item]] %in% 1:4, d[[item]], NA)
@@ -95,7 +95,8 @@ for (dn in names(syn)) for (item in c("q1", "q2", "q3")) {
     mrows[[length(mrows) + 1]] <- data.frame(
       design = dn, item = item, domain = dom, n = sum(keep), mean = fmt(as.numeric(coef(m))),
       se = fmt(as.numeric(SE(m))), df = df, ci_low = fmt(as.numeric(coef(m) - q * SE(m))),
-      ci_high = fmt(as.numeric(coef(m) + q * SE(m))))
+      ci_high = fmt(as.numeric(coef(m) + q * SE(m))),
+      sd = fmt(sqrt(as.numeric(coef(svyvar(~x_, sub))))))
   }
 }
 write.csv(do.call(rbind, mrows), "means_golden.csv", row.names = FALSE)
