@@ -10,18 +10,22 @@ cells as in memory, so the results are the same, number for number.
 from __future__ import annotations
 
 import hashlib
+import mmap
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from tpn_survey.errors import InputError
 from tpn_survey.io.csv_reader import (
     HEAD_BYTES,
     Parsed,
+    blank_records,
+    empty_rows,
     header_end,
-    ragged_problems,
+    number_rows,
     sniff_delimiter,
     split_records,
-    spreadsheet_rows,
 )
 from tpn_survey.io.flavours import layout
 
@@ -75,6 +79,8 @@ def parse_chunked(name: str, path: Path, chunksize: int, export: str | None = No
         return "skip"
 
     batches = []
+    empty: list[np.ndarray] = []  # rows with no text, numbered across the chunks
+    seen = 0
     try:
         with path.open("rb") as fh:
             fh.seek(start + skip)
@@ -88,7 +94,10 @@ def parse_chunked(name: str, path: Path, chunksize: int, export: str | None = No
                     block_size=min(MAX_BLOCK, max(1 << 16, chunksize * per_row)),
                 ),
                 parse_options=pacsv.ParseOptions(
-                    delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
+                    delimiter=delimiter,
+                    newlines_in_values=True,
+                    ignore_empty_lines=False,  # numbered as rows; dropped below
+                    invalid_row_handler=on_invalid,
                 ),
                 convert_options=pacsv.ConvertOptions(
                     column_types=dict.fromkeys(names, pa.string()),
@@ -98,6 +107,8 @@ def parse_chunked(name: str, path: Path, chunksize: int, export: str | None = No
             )
             encode: list[bool] | None = None
             for batch in reader:
+                empty.append(empty_rows(batch.columns) + seen)
+                seen += batch.num_rows
                 if encode is None:  # the first chunk tells answers (few values) from ids
                     encode = [_repeats(c) for c in batch.columns]
                 columns = [
@@ -109,14 +120,25 @@ def parse_chunked(name: str, path: Path, chunksize: int, export: str | None = No
         raise InputError(f"{name}: cannot parse as UTF-8 CSV in chunks: {ex}") from None
     frame = _categorical_frame(batches, names)
     frame.columns = shape.columns
-    offset = shape.header_rows
-    skipped = [None if r.number is None else r.number + offset for r in ragged]
-    return Parsed(
-        frame=frame,
-        rows=spreadsheet_rows(len(frame), offset, skipped),
-        problems=ragged_problems(name, ragged, offset),
-        layout=shape,
+    rows, keep, problems = number_rows(
+        name,
+        len(frame),
+        shape.header_rows,
+        ragged,
+        np.concatenate(empty) if empty else np.zeros(0, dtype=np.int64),
+        lambda: _blank_records(path, start + skip),
     )
+    if keep is not None:
+        frame = frame[keep].reset_index(drop=True)
+    return Parsed(frame=frame, rows=rows, problems=problems, layout=shape)
+
+
+def _blank_records(path: Path, start: int) -> list[int]:
+    """`csv_reader.blank_records` of a file, mapped rather than read into memory."""
+    if path.stat().st_size <= start:
+        return []
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+        return blank_records(mapped, start)
 
 
 def _repeats(column: Any) -> bool:

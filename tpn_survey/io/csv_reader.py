@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 DELIMITERS = (",", ";", "\t")
+_NOT_SPACE = re.compile(rb"\S")
 HEAD_BYTES = 1 << 20
 
 
@@ -72,8 +75,12 @@ def header_end(data: bytes, count: int) -> int:
     return pos
 
 
-def read_records(name: str, data: bytes, delimiter: str, ncols: int) -> tuple[Any, list[Any]]:
-    """Parse every record of `data` (no header) into an arrow table of `ncols` strings."""
+def read_records(
+    name: str, data: bytes | memoryview, delimiter: str, ncols: int
+) -> tuple[Any, list[Any]]:
+    """Parse every record of `data` (no header) into an arrow table of `ncols` strings.
+
+    `data` may be a memoryview of a larger buffer: pyarrow reads it in place, with no copy."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -87,10 +94,13 @@ def read_records(name: str, data: bytes, delimiter: str, ncols: int) -> tuple[An
     def attempt(threads: bool, newlines: bool = True) -> Any:
         ragged.clear()
         return pacsv.read_csv(
-            io.BytesIO(data),
+            pa.BufferReader(pa.py_buffer(data)),
             read_options=pacsv.ReadOptions(column_names=names, use_threads=threads),
             parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, newlines_in_values=newlines, invalid_row_handler=on_invalid
+                delimiter=delimiter,
+                newlines_in_values=newlines,
+                ignore_empty_lines=False,  # numbered as rows; parse() drops them
+                invalid_row_handler=on_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()),
@@ -99,7 +109,7 @@ def read_records(name: str, data: bytes, delimiter: str, ncols: int) -> tuple[An
             ),
         )
 
-    if not data or data.isspace():
+    if not _NOT_SPACE.search(data):
         return pa.table({n: pa.array([], pa.string()) for n in names}), []
     try:
         table = _fast_read(attempt, ncols, ragged)
@@ -144,21 +154,114 @@ def parse(name: str, data: bytes, export: str | None = None) -> Parsed:
     records = split_records(name, head_text, delimiter, 3)
     shape = layout(name, records, export)
     skip = header_end(data, shape.header_rows)
-    table, ragged = read_records(name, data[skip:], delimiter, len(shape.columns))
+    table, ragged = read_records(name, memoryview(data)[skip:], delimiter, len(shape.columns))
+    rows, keep, problems = number_rows(
+        name,
+        table.num_rows,
+        shape.header_rows,
+        ragged,
+        empty_rows(table.columns),
+        lambda: blank_records(data, skip),
+    )
+    if keep is not None:
+        table = table.filter(keep)
     frame = arrow_frame(table)
     frame.columns = shape.columns
-    offset = shape.header_rows
-    problems = ragged_problems(name, ragged, offset)
-    skipped = [None if r.number is None else r.number + offset for r in ragged]
-    rows = spreadsheet_rows(len(frame), offset, skipped)
     return Parsed(frame=frame, rows=rows, problems=problems, layout=shape)
 
 
-def ragged_problems(name: str, ragged: list[Any], offset: int) -> list[Problem]:
-    """One problem per record whose width is not the header's (pyarrow's invalid rows)."""
+def blank_records(data: Any, start: int = 0) -> list[int]:
+    """Numbers (1-based, counting records from byte `start`) of the blank lines of `data`
+    (bytes or an mmap): a spreadsheet shows each as an empty row.
+
+    Records are counted up to each blank line: by newlines where no quote comes between,
+    else record by record (a newline inside a quoted value does not end a record).
+    """
+    end = len(data)
+    first_blank = data[start : start + 1] == b"\n" or data[start : start + 2] == b"\r\n"
+    hits = [start] if first_blank else []
+    for pattern in (b"\n\n", b"\n\r\n"):
+        at = data.find(pattern, start, end)
+        while at >= 0:
+            hits.append(at + 1)
+            at = data.find(pattern, at + 1, end)
+    if not hits:
+        return []
+    view = np.frombuffer(data, dtype=np.uint8)
+    out: list[int] = []
+    pos, number = start, 0  # `number` records lie before byte `pos`, a record start
+    for target in sorted(set(hits)):
+        if target < pos:
+            continue  # a line break inside a quoted value already passed
+        if not (view[pos:target] == ord('"')).any():
+            number += int(np.count_nonzero(view[pos:target] == ord("\n")))
+            pos = target
+        while pos < target:
+            first = pos
+            while True:
+                newline = data.find(b"\n", pos)
+                pos = end if newline < 0 else newline + 1
+                if newline < 0 or int(np.count_nonzero(view[first:newline] == ord('"'))) % 2 == 0:
+                    break
+            number += 1
+        if pos != target:
+            continue  # inside a quoted value: not a record of its own
+        number += 1
+        out.append(number)
+        pos = target + (1 if data[target] == ord("\n") else 2)
+    return out
+
+
+def empty_rows(columns: list[Any]) -> np.ndarray:
+    """Positions of the rows whose every cell is "" (arrow string columns): blank lines, or
+    rows of delimiters only. Only rows blank in the first column are looked at further."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not columns or not len(columns[0]):
+        return np.zeros(0, dtype=np.int64)
+    first = pc.equal(pc.binary_length(columns[0]), 0)
+    candidates = np.flatnonzero(np.asarray(first, dtype=bool))
+    for column in columns[1:]:
+        if not candidates.size:
+            break
+        cells = pc.take(column, pa.array(candidates))
+        candidates = candidates[np.asarray(pc.equal(pc.binary_length(cells), 0), dtype=bool)]
+    return candidates
+
+
+def number_rows(
+    name: str,
+    count: int,
+    header_rows: int,
+    ragged: list[Any],
+    empty: np.ndarray,
+    blank_lines: Callable[[], list[int]],
+) -> tuple[np.ndarray, np.ndarray | None, list[Problem]]:
+    """(spreadsheet row of each kept row, mask of the parsed rows to keep or None for all, a
+    problem per ragged record). pyarrow numbers records counting blank lines; of the parsed
+    rows with no text (`empty`), those that are blank lines (`blank_lines()`, only asked for
+    then) are left out, as a reader that skips blank lines would, but keep their numbers."""
+    numbers = [row.number for row in ragged]
+    problems = ragged_problems(name, ragged, header_rows, numbers)
+    records = spreadsheet_rows(count, 0, numbers)
+    keep = None
+    if empty.size:
+        drop = np.zeros(count, dtype=bool)
+        drop[empty] = np.isin(records[empty], blank_lines())
+        keep = ~drop if drop.any() else None
+    rows = records + header_rows
+    return (rows if keep is None else rows[keep]), keep, problems
+
+
+def ragged_problems(
+    name: str, ragged: list[Any], offset: int, numbers: list[int | None]
+) -> list[Problem]:
+    """One problem per record whose width is not the header's (pyarrow's invalid rows);
+    `numbers` are their record numbers (blank lines counted)."""
     problems = []
-    for row in ragged:
-        where = None if row.number is None else row.number + offset
+    for row, number in zip(ragged, numbers, strict=True):
+        where = None if number is None else number + offset
         at = f", row {where}" if where else ""
         problems.append(
             Problem(

@@ -68,6 +68,26 @@ def sniff_binary(name: str, head: bytes) -> None:
         raise InputError(f"{name}: this is a binary file, not a CSV export")
 
 
+def _utf8_error(raw: bytes, block: int = 1 << 24) -> int | None:
+    """Offset of the first byte that is not valid UTF-8, or None; checked a block at a time,
+    so a large file is never held as one str as well as bytes."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(raw)
+    end = 0
+    try:
+        for start in range(0, len(raw), block):
+            end = start + block
+            decoder.decode(view[start:end])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        try:  # the exact offset: the first error up to the end of the failing block
+            raw[:end].decode("utf-8")
+        except UnicodeDecodeError as ex:
+            return ex.start
+        return len(raw)
+    return None
+
+
 def decode(name: str, raw: bytes, encoding: str | None = None) -> Decoded:
     """Decode by --encoding, else BOM (UTF-8, UTF-16), else strict UTF-8, else Windows-1252."""
     if encoding:
@@ -84,12 +104,9 @@ def decode(name: str, raw: bytes, encoding: str | None = None) -> Decoded:
         return Decoded(text.lstrip("\ufeff").encode("utf-8"), encoding, False)
     if raw.startswith(codecs.BOM_UTF8):
         body = raw[len(codecs.BOM_UTF8) :]
-        try:
-            body.decode("utf-8")
-        except UnicodeDecodeError as ex:
-            raise InputError(
-                f"{name}: has a UTF-8 BOM but invalid UTF-8 at byte {ex.start + 3}"
-            ) from None
+        bad = _utf8_error(body)
+        if bad is not None:
+            raise InputError(f"{name}: has a UTF-8 BOM but invalid UTF-8 at byte {bad + 3}")
         return Decoded(body, "utf-8-sig", False)
     for bom, enc in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
         if raw.startswith(bom):
@@ -98,11 +115,8 @@ def decode(name: str, raw: bytes, encoding: str | None = None) -> Decoded:
             except UnicodeDecodeError:
                 raise InputError(f"{name}: has a UTF-16 BOM but is not valid UTF-16") from None
             return Decoded(text.encode("utf-8"), "utf-16", False)
-    try:
-        raw.decode("utf-8")
+    if _utf8_error(raw) is None:
         return Decoded(raw, "utf-8", False)
-    except UnicodeDecodeError:
-        pass
     try:
         text = raw.decode("cp1252")
     except UnicodeDecodeError as ex:
