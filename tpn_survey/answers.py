@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
 
 MISSING = -1
 OFF_SCALE = -2
+PARALLEL_ROWS = 50_000  # below this, threads cost more than they save
 
 
 def factorize(values: pd.Series) -> tuple[np.ndarray, list[object]]:
@@ -55,13 +57,16 @@ def _encode(values: pd.Series) -> tuple[np.ndarray, list[object], Any]:
     return np.asarray(inverse, dtype=np.int64), list(uniques), None
 
 
-def code_answers(values: pd.Series, scale: Scale) -> tuple[np.ndarray, list[str]]:
+def code_answers(
+    values: pd.Series, scale: Scale, encoded: tuple[np.ndarray, list[object]] | None = None
+) -> tuple[np.ndarray, list[str]]:
     """Category index of each answer (levels, then non-substantive), MISSING or OFF_SCALE.
 
-    Returns the codes and the distinct values that matched nothing on the scale.
+    Returns the codes and the distinct values that matched nothing on the scale. `encoded`:
+    the column's `factorize`, if already done.
     """
     lookup = scale.lookup()
-    inverse, uniques = factorize(values)
+    inverse, uniques = encoded or factorize(values)
     mapped = np.empty(len(uniques) + 1, dtype=np.int16)
     mapped[-1] = MISSING  # factorize's -1 (NaN) indexes the last slot
     unknown: list[str] = []
@@ -97,8 +102,21 @@ class ItemCodes:
         return np.asarray((self.codes != MISSING).any(axis=1))
 
 
+def factorize_all(columns: list[pd.Series]) -> list[tuple[np.ndarray, list[object]]]:
+    """`factorize` of several columns, two at a time on a big table: arrow's hashing lets go
+    of the GIL, so the columns share the machine's cores."""
+    if len(columns) < 2 or len(columns[0]) < PARALLEL_ROWS:
+        return [factorize(c) for c in columns]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        return list(pool.map(factorize, columns))
+
+
 def code_items(schema: Instrument, frame: pd.DataFrame) -> ItemCodes:
     """Code every item column of `frame` once (columns shared by items are coded once)."""
+    columns = list(dict.fromkeys(item.column for item in schema.items))
+    encoded = dict(zip(columns, factorize_all([frame[c] for c in columns]), strict=True))
     codes = np.empty((len(frame), len(schema.items)), dtype=np.int16, order="F")
     unknown: list[list[str]] = []
     done: dict[tuple[str, str], int] = {}
@@ -108,7 +126,9 @@ def code_items(schema: Instrument, frame: pd.DataFrame) -> ItemCodes:
             codes[:, j] = codes[:, done[key]]
             unknown.append(unknown[done[key]])
             continue
-        codes[:, j], bad = code_answers(frame[item.column], schema.scale_of(item))
+        codes[:, j], bad = code_answers(
+            frame[item.column], schema.scale_of(item), encoded[item.column]
+        )
         unknown.append(bad)
         done[key] = j
     return ItemCodes(codes=codes, unknown=unknown)

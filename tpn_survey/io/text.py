@@ -71,6 +71,8 @@ def sniff_binary(name: str, head: bytes) -> None:
 def _utf8_error(raw: bytes, block: int = 1 << 24) -> int | None:
     """Offset of the first byte that is not valid UTF-8, or None; checked a block at a time,
     so a large file is never held as one str as well as bytes."""
+    if raw.isascii():  # ASCII is UTF-8; the check is a fast scan of the bytes
+        return None
     decoder = codecs.getincrementaldecoder("utf-8")()
     view = memoryview(raw)
     end = 0
