@@ -94,3 +94,23 @@ def test_counts_equal_a_plain_loop() -> None:
             for j in range(3):
                 expected[domain[r], j, codes[r, j] + 1] += 1
     assert np.array_equal(_counts(codes, domain, 4, 6), expected)
+
+
+def test_factorize_in_threads_equals_one_by_one() -> None:
+    import pyarrow as pa
+
+    from tpn_survey.answers import PARALLEL_ROWS, factorize, factorize_all
+
+    rng = np.random.default_rng(3)
+    n = PARALLEL_ROWS + 1000
+    labels = np.array(["Agree", "Disagree", " Agree ", "", "Strongly agree", "N/A"])
+    columns = [
+        pd.Series(pd.arrays.ArrowExtensionArray(pa.array(labels[rng.integers(0, 6, n)])))
+        for _ in range(5)
+    ]
+    columns.append(pd.Series(labels[rng.integers(0, 6, n)], dtype=object))
+    together = factorize_all(columns)
+    for column, (inverse, uniques) in zip(columns, together, strict=True):
+        want_inverse, want_uniques = factorize(column)
+        assert uniques == want_uniques
+        np.testing.assert_array_equal(inverse, want_inverse)
