@@ -135,3 +135,18 @@ def test_personal_data_inside_free_text_is_flagged(tmp_path: Path, mini_schema: 
     assert "1 value(s) look like email addresses" in flagged["comment"]
     assert "1 value(s) look like phone numbers" in flagged["comment"]
     assert "555" not in flagged["comment"] and "ana@" not in flagged["comment"]
+
+
+def test_ids_equal_after_trimming_are_duplicates(tmp_path: Path, mini_schema: Path) -> None:
+    """All raw ids differ, but "r1" and "r1 " are one id: the quick all-distinct check must
+    not hide the duplicate; nor a blank id among distinct ones."""
+    schema = load_schema(mini_schema)
+    rows = [MINI_HEADER] + [[rid, "x", "A", "Urban", "Agree", "1"] for rid in ["r1", "r2", "r1 "]]
+    problems = validate(schema, read_table(write_csv(tmp_path / "t.csv", rows), drop=["email"]))
+    assert [p.code for p in problems] == ["duplicate-id"]
+    rows = [MINI_HEADER] + [[rid, "x", "A", "Urban", "Agree", "1"] for rid in ["r1", "", "r2"]]
+    problems = validate(schema, read_table(write_csv(tmp_path / "b.csv", rows), drop=["email"]))
+    assert [p.code for p in problems] == ["missing-id"]
+    rows = [MINI_HEADER] + [[f"r{i}", "x", "A", "Urban", "Agree", "1"] for i in range(5)]
+    clean = read_table(write_csv(tmp_path / "c.csv", rows), drop=["email"])
+    assert validate(schema, clean) == []

@@ -43,7 +43,10 @@ def _encode(values: pd.Series) -> tuple[np.ndarray, list[object], Any]:
         if isinstance(encoded, pa.ChunkedArray):
             encoded = encoded.combine_chunks() if encoded.num_chunks != 1 else encoded.chunk(0)
         if isinstance(encoded, pa.DictionaryArray):
-            index = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+            indices = encoded.indices
+            if indices.null_count:
+                indices = indices.fill_null(-1)
+            index = indices.to_numpy(zero_copy_only=False)
             dictionary = encoded.dictionary
             strings = pa.types.is_string(dictionary.type) or pa.types.is_large_string(
                 dictionary.type
@@ -136,7 +139,7 @@ def code_items(schema: Instrument, frame: pd.DataFrame) -> ItemCodes:
 
 # A distinct value that str.strip() could change starts or ends with one of Python's white
 # space characters: ASCII ones, the separators \x1c-\x1f and \x85, and Unicode's Z classes.
-_EDGE_SPACE = r"^[\s\x0b\x1c-\x1f\x85\p{Z}]|[\s\x0b\x1c-\x1f\x85\p{Z}]$"
+EDGE_SPACE = r"^[\s\x0b\x1c-\x1f\x85\p{Z}]|[\s\x0b\x1c-\x1f\x85\p{Z}]$"
 
 
 def trimmed_factorize(values: pd.Series) -> tuple[np.ndarray, list[str]]:
@@ -197,7 +200,7 @@ def _nothing_to_trim(strings: Any) -> bool:
     """True if no value of an arrow string array starts or ends with white space."""
     import pyarrow.compute as pc
 
-    return not pc.any(pc.match_substring_regex(strings, _EDGE_SPACE)).as_py()
+    return not pc.any(pc.match_substring_regex(strings, EDGE_SPACE)).as_py()
 
 
 def code_groups(values: pd.Series, order: list[str] | None) -> tuple[np.ndarray, list[str]]:

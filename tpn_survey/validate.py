@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tpn_survey.answers import (
+    EDGE_SPACE,
     OFF_SCALE,
     ItemCodes,
     code_items,
@@ -88,6 +89,8 @@ def check_ids(schema: Instrument, table: Table) -> list[Problem]:
     """Respondent ids must be present and unique."""
     frame = table.frame
     col = schema.respondent_id
+    if _all_distinct_and_trimmed(frame[col]):
+        return []
     inverse, texts = trimmed_factorize(frame[col])
     private = col in schema.pii
     out = []
@@ -138,6 +141,30 @@ def check_ids(schema: Instrument, table: Table) -> list[Problem]:
                 )
             )
     return out
+
+
+def _all_distinct_and_trimmed(values: pd.Series) -> bool:
+    """True when arrow-backed ids are all present, all different and none has white space at
+    an end (then trimming changes none, so they stay different): no id problem to look for."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrow = isinstance(values.dtype, pd.ArrowDtype)
+    if not (arrow or getattr(values.dtype, "storage", None) == "pyarrow"):
+        return False
+
+    try:
+        ids = pa.array(values.array)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return False
+    if not (pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type)) or not len(ids):
+        return False
+    if ids.null_count or pc.min(pc.binary_length(ids)).as_py() == 0:
+        return False
+    if pc.count_distinct(ids).as_py() != len(ids):
+        return False
+    return not pc.any(pc.match_substring_regex(ids, EDGE_SPACE)).as_py()
 
 
 def check_answers(
