@@ -19,7 +19,8 @@ PARALLEL_ROWS = 50_000  # below this, threads cost more than they save
 
 
 def factorize(values: pd.Series) -> tuple[np.ndarray, list[object]]:
-    """(index of each value in the distinct values, distinct values); -1 for a null.
+    """(index of each value in the distinct values, distinct values); -1 for a null. The
+    index is a signed integer array of at least 32 bits.
 
     One hash pass per column: a categorical's own codes, arrow's dictionary_encode for
     arrow-backed strings, else pandas.factorize. Distinct values come in first-seen order.
@@ -39,7 +40,13 @@ def _encode(values: pd.Series) -> tuple[np.ndarray, list[object], Any]:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        encoded = pc.dictionary_encode(pa.array(values.array))
+        array = pa.array(values.array)
+        if pa.types.is_dictionary(array.type):  # coded as it was parsed: one dictionary
+            if isinstance(array, pa.ChunkedArray):
+                array = pa.table({"v": array}).unify_dictionaries().column(0)
+            encoded = array
+        else:
+            encoded = pc.dictionary_encode(array)
         if isinstance(encoded, pa.ChunkedArray):
             encoded = encoded.combine_chunks() if encoded.num_chunks != 1 else encoded.chunk(0)
         if isinstance(encoded, pa.DictionaryArray):
@@ -52,7 +59,7 @@ def _encode(values: pd.Series) -> tuple[np.ndarray, list[object], Any]:
                 dictionary.type
             )
             return (
-                index.astype(np.int64, copy=False),
+                index,  # arrow's int32 indices, not copied: used only to look up
                 dictionary.to_pylist(),
                 dictionary if strings else None,
             )

@@ -100,7 +100,10 @@ def _read(data: list[Path], schema_path: Path, **reading: Any) -> Any:
     schema = load_schema(schema_path)
     keep = {schema.respondent_id}
     drop = [c for c in schema.pii if c not in keep]
-    return schema, stack_tables([read_table(p, drop=drop, **reading) for p in data])
+    # Answers and groups repeat a few labels: read as arrow dictionaries, coded once.
+    coded = [item.column for item in schema.items] + [g.column for g in schema.groups]
+    tables = [read_table(p, drop=drop, dictionary=coded, **reading) for p in data]
+    return schema, stack_tables(tables)
 
 
 def _print_problems(problems: list[Problem], limit: int = 50) -> None:

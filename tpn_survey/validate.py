@@ -111,7 +111,7 @@ def check_ids(schema: Instrument, table: Table) -> list[Problem]:
     key = inverse
     if len(table.files) > 1:
         file_code, _ = factorize(frame[FILE_COLUMN])
-        key = file_code * (len(texts) + 1) + inverse
+        key = file_code.astype(np.int64) * (len(texts) + 1) + inverse
     counts = np.bincount(key)
     dup = (counts[key] > 1) & ~blank
     if dup.any():

@@ -39,10 +39,13 @@ def text_frame(columns: dict[str, Any]) -> pd.DataFrame:
 
 
 def arrow_frame(table: Any) -> pd.DataFrame:
-    """An arrow table of strings as a DataFrame that keeps arrow's buffers (no copy, no cast)."""
+    """An arrow table of strings (or dictionaries of strings) as a DataFrame that keeps
+    arrow's buffers (no copy, no cast)."""
     import pandas as pd
     import pyarrow as pa
 
     return table.to_pandas(
-        types_mapper=lambda t: pd.ArrowDtype(pa.string()) if t == pa.string() else None
+        types_mapper=lambda t: (
+            pd.ArrowDtype(t) if t == pa.string() or pa.types.is_dictionary(t) else None
+        )
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -76,15 +76,23 @@ def header_end(data: bytes, count: int) -> int:
 
 
 def read_records(
-    name: str, data: bytes | memoryview, delimiter: str, ncols: int
+    name: str,
+    data: bytes | memoryview,
+    delimiter: str,
+    ncols: int,
+    dictionary: list[bool] | None = None,
 ) -> tuple[Any, list[Any]]:
     """Parse every record of `data` (no header) into an arrow table of `ncols` strings.
 
-    `data` may be a memoryview of a larger buffer: pyarrow reads it in place, with no copy."""
+    `data` may be a memoryview of a larger buffer: pyarrow reads it in place, with no copy.
+    Columns marked in `dictionary` (answers: a few labels, many times) are parsed straight
+    into dictionary arrays, which spares hashing every cell again to code them."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     names = [f"c{i}" for i in range(ncols)]
+    coded = pa.dictionary(pa.int32(), pa.string())
+    types = {n: coded if dictionary and dictionary[i] else pa.string() for i, n in enumerate(names)}
     ragged: list[Any] = []
 
     def on_invalid(row: Any) -> str:
@@ -103,14 +111,14 @@ def read_records(
                 invalid_row_handler=on_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
+                column_types=types,
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
         )
 
     if not _NOT_SPACE.search(data):
-        return pa.table({n: pa.array([], pa.string()) for n in names}), []
+        return pa.table({n: pa.array([], types[n]) for n in names}), []
     try:
         table = _fast_read(attempt, ncols, ragged)
         if table is None:
@@ -146,15 +154,20 @@ def _short(ex: Exception) -> str:
     return text[:200]
 
 
-def parse(name: str, data: bytes, export: str | None = None) -> Parsed:
-    """Parse UTF-8 delimited bytes; the flavour (given or detected) says how many header rows."""
+def parse(
+    name: str, data: bytes, export: str | None = None, dictionary: Collection[str] = ()
+) -> Parsed:
+    """Parse UTF-8 delimited bytes; the flavour (given or detected) says how many header rows.
+    Columns named in `dictionary` come back as arrow dictionaries (see `read_records`)."""
     head_text = data[:HEAD_BYTES].decode("utf-8", errors="replace")
     first_line = head_text.splitlines()[0] if head_text else ""
     delimiter = sniff_delimiter(first_line)
     records = split_records(name, head_text, delimiter, 3)
     shape = layout(name, records, export)
     skip = header_end(data, shape.header_rows)
-    table, ragged = read_records(name, memoryview(data)[skip:], delimiter, len(shape.columns))
+    coded = [column in dictionary for column in shape.columns]
+    body = memoryview(data)[skip:]
+    table, ragged = read_records(name, body, delimiter, len(shape.columns), coded)
     rows, keep, problems = number_rows(
         name,
         table.num_rows,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -66,6 +67,7 @@ def read_table(
     drop: list[str] | tuple[str, ...] = (),
     sheet: str | None = None,
     chunksize: int | None = None,
+    dictionary: Collection[str] = (),
 ) -> Table:
     """Read one export of any supported kind; columns in `drop` (personal data) go at once.
 
@@ -73,7 +75,8 @@ def read_table(
     flavour of text and xlsx files by their header rows (see `tpn_survey.io.flavours`);
     `export` overrides the flavour, `encoding` the text encoding, `sheet` picks an xlsx sheet.
     `chunksize` streams a UTF-8 text export that many rows at a time (see `io.chunked`);
-    other files are read whole.
+    other files are read whole. `dictionary` names columns (the items) that a CSV reader
+    returns as arrow dictionaries: the same cells, coded as they are parsed.
     """
     from tpn_survey.io import csv_reader, xlsx_reader
     from tpn_survey.io.flavours import is_metadata, normalize_export
@@ -101,7 +104,7 @@ def read_table(
     if kind in ("text", "xlsx"):
         if kind == "text":
             decoded = decode(name, raw, encoding)
-            parsed = csv_reader.parse(name, decoded.data, flavour)
+            parsed = csv_reader.parse(name, decoded.data, flavour, dictionary)
             used = decoded.encoding
             if decoded.guessed:
                 problems.append(
