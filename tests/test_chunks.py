@@ -112,3 +112,29 @@ def test_many_chunks_with_text_and_dictionary_columns(tmp_path: Path, mini_schem
     options = Options(by=["org", "region"])
     one = json.dumps(analyze(schema, whole, options).to_dict())
     assert json.dumps(analyze(schema, chunked, options).to_dict()) == one
+
+
+@pytest.mark.parametrize(
+    ("survey", "options"),
+    [
+        ("teacher_leader", Options(by=["organization", "region"])),
+        ("teacher", Options(by=["organization"], cluster="leader_id")),
+        ("end_of_year", Options(by=["grade_band"], compare="role")),
+    ],
+)
+def test_columns_read_as_dictionaries_give_the_same_results(survey: str, options: Options) -> None:
+    """The CLI reads answers and groups as arrow dictionaries; every number is the same."""
+    path, schema_path = SAMPLE / f"{survey}.csv", SCHEMAS / f"{survey}.yaml"
+    schema = load_schema(schema_path)
+    coded = [i.column for i in schema.items] + [g.column for g in schema.groups]
+    table = read_table(path, drop=schema.pii, dictionary=coded)
+    assert str(table.frame[schema.items[0].column].dtype).startswith("dictionary")
+    got = json.dumps(analyze(schema, table, options).to_dict())
+    assert got == _results(path, schema_path, options, None)
+
+
+def test_qualtrics_export_read_as_dictionaries() -> None:
+    export = next(iter(sorted(FIXTURES.glob("qualtrics*.csv"))))
+    whole = read_table(export)
+    coded = read_table(export, dictionary=list(whole.columns))
+    assert coded.frame.astype(str).equals(whole.frame.astype(str))

@@ -58,15 +58,16 @@ def test_problems_after_a_blank_line_name_the_spreadsheet_row(
              "", "r4,x,A,Urbn,Agree,1", ",,,,,", "", ""]  # fmt: skip
     path = _write(tmp_path, lines)
     schema = load_schema(mini_schema)
-    for chunksize in (None, 1):
-        problems = validate(schema, read_table(path, drop=schema.pii, chunksize=chunksize))
+    coded = ["rid", "Q1", "Q2", "org", "region"]  # read as dictionaries, the first one too
+    for chunksize, dictionary in ((None, []), (1, []), (None, coded)):
+        table = read_table(path, drop=schema.pii, chunksize=chunksize, dictionary=dictionary)
+        problems = validate(schema, table)
         rows = {p.code: p.row for p in problems}
         # lines: header 1, r1 2, blank 3, r2 4, ragged 5, blank 6, blank 7, r4 8, commas 9
         assert rows["off-scale"] == 4, problems
         assert rows["ragged-row"] == 5, problems
         assert rows["unknown-group-value"] == 8, problems
         assert rows["missing-id"] == 9, problems  # a row of empty cells is a row, as before
-        table = read_table(path, drop=schema.pii, chunksize=chunksize)
         assert table.frame["__row__"].tolist() == [2, 4, 8, 9]  # blank lines are no rows
 
 

@@ -231,15 +231,18 @@ def empty_rows(columns: list[Any]) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    def blank(cells: Any) -> np.ndarray:
+        if pa.types.is_dictionary(cells.type):
+            cells = cells.cast(cells.type.value_type)
+        return np.asarray(pc.equal(pc.binary_length(cells), 0), dtype=bool)
+
     if not columns or not len(columns[0]):
         return np.zeros(0, dtype=np.int64)
-    first = pc.equal(pc.binary_length(columns[0]), 0)
-    candidates = np.flatnonzero(np.asarray(first, dtype=bool))
+    candidates = np.flatnonzero(blank(columns[0]))
     for column in columns[1:]:
         if not candidates.size:
             break
-        cells = pc.take(column, pa.array(candidates))
-        candidates = candidates[np.asarray(pc.equal(pc.binary_length(cells), 0), dtype=bool)]
+        candidates = candidates[blank(pc.take(column, pa.array(candidates)))]
     return candidates
 
 
