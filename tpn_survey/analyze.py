@@ -236,10 +236,11 @@ def design_estimates(
         design,
         domain,
         len(labels),
-        codes.astype(np.int64) + 2,
+        codes,
         np.hstack([pad, valid]).astype(bool),
         np.hstack([pad, positive]).astype(bool),
         np.hstack([pad, points]),
+        shift=2,
     )
     props = proportions_from_sums(design, rate_sums, count_positive, method, options.level)
     values = {

@@ -352,11 +352,12 @@ def coded_psu_sums(
     valid: np.ndarray,
     positive: np.ndarray,
     points: np.ndarray,
+    shift: int = 0,
 ) -> tuple[Sums, Sums, np.ndarray]:
     """`psu_sums` of coded answers for proportions and for means at once.
 
-    codes: (n, k) category codes, shifted so 0 is the first of `width` slots; valid,
-    positive: (k, width) masks of those slots; points: (k, width) the value of each slot.
+    codes: (n, k) category codes, slot = code + `shift` (0 is the first of `width` slots);
+    valid, positive: (k, width) masks of those slots; points: (k, width) each slot's value.
     One weighted and one unweighted bincount per item over (domain, PSU, code) give every
     sum: (sums for the rate of positive answers, sums for the mean of the points, the
     unweighted count of positive answers per (domain, item)). Where the rows are the PSUs,
@@ -369,9 +370,10 @@ def coded_psu_sums(
     k, width = valid.shape
     inside = domain >= 0
     rows: slice | np.ndarray = slice(None) if inside.all() else np.flatnonzero(inside)
-    key = (domain[rows] * n_units + unit[rows]) * width
+    key = (domain[rows] * n_units + unit[rows]) * width + shift
     w = design.weights[rows]
-    codes = np.asfortranarray(codes[rows])
+    if not isinstance(rows, slice):
+        codes = np.asfortranarray(codes[rows])
     count_positive = np.zeros((n_domains, k), dtype=np.int64)
     if by_row:
         shape = (n_domains, n_units, k, width)
