@@ -8,10 +8,11 @@ import csv
 import io
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import MINI_HEADER
+from tests.conftest import MINI_HEADER, SAMPLE
 from tpn_survey.io import read_table
 from tpn_survey.io.csv_reader import blank_records
 from tpn_survey.schema import load_schema
@@ -88,3 +89,45 @@ def test_utf8_check_in_blocks_equals_decode(data: bytes, block: int) -> None:
     except UnicodeDecodeError as ex:
         want = ex.start
     assert _utf8_error(data, block) == want
+
+
+@pytest.mark.parametrize("survey", ["teacher_leader", "teacher", "end_of_year"])
+def test_mapped_big_files_read_as_the_same_table(
+    survey: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Big UTF-8 files are parsed from a memory map; here every file counts as big."""
+    import tpn_survey.io.table as table_module
+
+    path = SAMPLE / f"{survey}.csv"
+    read = read_table(path, dictionary=["org"])
+    monkeypatch.setattr(table_module, "MAP_BYTES", 1)
+    assert table_module._map_utf8_text(path) is not None
+    mapped = read_table(path, dictionary=["org"])
+    assert mapped.files == read.files  # same hash, encoding and export
+    assert mapped.frame.astype(str).equals(read.frame.astype(str))
+    assert mapped.problems == read.problems
+
+
+def test_files_that_are_not_plain_utf8_are_not_mapped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tpn_survey.io.table as table_module
+
+    monkeypatch.setattr(table_module, "MAP_BYTES", 1)
+    header = ",".join(MINI_HEADER)
+    cp1252 = tmp_path / "w.csv"
+    cp1252.write_bytes(f"{header}\nr1,x,Caf\u00e9,Urban,Agree,1\n".encode("cp1252"))
+    bom = tmp_path / "b.csv"
+    bom.write_bytes(f"\ufeff{header}\nr1,x,A,Urban,Agree,1\n".encode())
+    for path in (cp1252, bom):
+        assert table_module._map_utf8_text(path) is None
+    table = read_table(cp1252)
+    assert table.files[0]["encoding"] == "windows-1252"
+    assert table.frame["org"].iloc[0] == "Caf\u00e9"
+    assert read_table(bom).files[0]["encoding"] == "utf-8-sig"
+    # Off-scale answers and ragged rows are found in a mapped file as in bytes.
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"{header}\nr1,x,A,Urban,Agreee,1\n\nr2,x\n", encoding="utf-8")
+    assert table_module._map_utf8_text(bad) is not None
+    problems = read_table(bad).problems
+    assert [(p.code, p.row) for p in problems] == [("ragged-row", 4)]

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -60,6 +60,34 @@ def _read_bytes(path: Path) -> bytes:
         raise InputError(f"{path}: cannot read ({ex.strerror or type(ex).__name__})") from None
 
 
+MAP_BYTES = 16 << 20  # text files from this size are mapped rather than read
+
+
+def _map_utf8_text(path: Path) -> Any:
+    """A big UTF-8 text file (no BOM) as a read-only memory map, else None.
+
+    pyarrow parses the mapped pages in place: no copy of the file into Python's memory, which
+    at 400 MB took longer than parsing it. Other files are read as bytes."""
+    import mmap
+
+    from tpn_survey.io.text import is_utf8, sniff_binary
+
+    try:
+        if path.is_dir() or path.stat().st_size < MAP_BYTES:
+            return None
+        if path.stat().st_size > MAX_BYTES:
+            return None  # _read_bytes says why
+        with path.open("rb") as fh:
+            head = fh.read(8192)
+            if head.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"PK", b"$FL", b"PAR1")):
+                return None
+            sniff_binary(path.name, head)
+            mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None  # _read_bytes reports the file's problem
+    return mapped if is_utf8(mapped) else None
+
+
 def read_table(
     path: str | Path,
     encoding: str | None = None,
@@ -80,7 +108,7 @@ def read_table(
     """
     from tpn_survey.io import csv_reader, xlsx_reader
     from tpn_survey.io.flavours import is_metadata, normalize_export
-    from tpn_survey.io.text import decode, sniff_kind
+    from tpn_survey.io.text import Decoded, decode, sniff_kind
 
     path = Path(path)
     name = path.name
@@ -88,22 +116,24 @@ def read_table(
         streamed = _read_chunked(path, chunksize, encoding, export, drop)
         if streamed is not None:
             return streamed
-    raw = _read_bytes(path)
-    if not raw or raw.isspace():
+    mapped = _map_utf8_text(path) if encoding in (None, "utf-8", "utf8") else None
+    raw: Any = mapped if mapped is not None else _read_bytes(path)
+    if mapped is None and (not raw or raw.isspace()):
         raise InputError(f"{name}: the file is empty")
     # hashlib lets go of the GIL: the input's hash is computed while the file is parsed.
     digest = hashlib.sha256()
     hasher = threading.Thread(target=digest.update, args=(raw,), daemon=True)
     hasher.start()
     flavour = normalize_export(name, export)
-    kind = sniff_kind(name, raw)
+    kind = "text" if mapped is not None else sniff_kind(name, raw)
     problems: list[Problem] = []
     questions: dict[str, str] = {}
     levels: dict[str, list[str]] = {}
     non_subst: dict[str, list[str]] = {}
     if kind in ("text", "xlsx"):
         if kind == "text":
-            decoded = decode(name, raw, encoding)
+            decoded = Decoded(mapped, "utf-8", False) if mapped is not None else None
+            decoded = decoded or decode(name, raw, encoding)
             parsed = csv_reader.parse(name, decoded.data, flavour, dictionary)
             used = decoded.encoding
             if decoded.guessed:

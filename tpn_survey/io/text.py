@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import io
 from dataclasses import dataclass
+from typing import Any
 
 from tpn_survey.errors import InputError
 
@@ -29,7 +30,7 @@ _MAGIC = {
 class Decoded:
     """Text of a file, how it was decoded, and whether the encoding was guessed."""
 
-    data: bytes  # UTF-8 bytes without BOM
+    data: Any  # UTF-8 bytes without BOM (or a read-only memory map of them)
     encoding: str
     guessed: bool
 
@@ -68,10 +69,25 @@ def sniff_binary(name: str, head: bytes) -> None:
         raise InputError(f"{name}: this is a binary file, not a CSV export")
 
 
+def is_utf8(data: Any, block: int = 1 << 24) -> bool:
+    """True if `data` (bytes, or an mmap) is valid UTF-8; ASCII is checked with numpy a block at
+    a time, other text decoded a block at a time."""
+    import numpy as np
+
+    view = np.frombuffer(data, dtype=np.uint8)
+    try:
+        ascii_only = all(
+            int(view[i : i + block].max(initial=0)) < 128 for i in range(0, len(view), block)
+        )
+    finally:
+        del view  # an mmap cannot close while a view of it is alive
+    return ascii_only or _utf8_error(data, block) is None
+
+
 def _utf8_error(raw: bytes, block: int = 1 << 24) -> int | None:
     """Offset of the first byte that is not valid UTF-8, or None; checked a block at a time,
     so a large file is never held as one str as well as bytes."""
-    if raw.isascii():  # ASCII is UTF-8; the check is a fast scan of the bytes
+    if isinstance(raw, bytes) and raw.isascii():  # ASCII is UTF-8: a fast scan of the bytes
         return None
     decoder = codecs.getincrementaldecoder("utf-8")()
     view = memoryview(raw)
@@ -83,7 +99,7 @@ def _utf8_error(raw: bytes, block: int = 1 << 24) -> int | None:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         try:  # the exact offset: the first error up to the end of the failing block
-            raw[:end].decode("utf-8")
+            bytes(raw[:end]).decode("utf-8")
         except UnicodeDecodeError as ex:
             return ex.start
         return len(raw)
