@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tpn_survey import __version__
 from tpn_survey.answers import (
@@ -18,6 +17,7 @@ from tpn_survey.answers import (
 )
 from tpn_survey.errors import OptionError, TpnError
 from tpn_survey.io.table import FILE_COLUMN, Table
+from tpn_survey.options import Options
 from tpn_survey.results import (
     Comparison,
     Estimate,
@@ -34,7 +34,6 @@ from tpn_survey.results import (
     finite,
 )
 from tpn_survey.schema import Design, Group, Instrument
-from tpn_survey.stats.compare import ADJUST_METHODS
 from tpn_survey.stats.proportions import SIMPLE_METHODS, proportion_ci
 from tpn_survey.validate import check_columns, did_you_mean, has_errors, validate
 
@@ -53,31 +52,6 @@ class DataError(TpnError):
         errors = [p for p in problems if p.severity == "error"]
         super().__init__(f"{len(errors)} data problem(s); nothing was analyzed")
         self.problems = problems
-
-
-class Options(BaseModel):
-    """What to estimate; every field has the CLI's default."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    by: list[str] = []
-    compare: str | None = None
-    ci: str | None = None
-    level: float = Field(default=0.95, gt=0, lt=1)
-    min_n: int = Field(default=10, ge=0)
-    weight: str | None = None
-    cluster: str | None = None
-    strata: str | None = None
-    population: float | None = Field(default=None, gt=0)
-    reference: str | None = None
-    adjust: str = "holm"
-
-    @field_validator("adjust")
-    @classmethod
-    def _known_adjustment(cls, value: str) -> str:
-        if value not in ADJUST_METHODS:
-            raise ValueError(f"use one of {', '.join(ADJUST_METHODS)}, not {value!r}")
-        return value
 
 
 def resolve_design(schema: Instrument, options: Options) -> Design | None:

@@ -282,8 +282,8 @@ def _options(**fields: Any) -> Any:
     """Options from CLI/tpn.toml values; a bad value is an OptionError naming the option."""
     from pydantic import ValidationError
 
-    from tpn_survey.analyze import Options
     from tpn_survey.errors import OptionError
+    from tpn_survey.options import Options
 
     try:
         return Options(**{k: v for k, v in fields.items() if v is not None})

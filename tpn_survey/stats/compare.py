@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tpn_survey.options import ADJUST_METHODS
 from tpn_survey.stats import dist
 from tpn_survey.stats.design import (
     Design,
@@ -30,7 +31,6 @@ from tpn_survey.stats.design import (
 )
 from tpn_survey.stats.proportions import wilson
 
-ADJUST_METHODS = ("holm", "bh", "none")
 EXACT_BELOW = 5.0  # Fisher's exact test when an expected cell count is under this
 
 

@@ -1,0 +1,33 @@
+"""What an analysis estimates (`Options`), kept apart from the analysis so that the CLI can
+check its options without loading pandas and scipy."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+ADJUST_METHODS = ("holm", "bh", "none")
+
+
+class Options(BaseModel):
+    """What to estimate; every field has the CLI's default."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    by: list[str] = []
+    compare: str | None = None
+    ci: str | None = None
+    level: float = Field(default=0.95, gt=0, lt=1)
+    min_n: int = Field(default=10, ge=0)
+    weight: str | None = None
+    cluster: str | None = None
+    strata: str | None = None
+    population: float | None = Field(default=None, gt=0)
+    reference: str | None = None
+    adjust: str = "holm"
+
+    @field_validator("adjust")
+    @classmethod
+    def _known_adjustment(cls, value: str) -> str:
+        if value not in ADJUST_METHODS:
+            raise ValueError(f"use one of {', '.join(ADJUST_METHODS)}, not {value!r}")
+        return value
