@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -253,9 +254,7 @@ def analyze(
             strata=strata,
             population=population,
         )
-        from tpn_survey.report.pdf import pdf_renderer
-
-        with pdf_renderer("pdf" in formats) as render_pdf:
+        with _pdf_renderer(formats) as render_pdf:
             results = _analyze_one(
                 data,
                 schema,
@@ -293,6 +292,16 @@ def _options(**fields: Any) -> Any:
         raise OptionError(f"--{name}: {first['msg']}") from None
 
 
+def _pdf_renderer(formats: list[str]) -> Any:
+    """`report.pdf.pdf_renderer` with its worker when a PDF is asked for, else nothing (the
+    report package, Jinja included, is not even imported for a JSON-only run)."""
+    if "pdf" not in formats:
+        return contextlib.nullcontext(None)
+    from tpn_survey.report.pdf import pdf_renderer
+
+    return pdf_renderer(True)
+
+
 def _analyze_one(data: list[Path], schema: Path, options: Any, **reading: Any) -> Results:
     from tpn_survey.analyze import DataError
     from tpn_survey.analyze import analyze as run_analyze
@@ -316,9 +325,7 @@ def _run_project(path: Path, out: Path | None, output_format: str | None) -> Non
         )
     proj = load_project(path)
     formats = _parse_formats(output_format) if output_format else proj.formats
-    from tpn_survey.report.pdf import pdf_renderer
-
-    with pdf_renderer("pdf" in formats) as render_pdf:
+    with _pdf_renderer(formats) as render_pdf:
         written = _write_project(proj, out, formats, render_pdf)
     for written_path in written:
         _console().print(f"wrote {_escape(str(written_path))}")

@@ -1,20 +1,6 @@
-"""Render Results: HTML (Jinja + inline SVG), PDF (WeasyPrint), CSV/XLSX tables and JSON.
+"""Render Results: HTML (`html`: Jinja + inline SVG from `charts`), PDF (`pdf`: WeasyPrint),
+CSV/XLSX tables (`tables`) and JSON (`json_out`); `outputs` renders all, then writes them.
 
-Heavy libraries (pandas, openpyxl, weasyprint) are imported inside the functions that need them,
-so importing this package (and `tpn --help`) stays fast.
+Nothing is imported here, so a run that writes only JSON loads neither Jinja nor openpyxl, and
+heavy libraries are imported inside the functions that need them.
 """
-
-from tpn_survey.report.html import ReportMeta, render_html
-from tpn_survey.report.json_out import write_json
-from tpn_survey.report.pdf import write_pdf
-from tpn_survey.report.tables import tidy_table, write_csv, write_xlsx
-
-__all__ = [
-    "ReportMeta",
-    "render_html",
-    "tidy_table",
-    "write_csv",
-    "write_json",
-    "write_pdf",
-    "write_xlsx",
-]
