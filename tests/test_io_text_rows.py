@@ -91,14 +91,29 @@ def test_utf8_check_in_blocks_equals_decode(data: bytes, block: int) -> None:
     assert _utf8_error(data, block) == want
 
 
-@pytest.mark.parametrize("survey", ["teacher_leader", "teacher", "end_of_year"])
+EXPORTS = Path(__file__).parent / "fixtures" / "exports"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [SAMPLE / f"{s}.csv" for s in ("teacher_leader", "teacher", "end_of_year")]
+    + [
+        EXPORTS / f
+        for f in (
+            "qualtrics_choice_text.csv",
+            "qualtrics_numeric.csv",
+            "surveymonkey.csv",
+            "google_forms.csv",
+        )
+    ],
+    ids=lambda p: p.name,
+)
 def test_mapped_big_files_read_as_the_same_table(
-    survey: str, monkeypatch: pytest.MonkeyPatch
+    path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Big UTF-8 files are parsed from a memory map; here every file counts as big."""
     import tpn_survey.io.table as table_module
 
-    path = SAMPLE / f"{survey}.csv"
     read = read_table(path, dictionary=["org"])
     monkeypatch.setattr(table_module, "MAP_BYTES", 1)
     assert table_module._map_utf8_text(path) is not None
@@ -117,14 +132,14 @@ def test_files_that_are_not_plain_utf8_are_not_mapped(
     header = ",".join(MINI_HEADER)
     cp1252 = tmp_path / "w.csv"
     cp1252.write_bytes(f"{header}\nr1,x,Caf\u00e9,Urban,Agree,1\n".encode("cp1252"))
-    bom = tmp_path / "b.csv"
-    bom.write_bytes(f"\ufeff{header}\nr1,x,A,Urban,Agree,1\n".encode())
-    for path in (cp1252, bom):
+    utf16 = tmp_path / "u.csv"
+    utf16.write_bytes(f"\ufeff{header}\nr1,x,A,Urban,Agree,1\n".encode("utf-16-le"))
+    for path in (cp1252, utf16):
         assert table_module._map_utf8_text(path) is None
     table = read_table(cp1252)
     assert table.files[0]["encoding"] == "windows-1252"
     assert table.frame["org"].iloc[0] == "Caf\u00e9"
-    assert read_table(bom).files[0]["encoding"] == "utf-8-sig"
+    assert read_table(utf16).files[0]["encoding"] == "utf-16"
     # Off-scale answers and ragged rows are found in a mapped file as in bytes.
     bad = tmp_path / "bad.csv"
     bad.write_text(f"{header}\nr1,x,A,Urban,Agreee,1\n\nr2,x\n", encoding="utf-8")

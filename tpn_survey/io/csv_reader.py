@@ -57,12 +57,13 @@ def split_records(name: str, text: str, delimiter: str, count: int) -> list[list
     return out
 
 
-def header_end(data: bytes, count: int) -> int:
-    """Byte offset just after the first `count` records (newlines inside quotes do not count).
+def header_end(data: bytes, count: int, start: int = 0) -> int:
+    """Byte offset just after the first `count` records from `start` (newlines inside quotes
+    do not count).
 
     Steps from newline to newline with C-level `find`/`count`, so it stays fast on big files.
     """
-    pos = 0
+    pos = start
     for _ in range(count):
         start = pos
         while True:
@@ -155,16 +156,21 @@ def _short(ex: Exception) -> str:
 
 
 def parse(
-    name: str, data: bytes, export: str | None = None, dictionary: Collection[str] = ()
+    name: str,
+    data: bytes,
+    export: str | None = None,
+    dictionary: Collection[str] = (),
+    start: int = 0,
 ) -> Parsed:
-    """Parse UTF-8 delimited bytes; the flavour (given or detected) says how many header rows.
-    Columns named in `dictionary` come back as arrow dictionaries (see `read_records`)."""
-    head_text = data[:HEAD_BYTES].decode("utf-8", errors="replace")
+    """Parse UTF-8 delimited bytes from byte `start` (past a BOM in a mapped file); the flavour
+    (given or detected) says how many header rows. Columns named in `dictionary` come back as
+    arrow dictionaries (see `read_records`)."""
+    head_text = data[start : start + HEAD_BYTES].decode("utf-8", errors="replace")
     first_line = head_text.splitlines()[0] if head_text else ""
     delimiter = sniff_delimiter(first_line)
     records = split_records(name, head_text, delimiter, 3)
     shape = layout(name, records, export)
-    skip = header_end(data, shape.header_rows)
+    skip = header_end(data, shape.header_rows, start)
     coded = [column in dictionary for column in shape.columns]
     body = memoryview(data)[skip:]
     table, ragged = read_records(name, body, delimiter, len(shape.columns), coded)

@@ -64,7 +64,7 @@ MAP_BYTES = 16 << 20  # text files from this size are mapped rather than read
 
 
 def _map_utf8_text(path: Path) -> Any:
-    """A big UTF-8 text file (no BOM) as a read-only memory map, else None.
+    """A big UTF-8 text file (with or without a BOM) as a read-only memory map, else None.
 
     pyarrow parses the mapped pages in place: no copy of the file into Python's memory, which
     at 400 MB took longer than parsing it. Other files are read as bytes."""
@@ -79,7 +79,7 @@ def _map_utf8_text(path: Path) -> Any:
             return None  # _read_bytes says why
         with path.open("rb") as fh:
             head = fh.read(8192)
-            if head.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"PK", b"$FL", b"PAR1")):
+            if head.startswith((b"\xff\xfe", b"\xfe\xff", b"PK", b"$FL", b"PAR1")):
                 return None
             sniff_binary(path.name, head)
             mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
@@ -132,9 +132,13 @@ def read_table(
     non_subst: dict[str, list[str]] = {}
     if kind in ("text", "xlsx"):
         if kind == "text":
-            decoded = Decoded(mapped, "utf-8", False) if mapped is not None else None
-            decoded = decoded or decode(name, raw, encoding)
-            parsed = csv_reader.parse(name, decoded.data, flavour, dictionary)
+            start = 0
+            if mapped is not None:
+                start = 3 if mapped[:3] == b"\xef\xbb\xbf" else 0
+                decoded = Decoded(mapped, "utf-8-sig" if start else "utf-8", False)
+            else:
+                decoded = decode(name, raw, encoding)
+            parsed = csv_reader.parse(name, decoded.data, flavour, dictionary, start)
             used = decoded.encoding
             if decoded.guessed:
                 problems.append(
