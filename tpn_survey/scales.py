@@ -16,7 +16,6 @@ from tpn_survey.stats.design import Sums, concat_sums, psu_sums
 from tpn_survey.stats.scales import (
     Means,
     cronbach_alpha,
-    design_means,
     grouped_t_means,
     means_from_counts,
     means_from_sums,
@@ -79,21 +78,17 @@ def scale_results(
 ) -> tuple[list[Mean], list[Reliability]]:
     """Means of every item and composite in every domain; alpha of every composite (overall).
 
-    Simple: t intervals (`stats.scales.t_means`). With a design: weighted means with linearized
-    t intervals (`stats.scales.design_means`, as R's svymean on a subset). Alpha is always
-    unweighted over complete cases: it describes the instrument, not the population.
-    `level_counts` (simple analyses): each domain's counts of code + 1 per item, as analyze
-    counts them; `item_sums` (design-based): each domain's PSU sums of the items' points.
-    Item means then come from those instead of a pass over the rows.
+    Item means come from what analyze already summed, not from another pass over the rows:
+    simple analyses give `level_counts` (each domain's counts of code + 1 per item; t
+    intervals), design-based ones `item_sums` (each domain's PSU sums of the items' points;
+    linearized t intervals, as R's svymean on a subset). Composites are respondents' means,
+    summed here. Alpha is always unweighted over complete cases: it describes the instrument,
+    not the population.
     """
-    counted = design is None and level_counts is not None
-    summed = design is not None and item_sums is not None
-    if (counted or summed) and not schema.composites:  # item means need no pass over rows
-        values = np.empty((len(codes), 0))
-    else:
-        values = item_values(schema, codes)
+    if (level_counts if design is None else item_sums) is None:
+        raise ValueError("scale_results needs level_counts (simple) or item_sums (design)")
+    values = item_values(schema, codes) if schema.composites else np.empty((len(codes), 0))
     names, scores = composite_scores(schema, values)
-    columns = np.asfortranarray(np.hstack([values, scores])) if names else values
     of = [(item.id, "item") for item in schema.items] + [(n, "composite") for n in names]
     points = [level_points(schema.scale_of(item)) for item in schema.items]
     by_id = {item.id: item for item in schema.items}
@@ -104,14 +99,14 @@ def scale_results(
 
     means: list[Mean] = []
     for at, (domain, labels) in enumerate(domains):
-        if counted and level_counts is not None:
+        if design is None:
+            assert level_counts is not None
             res = _concat_means(
                 _item_means_from_counts(schema, level_counts[at], level),
                 grouped_t_means(scores, domain, len(labels), level),
             )
-        elif design is None:
-            res = grouped_t_means(columns, domain, len(labels), level)
-        elif item_sums is not None:
+        else:
+            assert item_sums is not None
             sums = item_sums[at]
             if names:
                 extra = psu_sums(
@@ -119,8 +114,6 @@ def scale_results(
                 )
                 sums = concat_sums(sums, extra)
             res = means_from_sums(design, sums, level)
-        else:
-            res = design_means(design, columns, domain, len(labels), level)
         per = [
             Means(*(getattr(res, f)[d] for f in ("n", "mean", "sd", "ci_low", "ci_high", "df")))
             for d in range(len(labels))
