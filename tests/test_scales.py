@@ -162,9 +162,15 @@ def test_coded_sums_equal_r_svymean_and_row_sums(design: str) -> None:
     g = g[g.design == design]
     built = _design(design)
     for domain, names in ((np.zeros(len(data), dtype=np.int64), ["overall"]), (band, bands)):
-        rate_sums, mean_sums, count_positive = coded_psu_sums(
+        rate_sums, mean_sums, slot_counts = coded_psu_sums(
             built, domain, len(names), codes, valid, positive, points
         )
+        count_positive = (slot_counts * positive).sum(axis=2)
+        for slot in range(7):  # the unweighted count of each slot, by domain and item
+            in_slot = (codes == slot) & (domain >= 0)[:, None]
+            for d in range(len(names)):
+                want = (in_slot & (domain == d)[:, None]).sum(axis=0)
+                np.testing.assert_array_equal(slot_counts[d, :, slot], want)
         res = means_from_sums(built, mean_sums)
         row_x = np.where((codes >= 2) & (codes <= 5), codes - 1.0, np.nan)
         rows = design_means(built, row_x, domain, len(names))

@@ -198,24 +198,25 @@ def design_estimates(
     from tpn_survey.stats.design import coded_psu_sums, proportions_from_sums
 
     width = _width(schema)
-    counts = _counts(codes, domain, len(labels), width)
     valid, positive = _level_masks(schema, width)
     points = np.zeros(valid.shape)
     for j, item in enumerate(schema.items):
         level_values = level_points(schema.scale_of(item))
         points[j, 1 : 1 + len(level_values)] = level_values
     # Slot 0 is for off-scale codes (-2): they are no answer, as missing ones (-1) are.
-    pad = np.zeros((valid.shape[0], 1))
-    rate_sums, mean_sums, count_positive = coded_psu_sums(
+    pad = np.zeros((valid.shape[0], 1), dtype=bool)
+    rate_sums, mean_sums, slot_counts = coded_psu_sums(
         design,
         domain,
         len(labels),
         codes,
-        np.hstack([pad, valid]).astype(bool),
-        np.hstack([pad, positive]).astype(bool),
+        np.hstack([pad, valid]),
+        np.hstack([pad, positive]),
         np.hstack([pad, points]),
         shift=2,
     )
+    counts = slot_counts[:, :, 1:]  # as `_counts` counts them: missing first, then the levels
+    count_positive = (counts * positive).sum(axis=2)
     props = proportions_from_sums(design, rate_sums, count_positive, method, options.level)
     values = {
         "rate": props.rate,

@@ -360,7 +360,7 @@ def coded_psu_sums(
     valid, positive: (k, width) masks of those slots; points: (k, width) each slot's value.
     One weighted and one unweighted bincount per item over (domain, PSU, code) give every
     sum: (sums for the rate of positive answers, sums for the mean of the points, the
-    unweighted count of positive answers per (domain, item)). Where the rows are the PSUs,
+    unweighted count of each slot per (domain, item, slot)). Where the rows are the PSUs,
     the bincounts are over (domain, stratum, code), with one more for the squared weights.
     """
     by_row = design.rows_are_psus
@@ -374,7 +374,7 @@ def coded_psu_sums(
     w = design.weights[rows]
     if not isinstance(rows, slice):
         codes = np.asfortranarray(codes[rows])
-    count_positive = np.zeros((n_domains, k), dtype=np.int64)
+    slot_counts = np.zeros((n_domains, k, width), dtype=np.int64)
     if by_row:
         shape = (n_domains, n_units, k, width)
         weighted, squared, counted = np.zeros(shape), np.zeros(shape), np.zeros(shape)
@@ -384,10 +384,10 @@ def coded_psu_sums(
             weighted[:, :, j] = np.bincount(cell, weights=w, minlength=size * width).reshape(per)
             squared[:, :, j] = np.bincount(cell, weights=w * w, minlength=size * width).reshape(per)
             counted[:, :, j] = np.bincount(cell, minlength=size * width).reshape(per)
-        count_positive[:] = (counted * positive).sum(axis=(1, 3))
+        slot_counts[:] = counted.sum(axis=1)
         rate = _coded_row_sums(weighted, squared, counted, valid, positive.astype(np.float64))
         mean = _coded_row_sums(weighted, squared, counted, valid, points)
-        return rate, mean, count_positive
+        return rate, mean, slot_counts
 
     names = ("n", "w", "wy", "wx")
     out = {name: np.zeros((k, size)) for name in names}
@@ -402,8 +402,7 @@ def coded_psu_sums(
         out["wy"][j] = summed @ positive[j]
         out["wx"][j] = summed @ value
         by_domain[:, j] = summed.reshape(n_domains, n_units, width).sum(axis=1)
-        per_domain = (counted_j @ positive[j]).reshape(n_domains, n_units)
-        count_positive[:, j] = per_domain.sum(axis=1)
+        slot_counts[:, j] = counted_j.reshape(n_domains, n_units, width).sum(axis=1)
     shaped = {
         name: arr.reshape(k, n_domains, n_units).transpose(1, 2, 0) for name, arr in out.items()
     }
@@ -414,7 +413,7 @@ def coded_psu_sums(
     zeros = np.zeros_like(spread)  # the spread of 0/1 answers is not asked for
     rate_sums = PsuSums(w=shaped["w"], wx=shaped["wy"], n=shaped["n"], spread=zeros)
     mean_sums = PsuSums(w=shaped["w"], wx=shaped["wx"], n=shaped["n"], spread=spread)
-    return rate_sums, mean_sums, count_positive
+    return rate_sums, mean_sums, slot_counts
 
 
 def ratio_variance(
