@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tpn_survey.analyze import _all_counts, _counts
 from tpn_survey.answers import code_answers, code_groups, code_items, trimmed_factorize
 from tpn_survey.schema import parse_schema
+from tpn_survey.tally import all_counts as _all_counts
+from tpn_survey.tally import counts_by as _counts
 
 SCHEMA = parse_schema(
     {

@@ -12,7 +12,7 @@ from tpn_survey.analyze import Options, analyze
 from tpn_survey.answers import MISSING
 from tpn_survey.errors import SchemaError
 from tpn_survey.io import read_table
-from tpn_survey.response_rates import classify, response_rates
+from tpn_survey.response_rates import classify, count_kinds, response_rates
 from tpn_survey.schema import Invited, load_yaml, parse_schema
 
 
@@ -39,7 +39,7 @@ def test_non_substantive_answers_count_as_answered() -> None:
 
 
 def test_total_only() -> None:
-    rates, problems = response_rates(20, _codes([10, 10, 6, 2]))
+    rates, problems = response_rates(20, count_kinds(classify(_codes([10, 10, 6, 2]))))
     (r,) = rates
     assert (r.invited, r.complete, r.partial, r.break_off) == (20, 2, 1, 1)
     assert r.rr1 == pytest.approx(2 / 20) and r.rr2 == pytest.approx(3 / 20)
@@ -50,7 +50,7 @@ def test_by_group_and_unlisted_values() -> None:
     spec = Invited(by="org", counts={"A": 4, "B": 10})
     codes = _codes([10, 7, 10, 10, 10, 0, 10])
     orgs = np.array(["A", "A", "B", "B", "B", "B", "Z"], dtype=object)
-    rates, problems = response_rates(spec, codes, "org", orgs)
+    rates, problems = response_rates(spec, count_kinds(classify(codes), orgs), "org")
     by = {tuple(r.group.values()): r for r in rates}
     assert by[()].invited == 14 and by[()].complete == 4 and by[()].partial == 1
     assert by[("A",)].rr1 == pytest.approx(1 / 4) and by[("A",)].rr2 == pytest.approx(2 / 4)
@@ -59,7 +59,7 @@ def test_by_group_and_unlisted_values() -> None:
 
 
 def test_more_responses_than_invited_warns() -> None:
-    _, problems = response_rates(1, _codes([10, 10]))
+    _, problems = response_rates(1, count_kinds(classify(_codes([10, 10]))))
     assert [p.code for p in problems] == ["more-responses-than-invited"]
 
 

@@ -35,6 +35,14 @@ from tpn_survey.results import (
 )
 from tpn_survey.schema import Design, Group, Instrument
 from tpn_survey.stats.proportions import SIMPLE_METHODS, proportion_ci
+from tpn_survey.tally import (
+    ItemChecks,
+    Tally,
+    count_width,
+    item_checks,
+    rate_kinds,
+    rates_column,
+)
 from tpn_survey.validate import check_columns, did_you_mean, has_errors, validate
 
 if TYPE_CHECKING:
@@ -124,56 +132,9 @@ def _survey(schema: Instrument, table: Table, groups: list[Group]) -> Survey:
     )
 
 
-def _counts(codes: np.ndarray, domain: np.ndarray, n_domains: int, width: int) -> np.ndarray:
-    """(domains, items, width) counts of code+1 (0 = missing) per domain (-1: no domain).
-
-    One bincount per item over (domain, code) pairs; rows outside every domain go to an
-    extra domain that is dropped, so no row subset is copied.
-    """
-    k = codes.shape[1]
-    cell = np.where(domain >= 0, domain, n_domains).astype(np.int64) * width + 1
-    size = (n_domains + 1) * width
-    out = np.empty((n_domains + 1, k, width), dtype=np.int64)
-    for j in range(k):
-        out[:, j, :] = np.bincount(cell + codes[:, j], minlength=size).reshape(-1, width)
-    return out[:n_domains]
-
-
-MAX_CROSS_CELLS = 20_000  # cells x items x width int64 counts stay small
-
-
-def _all_counts(
-    codes: np.ndarray, domains: list[tuple[np.ndarray, list[dict[str, str]]]], width: int
-) -> list[np.ndarray] | None:
-    """Counts of every breakdown from one pass: count the cross-classification of all
-    `--by` groups (each with an extra "blank" level), then sum it down to each breakdown.
-
-    Integer sums, so equal to `_counts` per breakdown. None when the cross has too many cells.
-    """
-    sizes = [len(labels) + 1 for _, labels in domains[1:]]  # + a blank/unlisted level
-    cells = int(np.prod(sizes, dtype=np.int64)) if sizes else 1
-    if cells > MAX_CROSS_CELLS:
-        return None
-    cross = np.zeros(len(codes), dtype=np.int64)
-    for (index, labels), size in zip(domains[1:], sizes, strict=True):
-        cross = cross * size + np.where(index >= 0, index, len(labels))
-    table = _counts(codes, cross, cells, width).reshape(*sizes, codes.shape[1], width)
-    axes = tuple(range(len(sizes)))
-    out = [table.sum(axis=axes).reshape(1, codes.shape[1], width)]
-    for g, size in enumerate(sizes):
-        margin = table.sum(axis=tuple(a for a in axes if a != g))
-        out.append(margin[: size - 1])
-    return out
-
-
-def _width(schema: Instrument) -> int:
-    """Slots per item in a count table: missing, then every category."""
-    return 1 + max(len(s.categories()) for s in schema.scales.values())
-
-
 def item_masks(schema: Instrument, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(positive, valid) answer masks, (rows, items) column-major, one column at a time."""
-    valid_mask, pos_mask = _level_masks(schema, _width(schema))
+    valid_mask, pos_mask = _level_masks(schema, count_width(schema))
     positive = np.empty(codes.shape, dtype=bool, order="F")
     valid = np.empty(codes.shape, dtype=bool, order="F")
     for j in range(codes.shape[1]):
@@ -197,7 +158,7 @@ def design_estimates(
     from tpn_survey.scales import level_points
     from tpn_survey.stats.design import coded_psu_sums, proportions_from_sums
 
-    width = _width(schema)
+    width = count_width(schema)
     valid, positive = _level_masks(schema, width)
     points = np.zeros(valid.shape)
     for j, item in enumerate(schema.items):
@@ -308,6 +269,8 @@ def _domains(
 def analyze(schema: Instrument, table: Table, options: Options | None = None) -> Results:
     """Validate, then estimate every item overall and by each `--by` group.
 
+    A simple analysis works from a `Tally` of the answers (the table's own, when it was read
+    in chunks, else one made here); a design-based one from the coded rows.
     Raises DataError (carrying all problems) when the data have errors.
     """
     options = options or Options()
@@ -316,21 +279,24 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
     groups = resolve_groups(schema, options.by, table.columns)
     compared = resolve_groups(schema, [options.compare], table.columns) if options.compare else []
     by_keys = [g.id if schema.group(g.id) else g.column for g in [*groups, *compared]]
+    tally = table.tally
+    if tally is not None and design is not None:
+        raise ValueError("a tallied table keeps no answers to weight: read it whole")
     coded: ItemCodes | None = None
-    if len(table.frame) and not check_columns(schema, table, design, by_keys):
+    checks: ItemChecks | None = tally.checks() if tally is not None else None
+    if tally is None and len(table.frame) and not check_columns(schema, table, design, by_keys):
         coded = code_items(schema, table.frame)  # once, for validation and estimates
-    problems = validate(schema, table, design, by_keys, coded=coded)
+        checks = item_checks(schema, table.frame, coded)
+    problems = validate(schema, table, design, by_keys, checks=checks)
     if has_errors(problems):
         raise DataError(problems)
-    assert coded is not None  # no errors: the columns are there
-    excluded = ~coded.answered()
-    codes = coded.codes
+    assert checks is not None  # no errors: the columns are there
+    excluded = ~checks.answered
     frame = table.frame
     if excluded.any():
         items = {item.column for item in schema.items}  # already coded: not copied
         keep = [c for c in frame.columns if c not in items]
         frame = frame.loc[~excluded, keep].reset_index(drop=True)
-        codes = np.asfortranarray(codes[~excluded])
     problems += _blank_group_warnings(frame, groups)
     waves = wave_group(frame)
     domain_groups = list({g.id: g for g in [*groups, *compared, *waves]}.values())
@@ -339,16 +305,28 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
     built = None
     masks: tuple[np.ndarray, np.ndarray] | None = None
     network: list[NetworkRow] = []
-    level_counts: list[np.ndarray] | None = None
-    item_sums: list[Any] | None = None
     if design is None:
-        domains = _domains(frame, domain_groups)
-        level_counts = _all_counts(codes, domains, _width(schema)) or [
-            _counts(codes, domain, len(labels), _width(schema)) for domain, labels in domains
-        ]
-        for (_, labels), counts in zip(domains, level_counts, strict=True):
+        from tpn_survey.scales import simple_scale_results
+
+        if tally is None:
+            assert coded is not None
+            tally = Tally(schema, [g.column for g in domain_groups])
+            tally.add(table.frame, coded)
+        breakdowns: list[Any] = [(None, tally.overall[None], [{}], {"": 0})]
+        for group in domain_groups:
+            counts, order, domain_of = tally.breakdown(group)
+            breakdowns.append((group.column, counts, [{group.id: v} for v in order], domain_of))
+        for _, counts, labels, _ in breakdowns:
             estimates += _estimates_from_counts(schema, counts, labels, method, options)
+        means, scales = simple_scale_results(
+            schema, tally, breakdowns, options.level, options.min_n
+        )
+        kinds = tally.rates
     else:
+        from tpn_survey.scales import design_scale_results
+
+        assert coded is not None
+        codes = coded.codes[~excluded] if excluded.any() else coded.codes
         # Weighted sums depend on the order of their terms in the last bits: a canonical row
         # order makes results byte-identical whatever the order of the input file.
         order = canonical_order(frame[schema.respondent_id], frame[FILE_COLUMN])
@@ -366,16 +344,15 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
             item_sums.append(sums)
         if design.cluster:
             network = _network(schema, frame, masks, design.cluster)
+        means, scales = design_scale_results(
+            schema, codes, domains, built, item_sums, options.level, options.min_n
+        )
+        kinds = _rate_kinds(schema, table.frame, coded.codes)
 
     comparisons, trends, reference = group_comparisons(
         schema, estimates, compared, waves, options, frame, masks, built
     )
-    from tpn_survey.scales import scale_results
-
-    means, scales = scale_results(
-        schema, codes, domains, options.level, options.min_n, built, level_counts, item_sums
-    )
-    rates, rate_problems = _response_rates(schema, table, waves, coded.codes)
+    rates, rate_problems = _response_rates(schema, table, waves, kinds)
     problems += rate_problems
     return Results(
         tool=Tool(version=__version__),
@@ -480,8 +457,21 @@ def group_comparisons(
     )
 
 
+def _rate_kinds(schema: Instrument, frame: pd.DataFrame, codes: np.ndarray) -> dict[str, Any]:
+    """Complete, partial and broken-off returns by the invitation counts' group value."""
+    from tpn_survey.response_rates import count_kinds
+
+    if schema.invited is None:
+        return {}
+    column = rates_column(schema)
+    values = None
+    if column is not None and column in frame.columns:
+        values = frame[column].astype(str).str.strip().to_numpy()
+    return count_kinds(rate_kinds(schema.invited, codes), values)
+
+
 def _response_rates(
-    schema: Instrument, table: Table, waves: list[Group], codes: np.ndarray
+    schema: Instrument, table: Table, waves: list[Group], kinds: dict[str, Any]
 ) -> tuple[list[Any], list[Problem]]:
     """AAPOR RR1/RR2 over every returned row when the schema gives `invited:` counts."""
     from tpn_survey.response_rates import response_rates
@@ -493,13 +483,12 @@ def _response_rates(
         return [], [Problem(code="rates-one-wave", severity="warning", message=message)]
     by = getattr(schema.invited, "by", None)
     if by is None:
-        return response_rates(schema.invited, codes)
+        return response_rates(schema.invited, kinds)
     group = schema.group(by) or Group(id=by, column=by)
-    if group.column not in table.frame.columns:
+    if group.column not in table.columns:
         message = f"invited.by: {by!r} is neither a group nor a column; no response rates"
         return [], [Problem(code="rates-group", severity="warning", message=message)]
-    values = table.frame[group.column].astype(str).str.strip().to_numpy()
-    return response_rates(schema.invited, codes, group.id, values)
+    return response_rates(schema.invited, kinds, group.id)
 
 
 def canonical_order(ids: pd.Series, files: pd.Series) -> np.ndarray:

@@ -23,10 +23,18 @@ def classify(codes: np.ndarray, complete: float = 0.8, partial: float = 0.5) -> 
     return np.where(share >= complete - eps, 2, np.where(share >= partial - eps, 1, 0))
 
 
+def count_kinds(kinds: np.ndarray, values: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """[break-offs, partials, completes] per (trimmed) group value; under "" without values."""
+    if values is None:
+        return {"": np.bincount(kinds, minlength=3)}
+    texts, index = np.unique(np.asarray(values, dtype=str), return_inverse=True)
+    per = np.bincount(index * 3 + kinds, minlength=3 * len(texts)).reshape(-1, 3)
+    return {str(t): per[i] for i, t in enumerate(texts)}
+
+
 def _rate(
-    group: dict[str, str], invited: int, kinds: np.ndarray
+    group: dict[str, str], invited: int, counts: np.ndarray
 ) -> tuple[ResponseRate, Problem | None]:
-    counts = np.bincount(kinds, minlength=3)
     i, p, b = int(counts[2]), int(counts[1]), int(counts[0])
     rate = ResponseRate(
         group=group,
@@ -49,43 +57,40 @@ def _rate(
 
 
 def response_rates(
-    invited: Invited | int,
-    codes: np.ndarray,
-    group_id: str | None = None,
-    group_values: np.ndarray | None = None,
+    invited: Invited | int, kinds: dict[str, np.ndarray], group_id: str | None = None
 ) -> tuple[list[ResponseRate], list[Problem]]:
     """RR1/RR2 overall and, with counts per group, for each listed group value.
 
-    codes: (rows, items) answer codes of every returned row (answers.MISSING = no answer).
-    group_values: (rows,) trimmed values of the counts' group. Rows whose value is not listed
+    kinds: [break-offs, partials, completes] (see `classify`, `count_kinds`) of every returned
+    row, by the trimmed value of the invitation counts' group. Rows whose value is not listed
     in the counts are left out of every rate, with a warning.
     """
     spec = invited if isinstance(invited, Invited) else Invited(total=invited)
-    kinds = classify(codes, spec.complete, spec.partial)
+    none = np.zeros(3, dtype=np.int64)
     problems: list[Problem] = []
     out: list[ResponseRate] = []
-    if spec.counts is None or group_values is None or group_id is None:
-        rate, problem = _rate({}, int(spec.total or 0), kinds)
+    if spec.counts is None or group_id is None:
+        rate, problem = _rate({}, int(spec.total or 0), sum(kinds.values(), none))
         return [rate], [problem] if problem else []
     listed = {k.strip(): int(v) for k, v in spec.counts.items()}
-    values = np.asarray(group_values, dtype=object)
-    known = np.isin(values, list(listed))
-    if not known.all():
-        unknown = sorted({str(v) for v in values[~known]})
+    unknown = sorted(t for t, c in kinds.items() if t not in listed and c.any())
+    if unknown:
+        left_out = int(sum(kinds[t].sum() for t in unknown))
         problems.append(
             Problem(
                 code="not-invited",
                 severity="warning",
                 column=group_id,
-                message=f"{int((~known).sum())} response(s) have a {group_id} with no invitation "
+                message=f"{left_out} response(s) have a {group_id} with no invitation "
                 f"count ({', '.join(repr(v) for v in unknown[:5])}); left out of response rates",
             )
         )
-    rate, problem = _rate({}, sum(listed.values()), kinds[known])
+    known = sum((kinds.get(t, none) for t in listed), none)
+    rate, problem = _rate({}, sum(listed.values()), known)
     out.append(rate)
     problems += [problem] if problem else []
     for value, count in listed.items():
-        rate, problem = _rate({group_id: value}, count, kinds[values == value])
+        rate, problem = _rate({group_id: value}, count, kinds.get(value, none))
         out.append(rate)
         problems += [problem] if problem else []
     return out, problems

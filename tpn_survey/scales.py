@@ -6,7 +6,7 @@ number, else the level's position 1..L); missing and non-substantive answers are
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -15,12 +15,15 @@ from tpn_survey.schema import Instrument, Scale, normalize_code, normalize_label
 from tpn_survey.stats.design import Sums, concat_sums, psu_sums
 from tpn_survey.stats.scales import (
     Means,
-    cronbach_alpha,
-    grouped_t_means,
+    alpha_from_pairs,
     means_from_counts,
     means_from_sums,
     person_means,
 )
+from tpn_survey.tally import pair_counts
+
+if TYPE_CHECKING:
+    from tpn_survey.tally import Tally
 
 
 def level_points(scale: Scale) -> list[float]:
@@ -66,60 +69,84 @@ def composite_scores(schema: Instrument, values: np.ndarray) -> tuple[list[str],
     return names, scores
 
 
-def scale_results(
+Breakdown = tuple[str | None, np.ndarray, list[dict[str, str]], dict[str, int]]
+"""A breakdown of a simple analysis: its tally key (None: overall), (domains, items, width)
+level counts, each domain's label, and the domain of each tallied text."""
+
+
+def simple_scale_results(
+    schema: Instrument,
+    tally: Tally,
+    breakdowns: list[Breakdown],
+    level: float = 0.95,
+    min_n: int = 10,
+) -> tuple[list[Mean], list[Reliability]]:
+    """Means of every item and composite in every domain, with t intervals, and the alpha of
+    every composite (overall), all from the tally's counts: item means from the level counts,
+    composite means from the counts of each score, alpha from counts of answer pairs."""
+    points = _points(schema)
+    res = []
+    for key, counts, labels, domain_of in breakdowns:
+        items = _item_means_from_counts(schema, counts, level)
+        score_counts, scores = tally.score_counts(key, domain_of, len(labels))
+        res.append(_concat_means(items, means_from_counts(score_counts, scores, level)))
+    labels_of = [labels for _, _, labels, _ in breakdowns]
+    means = _mean_rows(schema, labels_of, res, points, "t", min_n)
+    return means, _reliabilities(schema, tally.pairs, level, min_n)
+
+
+def design_scale_results(
     schema: Instrument,
     codes: np.ndarray,
     domains: list[tuple[np.ndarray, list[dict[str, str]]]],
+    design: Any,
+    item_sums: list[Sums],
     level: float = 0.95,
     min_n: int = 10,
-    design: Any = None,
-    level_counts: list[np.ndarray] | None = None,
-    item_sums: list[Sums] | None = None,
 ) -> tuple[list[Mean], list[Reliability]]:
-    """Means of every item and composite in every domain; alpha of every composite (overall).
-
-    Item means come from what analyze already summed, not from another pass over the rows:
-    simple analyses give `level_counts` (each domain's counts of code + 1 per item; t
-    intervals), design-based ones `item_sums` (each domain's PSU sums of the items' points;
-    linearized t intervals, as R's svymean on a subset). Composites are respondents' means,
-    summed here. Alpha is always unweighted over complete cases: it describes the instrument,
-    not the population.
-    """
-    if (level_counts if design is None else item_sums) is None:
-        raise ValueError("scale_results needs level_counts (simple) or item_sums (design)")
+    """Design-based means of every item and composite in every domain (linearized t
+    intervals, as R's svymean on a subset): items from their PSU sums (`item_sums`, one per
+    breakdown), composites from respondents' scores. Alpha is unweighted over complete
+    cases: it describes the instrument, not the population."""
     values = item_values(schema, codes) if schema.composites else np.empty((len(codes), 0))
     names, scores = composite_scores(schema, values)
-    of = [(item.id, "item") for item in schema.items] + [(n, "composite") for n in names]
+    res = []
+    for (domain, labels), sums in zip(domains, item_sums, strict=True):
+        if names:
+            extra = psu_sums(design, domain, len(labels), np.isfinite(scores), scores, squares=True)
+            sums = concat_sums(sums, extra)
+        res.append(means_from_sums(design, sums, level))
+    labels_of = [labels for _, labels in domains]
+    means = _mean_rows(schema, labels_of, res, _points(schema), "linearized-t", min_n)
+    return means, _reliabilities(schema, pair_counts(schema, codes), level, min_n)
+
+
+def _points(schema: Instrument) -> list[list[float]]:
+    """The level values of every item, then of every composite (its items' scale)."""
     points = [level_points(schema.scale_of(item)) for item in schema.items]
     by_id = {item.id: item for item in schema.items}
-    for name in names:
-        first = by_id[schema.composites[name].items[0]]
-        points.append(level_points(schema.scale_of(first)))
-    method = "t" if design is None else "linearized-t"
+    for comp in schema.composites.values():
+        points.append(level_points(schema.scale_of(by_id[comp.items[0]])))
+    return points
 
+
+def _mean_rows(
+    schema: Instrument,
+    labels_of: list[list[dict[str, str]]],
+    res: list[Means],
+    points: list[list[float]],
+    method: str,
+    min_n: int,
+) -> list[Mean]:
+    """A `Mean` per domain of every breakdown and per item, then composite."""
+    of = [(item.id, "item") for item in schema.items]
+    of += [(name, "composite") for name in schema.composites]
     means: list[Mean] = []
-    for at, (domain, labels) in enumerate(domains):
-        if design is None:
-            assert level_counts is not None
-            res = _concat_means(
-                _item_means_from_counts(schema, level_counts[at], level),
-                grouped_t_means(scores, domain, len(labels), level),
-            )
-        else:
-            assert item_sums is not None
-            sums = item_sums[at]
-            if names:
-                extra = psu_sums(
-                    design, domain, len(labels), np.isfinite(scores), scores, squares=True
-                )
-                sums = concat_sums(sums, extra)
-            res = means_from_sums(design, sums, level)
-        per = [
-            Means(*(getattr(res, f)[d] for f in ("n", "mean", "sd", "ci_low", "ci_high", "df")))
-            for d in range(len(labels))
-        ]
+    for labels, found in zip(labels_of, res, strict=True):
         for d, group in enumerate(labels):
-            m = per[d]
+            m = Means(
+                *(getattr(found, f)[d] for f in ("n", "mean", "sd", "ci_low", "ci_high", "df"))
+            )
             for j, (name, kind) in enumerate(of):
                 means.append(
                     Mean(
@@ -136,13 +163,20 @@ def scale_results(
                         suppressed=bool(m.n[j] < min_n),
                     )
                 )
+    return means
 
+
+def _reliabilities(
+    schema: Instrument, pairs: list[np.ndarray], level: float, min_n: int
+) -> list[Reliability]:
+    """Alpha of every composite from its counts of answer pairs (tally.pair_counts)."""
     index = {item.id: j for j, item in enumerate(schema.items)}
-    reliabilities = []
-    for name in names:
-        comp = schema.composites[name]
-        rel = cronbach_alpha(values[:, [index[i] for i in comp.items]], level)
-        reliabilities.append(
+    out = []
+    for (name, comp), counts in zip(schema.composites.items(), pairs, strict=True):
+        first = schema.items[index[comp.items[0]]]
+        values = level_points(schema.scale_of(first))
+        rel = alpha_from_pairs(counts, np.tile(values, (len(comp.items), 1)), level)
+        out.append(
             Reliability(
                 composite=name,
                 label=comp.label,
@@ -158,7 +192,7 @@ def scale_results(
                 suppressed=rel.n < min_n,
             )
         )
-    return means, reliabilities
+    return out
 
 
 def _item_means_from_counts(schema: Instrument, counts: np.ndarray, level: float) -> Means:

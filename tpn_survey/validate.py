@@ -11,8 +11,6 @@ import numpy as np
 
 from tpn_survey.answers import (
     EDGE_SPACE,
-    OFF_SCALE,
-    ItemCodes,
     code_items,
     factorize,
     parse_numbers,
@@ -21,6 +19,7 @@ from tpn_survey.answers import (
 from tpn_survey.io.table import FILE_COLUMN, ROW_COLUMN, Table
 from tpn_survey.results import Problem
 from tpn_survey.schema import Design, Instrument
+from tpn_survey.tally import ItemChecks, item_checks
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -167,25 +166,21 @@ def _all_distinct_and_trimmed(values: pd.Series) -> bool:
     return not pc.any(pc.match_substring_regex(ids, EDGE_SPACE)).as_py()
 
 
-def check_answers(
-    schema: Instrument, table: Table, coded: ItemCodes | None = None
-) -> list[Problem]:
+def check_answers(schema: Instrument, table: Table, checks: ItemChecks) -> list[Problem]:
     """Every answer is a level, a code, a non-substantive answer or blank."""
     frame = table.frame
-    coded = coded or code_items(schema, frame)
+    files, rows = frame[FILE_COLUMN], frame[ROW_COLUMN]
     out = []
     for j, item in enumerate(schema.items):
-        scale = schema.scale_of(item)
-        codes, unknown = coded.codes[:, j], coded.unknown[j]
-        if not unknown:
+        found = sorted((v, at) for (i, v), at in checks.off_scale.items() if i == j)
+        if not found:
             continue
-        values = frame[item.column].astype(str)
+        scale = schema.scale_of(item)
         choices = scale.categories() + [
             str(c) for c in (scale.codes if isinstance(scale.codes, list) else scale.codes or {})
         ]
-        for value in sorted(unknown):
-            mask = ((codes == OFF_SCALE) & (values == value)).to_numpy()
-            file, row, count = _first_rows(frame, mask)
+        for value, (first, count) in found:
+            file, row = str(files.iat[first]), int(rows.to_numpy()[first])
             out.append(
                 Problem(
                     code="off-scale",
@@ -342,17 +337,10 @@ def check_personal(schema: Instrument, table: Table) -> list[Problem]:
     return out
 
 
-def unanswered_rows(schema: Instrument, table: Table, coded: ItemCodes | None = None) -> np.ndarray:
-    """Mask of rows that answer no item (left out of the analysis)."""
-    coded = coded or code_items(schema, table.frame)
-    return ~coded.answered()
-
-
-def check_unanswered(
-    schema: Instrument, table: Table, coded: ItemCodes | None = None
-) -> list[Problem]:
+def check_unanswered(table: Table, checks: ItemChecks) -> list[Problem]:
+    """A warning for each row that answers no item (left out of the analysis)."""
     frame = table.frame
-    mask = unanswered_rows(schema, table, coded)
+    mask = ~checks.answered
     rows = frame[ROW_COLUMN].to_numpy()[mask]
     files = frame[FILE_COLUMN].to_numpy()[mask]
     return [
@@ -373,11 +361,11 @@ def validate(
     design: Design | None = None,
     by: Iterable[str] = (),
     *,
-    coded: ItemCodes | None = None,
+    checks: ItemChecks | None = None,
 ) -> list[Problem]:
     """All problems of `table` against `schema` (and the design and breakdowns asked for).
 
-    `coded` (from answers.code_items on `table.frame`) saves coding the items again.
+    `checks` (from `tally.item_checks`, or a table's tally) saves coding the items again.
     """
     problems = list(table.problems)
     if len(table.frame) == 0:
@@ -395,14 +383,17 @@ def validate(
     problems += columns
     if columns:
         return problems
-    coded = coded or code_items(schema, table.frame)
+    if checks is None:
+        checks = table.tally.checks() if table.tally is not None else None
+    if checks is None:
+        checks = item_checks(schema, table.frame, code_items(schema, table.frame))
     problems += check_ids(schema, table)
-    problems += check_answers(schema, table, coded)
+    problems += check_answers(schema, table, checks)
     problems += check_groups(schema, table)
     problems += check_design(table, design)
     problems += check_personal(schema, table)
     if not any(p.severity == "error" for p in problems):
-        problems += check_unanswered(schema, table, coded)
+        problems += check_unanswered(table, checks)
     return problems
 
 

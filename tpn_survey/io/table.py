@@ -31,7 +31,9 @@ class Table:
     `questions` maps columns to question text (Qualtrics/SurveyMonkey header rows, SPSS labels);
     `metadata` lists platform columns (dates, ids, IP address...); `levels` holds answer labels
     in order where the file declares them (SPSS value labels, ordered Parquet categories), and
-    `non_substantive` the labels of SPSS user-missing codes.
+    `non_substantive` the labels of SPSS user-missing codes. `tally` (a `tpn_survey.tally.Tally`)
+    is set when the answers were tallied as they were read (`--chunksize`): then `frame` holds
+    every column but the items, whose counts are in the tally.
     """
 
     frame: pd.DataFrame
@@ -41,10 +43,14 @@ class Table:
     metadata: list[str] = field(default_factory=list)
     levels: dict[str, list[str]] = field(default_factory=dict)
     non_substantive: dict[str, list[str]] = field(default_factory=dict)
+    tally: Any = None
 
     @property
     def columns(self) -> list[str]:
-        return [c for c in self.frame.columns if c not in (FILE_COLUMN, ROW_COLUMN)]
+        found = list(self.frame.columns)
+        if self.tally is not None:  # the items' columns are tallied, not kept
+            found = list(dict.fromkeys([*self.tally.columns, *found]))
+        return [c for c in found if c not in (FILE_COLUMN, ROW_COLUMN)]
 
 
 def _read_bytes(path: Path) -> bytes:

@@ -156,12 +156,15 @@ class Reliability:
     alpha_if_deleted: np.ndarray
 
 
-def _alpha(x: np.ndarray) -> float:
-    """k/(k-1) (1 - sum of item variances / variance of the sum), variances with ddof 1."""
-    k = x.shape[1]
-    item_var = x.var(axis=0, ddof=1).sum()
-    total_var = x.sum(axis=1).var(ddof=1)
-    return float(k / (k - 1) * (1 - item_var / total_var)) if total_var > 0 else float("nan")
+def _alpha(cov: np.ndarray) -> float:
+    """k/(k-1) (1 - sum of item variances / variance of the sum), from the items' covariance
+    matrix. NaN when the sum does not vary (its variance is rounding noise next to the items')."""
+    k = cov.shape[0]
+    item_var = float(np.trace(cov))
+    total_var = float(cov.sum())
+    if not total_var > 1e-12 * max(item_var, 0.0):
+        return float("nan")
+    return k / (k - 1) * (1 - item_var / total_var)
 
 
 def cronbach_alpha(values: np.ndarray, level: float = 0.95) -> Reliability:
@@ -175,20 +178,53 @@ def cronbach_alpha(values: np.ndarray, level: float = 0.95) -> Reliability:
     x = np.asarray(values, dtype=np.float64)
     x = x[np.isfinite(x).all(axis=1)]
     n, k = x.shape
+    if n < 2 or k < 2:
+        return reliability_from_cov(n, np.zeros((k, k)), level)
+    xc = x - x.mean(axis=0)
+    return reliability_from_cov(n, xc.T @ xc / (n - 1), level)
+
+
+def alpha_from_pairs(pairs: np.ndarray, points: np.ndarray, level: float = 0.95) -> Reliability:
+    """`cronbach_alpha` from counts of answer pairs among complete cases: pairs[i, j, a, b]
+    respondents with level a on item i and level b on item j; points[i, a] the value of level a
+    of item i. Counts add over chunks of rows; the covariances come from deviations, so there
+    is no cancellation."""
+    k = pairs.shape[0]
+    n = int(pairs[0, 0].sum()) if k else 0
+    if n < 2 or k < 2:
+        return reliability_from_cov(n, np.zeros((k, k)), level)
+    counts = pairs.astype(np.float64)
+    marginal = np.einsum("iiaa->ia", counts)  # item i's count of each level
+    mean = (marginal * points).sum(axis=1) / n
+    dev = points - mean[:, None]
+    cov = np.einsum("ijab,ia,jb->ij", counts, dev, dev) / (n - 1)
+    return reliability_from_cov(n, cov, level)
+
+
+def reliability_from_cov(n: int, cov: np.ndarray, level: float = 0.95) -> Reliability:
+    """Alpha, Feldt interval, item-rest r and alpha if deleted from n complete cases and the
+    items' covariance matrix (ddof 1)."""
+    k = cov.shape[0]
     nan_k = np.full(k, np.nan)
     if n < 2 or k < 2:
         return Reliability(n, float("nan"), float("nan"), float("nan"), nan_k, nan_k)
-    alpha = _alpha(x)
+    alpha = _alpha(cov)
     df1, df2 = n - 1, (n - 1) * (k - 1)
     g = 1 - level
     low = 1 - (1 - alpha) * dist.f_isf(g / 2, df1, df2)
     high = 1 - (1 - alpha) * dist.f_isf(1 - g / 2, df1, df2)
-    rest = x.sum(axis=1, keepdims=True) - x
-    xc, rc = x - x.mean(axis=0), rest - rest.mean(axis=0)
+    var = np.diag(cov)
+    with_rest = cov.sum(axis=1) - var  # cov(item, sum of the others)
+    rest_var = cov.sum() - 2 * cov.sum(axis=1) + var
     with np.errstate(divide="ignore", invalid="ignore"):
-        item_rest = (xc * rc).sum(axis=0) / np.sqrt((xc**2).sum(axis=0) * (rc**2).sum(axis=0))
+        item_rest = with_rest / np.sqrt(var * rest_var)
+    item_rest = np.where((var > 0) & (rest_var > 0), item_rest, np.nan)
     # alpha if an item is deleted (NaN for 2 items: one item left has no alpha)
-    deleted = np.array([_alpha(np.delete(x, j, axis=1)) for j in range(k)]) if k > 2 else nan_k
+    deleted = (
+        np.array([_alpha(np.delete(np.delete(cov, j, 0), j, 1)) for j in range(k)])
+        if k > 2
+        else nan_k
+    )
     return Reliability(n, alpha, float(low), float(high), item_rest, deleted)
 
 
