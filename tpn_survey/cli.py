@@ -93,8 +93,12 @@ def _root(
     """Survey analysis for teacher-practice networks."""
 
 
-def _read(data: list[Path], schema_path: Path, **reading: Any) -> Any:
-    """The instrument and the stacked table; `reading`: encoding, export, sheet, chunksize."""
+def _read(data: list[Path], schema_path: Path, options: Any = None, **reading: Any) -> Any:
+    """The instrument and the stacked table; `reading`: encoding, export, sheet, chunksize.
+
+    With a chunksize and the `options` of a simple analysis, the answers are tallied chunk
+    by chunk as they are read (see `tpn_survey.tally`) instead of kept.
+    """
     from tpn_survey.io import read_table, stack_tables
     from tpn_survey.schema import load_schema
 
@@ -103,8 +107,30 @@ def _read(data: list[Path], schema_path: Path, **reading: Any) -> Any:
     drop = [c for c in schema.pii if c not in keep]
     # Answers and groups repeat a few labels: read as arrow dictionaries, coded once.
     coded = [item.column for item in schema.items] + [g.column for g in schema.groups]
-    tables = [read_table(p, drop=drop, dictionary=coded, **reading) for p in data]
+    keys = _tally_keys(schema, options) if reading.get("chunksize") else None
+    tables = []
+    for path in data:
+        tally = None
+        if keys is not None:
+            from tpn_survey.tally import Tally
+
+            tally = Tally(schema, keys)
+        tables.append(read_table(path, drop=drop, dictionary=coded, tally=tally, **reading))
     return schema, stack_tables(tables)
+
+
+def _tally_keys(schema: Any, options: Any) -> list[str] | None:
+    """Columns a simple analysis breaks the answers down by (its groups, and the waves of
+    stacked files); None for a design-based analysis, which needs the answers row by row."""
+    from tpn_survey.analyze import resolve_design
+
+    if options is None or resolve_design(schema, options) is not None:
+        return None
+    keys = []
+    for key in [*options.by, *([options.compare] if options.compare else [])]:
+        group = schema.group(key)
+        keys.append(group.column if group else key)
+    return [k for k in [*keys, "wave"] if k not in schema.pii]
 
 
 def _print_problems(problems: list[Problem], limit: int = 50) -> None:
@@ -306,7 +332,7 @@ def _analyze_one(data: list[Path], schema: Path, options: Any, **reading: Any) -
     from tpn_survey.analyze import DataError
     from tpn_survey.analyze import analyze as run_analyze
 
-    instrument, table = _read(data, schema, **reading)
+    instrument, table = _read(data, schema, options, **reading)
     try:
         return run_analyze(instrument, table, options)
     except DataError as ex:

@@ -173,9 +173,18 @@ class Tally:
     def item_columns(self) -> set[str]:
         return {item.column for item in self.schema.items}
 
+    @property
+    def rates_column(self) -> str | None:
+        return rates_column(self.schema) if self.schema.invited is not None else None
+
     def add(self, frame: pd.DataFrame, coded: ItemCodes | None = None) -> None:
         """Tally the rows of `frame` (`coded`: its items' codes, if already coded)."""
         schema = self.schema
+        if coded is None and not self.item_columns <= set(frame.columns):
+            # A missing item column: validation says so, and nothing is analyzed.
+            self.answered.append(np.zeros(len(frame), dtype=bool))
+            self.rows += len(frame)
+            return
         coded = coded or code_items(schema, frame)
         for found, entry in _off_scale(schema, frame, coded, self.rows).items():
             if found in self.off_scale:
@@ -186,14 +195,15 @@ class Tally:
         self.answered.append(answered)
         self.rows += len(frame)
         if schema.invited is not None:
-            column = rates_column(schema)
-            index, texts = self._texts(frame, column)
+            index, texts = self._texts(frame, self.rates_column)
             kinds = rate_kinds(schema.invited, coded.codes)
             per = np.bincount(index * 3 + kinds, minlength=3 * len(texts)).reshape(-1, 3)
             for t in np.flatnonzero(per.any(axis=1)):
                 self.rates[texts[t]] = self.rates.get(texts[t], np.zeros(3, np.int64)) + per[t]
         used = None if answered.all() else np.flatnonzero(answered)
         codes = coded.codes if used is None else coded.codes[used]
+        if self.off_scale:  # an error, so nothing is analyzed; counted as no answer meanwhile
+            codes = np.where(codes == OFF_SCALE, MISSING, codes)
         keyed = []
         for key in self.keys:
             index, texts = self._texts(frame, key)

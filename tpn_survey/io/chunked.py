@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import mmap
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +58,19 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def parse_chunked(name: str, path: Path, chunksize: int, export: str | None = None) -> Parsed:
-    """Parse `path` (UTF-8, any flavour) `chunksize` rows at a time into dictionary columns."""
+def parse_chunked(
+    name: str,
+    path: Path,
+    chunksize: int,
+    export: str | None = None,
+    tally: Any = None,
+    drop: Collection[str] = (),
+) -> Parsed:
+    """Parse `path` (UTF-8, any flavour) `chunksize` rows at a time into dictionary columns.
+
+    With a `tally` (a `tpn_survey.tally.Tally`), each chunk's answers are added to it and
+    their columns are not kept; the tally sees no column of `drop` (personal data).
+    """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -71,6 +83,13 @@ def parse_chunked(name: str, path: Path, chunksize: int, export: str | None = No
     shape = layout(name, split_records(name, head_text, delimiter, 3), export)
     skip = header_end(head, shape.header_rows)
     names = [f"c{i}" for i in range(len(shape.columns))]
+    kept = list(range(len(names)))
+    tallied: list[int] = []  # columns the tally reads from each chunk
+    if tally is not None:
+        items = tally.item_columns
+        wanted = items | set(tally.keys) | {tally.rates_column}
+        tallied = [i for i, c in enumerate(shape.columns) if c in wanted and c not in drop]
+        kept = [i for i, c in enumerate(shape.columns) if c not in items]
     per_row = max(1, skip // max(1, shape.header_rows))  # a rough size of one record
     ragged: list[Any] = []
 
@@ -115,11 +134,15 @@ def parse_chunked(name: str, path: Path, chunksize: int, export: str | None = No
                     c.dictionary_encode() if enc else c
                     for c, enc in zip(batch.columns, encode, strict=True)
                 ]
-                batches.append(pa.record_batch(columns, names=names))
+                if tally is not None:
+                    tally.add(_chunk_frame(columns, tallied, shape.columns))
+                batches.append(
+                    pa.record_batch([columns[i] for i in kept], names=[names[i] for i in kept])
+                )
     except (pa.ArrowInvalid, pa.ArrowException) as ex:
         raise InputError(f"{name}: cannot parse as UTF-8 CSV in chunks: {ex}") from None
-    frame = _categorical_frame(batches, names)
-    frame.columns = shape.columns
+    frame = _categorical_frame(batches, [names[i] for i in kept])
+    frame.columns = [shape.columns[i] for i in kept]
     rows, keep, problems = number_rows(
         name,
         len(frame),
@@ -130,7 +153,26 @@ def parse_chunked(name: str, path: Path, chunksize: int, export: str | None = No
     )
     if keep is not None:
         frame = frame[keep].reset_index(drop=True)
+    if tally is not None:
+        if keep is not None:
+            tally.drop_rows(keep)
+        tally.columns = [c for c in shape.columns if c not in drop]
     return Parsed(frame=frame, rows=rows, problems=problems, layout=shape)
+
+
+def _chunk_frame(columns: list[Any], which: list[int], names: list[str]) -> Any:
+    """The columns `which` of a chunk as a frame, named: categoricals and arrow text."""
+    import pandas as pd
+    import pyarrow as pa
+
+    out = {}
+    for i in which:
+        column = columns[i]
+        if pa.types.is_dictionary(column.type):
+            out[names[i]] = column.to_pandas()
+        else:
+            out[names[i]] = pd.Series(pd.arrays.ArrowExtensionArray(column))
+    return pd.DataFrame(out, copy=False)
 
 
 def _blank_records(path: Path, start: int) -> list[int]:

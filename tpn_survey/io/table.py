@@ -102,6 +102,7 @@ def read_table(
     sheet: str | None = None,
     chunksize: int | None = None,
     dictionary: Collection[str] = (),
+    tally: Any = None,
 ) -> Table:
     """Read one export of any supported kind; columns in `drop` (personal data) go at once.
 
@@ -110,7 +111,9 @@ def read_table(
     `export` overrides the flavour, `encoding` the text encoding, `sheet` picks an xlsx sheet.
     `chunksize` streams a UTF-8 text export that many rows at a time (see `io.chunked`);
     other files are read whole. `dictionary` names columns (the items) that a CSV reader
-    returns as arrow dictionaries: the same cells, coded as they are parsed.
+    returns as arrow dictionaries: the same cells, coded as they are parsed. With a `tally`
+    (a `tpn_survey.tally.Tally`) the answers are added to it and their columns are not kept:
+    chunk by chunk as they are streamed, else once the file is read.
     """
     from tpn_survey.io import csv_reader, xlsx_reader
     from tpn_survey.io.flavours import is_metadata, normalize_export
@@ -119,7 +122,7 @@ def read_table(
     path = Path(path)
     name = path.name
     if chunksize:
-        streamed = _read_chunked(path, chunksize, encoding, export, drop)
+        streamed = _read_chunked(path, chunksize, encoding, export, drop, tally)
         if streamed is not None:
             return streamed
     mapped = _map_utf8_text(path) if encoding in (None, "utf-8", "utf8") else None
@@ -189,7 +192,7 @@ def read_table(
         "export": export_used,
     }
     keep = set(frame.columns)
-    return Table(
+    table = Table(
         frame=frame,
         files=[info],
         problems=problems,
@@ -198,6 +201,16 @@ def read_table(
         levels={k: v for k, v in levels.items() if k in keep},
         non_substantive={k: v for k, v in non_subst.items() if k in keep},
     )
+    return table if tally is None else _tallied(table, tally)
+
+
+def _tallied(table: Table, tally: Any) -> Table:
+    """`table` with its answers added to `tally` and their columns let go."""
+    tally.add(table.frame)
+    tally.columns = table.columns
+    table.frame = table.frame.drop(columns=[c for c in table.frame if c in tally.item_columns])
+    table.tally = tally
+    return table
 
 
 def _read_chunked(
@@ -206,6 +219,7 @@ def _read_chunked(
     encoding: str | None,
     export: str | None,
     drop: list[str] | tuple[str, ...],
+    tally: Any = None,
 ) -> Table | None:
     """`read_table` for a streamable UTF-8 text file, or None if the file is not one."""
     from tpn_survey.io.chunked import file_sha256, is_streamable, parse_chunked
@@ -223,7 +237,7 @@ def _read_chunked(
         return None
     if sniff_kind(name, head) != "text":
         return None
-    parsed = parse_chunked(name, path, chunksize, normalize_export(name, export))
+    parsed = parse_chunked(name, path, chunksize, normalize_export(name, export), tally, drop)
     frame = parsed.frame.drop(columns=[c for c in drop if c in parsed.frame.columns])
     clash = [c for c in (FILE_COLUMN, ROW_COLUMN) if c in frame.columns]
     if clash:
@@ -244,6 +258,7 @@ def _read_chunked(
         problems=parsed.problems,
         questions={k: v for k, v in parsed.layout.questions.items() if k in keep},
         metadata=[c for c in parsed.layout.metadata if c in keep],
+        tally=tally,
     )
 
 
@@ -253,12 +268,20 @@ def stack_tables(tables: list[Table], wave_column: str = "wave") -> Table:
 
     if len(tables) == 1:
         return tables[0]
+    tallies = [t.tally for t in tables if t.tally is not None]
+    if tallies and len(tallies) < len(tables):
+        raise ValueError("stack either tallied tables or tables of answers, not both")
     frames = []
     for table in tables:
         frame = table.frame
         if wave_column not in frame.columns:
-            frame = frame.assign(**{wave_column: Path(str(table.files[0]["file"])).stem})
+            stem = Path(str(table.files[0]["file"])).stem
+            frame = frame.assign(**{wave_column: stem})
+            if table.tally is not None:
+                table.tally.relabel_blank(wave_column, stem)
         frames.append(frame)
+    for more in tallies[1:]:
+        tallies[0].merge(more)
     frame = pd.concat(frames, ignore_index=True).fillna("")
     return Table(
         frame=frame,
@@ -268,4 +291,5 @@ def stack_tables(tables: list[Table], wave_column: str = "wave") -> Table:
         metadata=list(dict.fromkeys(c for t in tables for c in t.metadata)),
         levels={k: v for t in tables for k, v in t.levels.items()},
         non_substantive={k: v for t in tables for k, v in t.non_substantive.items()},
+        tally=tallies[0] if tallies else None,
     )
