@@ -125,6 +125,8 @@ def parse_chunked(
                 ),
             )
             encode: list[bool] | None = None
+            pending: list[list[Any]] = []  # parsed blocks not yet tallied
+            waiting = 0
             for batch in reader:
                 empty.append(empty_rows(batch.columns) + seen)
                 seen += batch.num_rows
@@ -135,10 +137,16 @@ def parse_chunked(
                     for c, enc in zip(batch.columns, encode, strict=True)
                 ]
                 if tally is not None:
-                    tally.add(_chunk_frame(columns, tallied, shape.columns))
+                    pending.append([columns[i] for i in tallied])
+                    waiting += batch.num_rows
+                    if waiting >= chunksize:  # pyarrow's blocks are small: tally whole chunks
+                        tally.add(_chunk_frame(pending, tallied, shape.columns))
+                        pending, waiting = [], 0
                 batches.append(
                     pa.record_batch([columns[i] for i in kept], names=[names[i] for i in kept])
                 )
+            if pending:
+                tally.add(_chunk_frame(pending, tallied, shape.columns))
     except (pa.ArrowInvalid, pa.ArrowException) as ex:
         raise InputError(f"{name}: cannot parse as UTF-8 CSV in chunks: {ex}") from None
     frame = _categorical_frame(batches, [names[i] for i in kept])
@@ -160,16 +168,16 @@ def parse_chunked(
     return Parsed(frame=frame, rows=rows, problems=problems, layout=shape)
 
 
-def _chunk_frame(columns: list[Any], which: list[int], names: list[str]) -> Any:
-    """The columns `which` of a chunk as a frame, named: categoricals and arrow text."""
+def _chunk_frame(blocks: list[list[Any]], which: list[int], names: list[str]) -> Any:
+    """Columns `which` of consecutive blocks as one frame: categoricals and arrow text."""
     import pandas as pd
     import pyarrow as pa
 
     out = {}
-    for i in which:
-        column = columns[i]
+    for at, i in enumerate(which):
+        column = pa.chunked_array([block[at] for block in blocks])
         if pa.types.is_dictionary(column.type):
-            out[names[i]] = column.to_pandas()
+            out[names[i]] = column.to_pandas()  # unifies the blocks' dictionaries
         else:
             out[names[i]] = pd.Series(pd.arrays.ArrowExtensionArray(column))
     return pd.DataFrame(out, copy=False)
