@@ -171,3 +171,21 @@ def test_alpha_from_pair_counts_equals_alpha_from_rows() -> None:
         assert counted.alpha == pytest.approx(rows.alpha, abs=1e-12)
         np.testing.assert_allclose(counted.item_rest, rows.item_rest, atol=1e-12)
         np.testing.assert_allclose(counted.alpha_if_deleted, rows.alpha_if_deleted, atol=1e-12)
+
+
+def test_cli_validate_in_chunks_tallies_and_finds_the_same(
+    tmp_path: Path, mini_schema: Path
+) -> None:
+    rows = [MINI_HEADER] + [[f"r{i}", "x", "A", "Urban", "Agree", "1"] for i in range(30)]
+    rows[4] = ["r2", "x", "A", "Urban", "Agreee", ""]  # off-scale, duplicate id
+    rows[17] = ["r16", "x", "A", "Urban", "", ""]  # no answers
+    rows.insert(10, [""])
+    data = write_csv(tmp_path / "v.csv", rows)
+    runner = CliRunner()
+    args = ["validate", str(data), "--schema", str(mini_schema), "--format", "json"]
+    whole = runner.invoke(app, args)
+    chunked = runner.invoke(app, [*args, "--chunksize", "4"])
+    assert whole.exit_code == chunked.exit_code == 1
+    assert chunked.output == whole.output
+    codes = {p["code"] for p in json.loads(whole.output)["problems"]}
+    assert codes >= {"off-scale", "duplicate-id"}

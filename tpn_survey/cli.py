@@ -93,11 +93,14 @@ def _root(
     """Survey analysis for teacher-practice networks."""
 
 
-def _read(data: list[Path], schema_path: Path, options: Any = None, **reading: Any) -> Any:
+def _read(
+    data: list[Path], schema_path: Path, options: Any = None, checking: bool = False, **reading: Any
+) -> Any:
     """The instrument and the stacked table; `reading`: encoding, export, sheet, chunksize.
 
-    With a chunksize and the `options` of a simple analysis, the answers are tallied chunk
-    by chunk as they are read (see `tpn_survey.tally`) instead of kept.
+    With a chunksize, for the `options` of a simple analysis or for `checking` (validation
+    only), the answers are tallied chunk by chunk as they are read (see `tpn_survey.tally`)
+    instead of kept.
     """
     from tpn_survey.io import read_table, stack_tables
     from tpn_survey.schema import load_schema
@@ -107,7 +110,9 @@ def _read(data: list[Path], schema_path: Path, options: Any = None, **reading: A
     drop = [c for c in schema.pii if c not in keep]
     # Answers and groups repeat a few labels: read as arrow dictionaries, coded once.
     coded = [item.column for item in schema.items] + [g.column for g in schema.groups]
-    keys = _tally_keys(schema, options) if reading.get("chunksize") else None
+    keys = None
+    if reading.get("chunksize"):
+        keys = [] if checking else _tally_keys(schema, options)
     tables = []
     for path in data:
         tally = None
@@ -170,7 +175,13 @@ def validate(
         from tpn_survey.validate import validate as run_validate
 
         instrument, table = _read(
-            data, schema, encoding=encoding, export=export, sheet=sheet, chunksize=chunksize
+            data,
+            schema,
+            checking=True,
+            encoding=encoding,
+            export=export,
+            sheet=sheet,
+            chunksize=chunksize,
         )
         problems = run_validate(instrument, table, instrument.effective_design())
         if output_format == "json":
