@@ -51,6 +51,7 @@ from generate import parse_sizes, write  # noqa: E402
 
 PY = sys.executable
 GROUPS = ["organization", "role", "region"]
+CHUNK = 100_000  # rows a chunk in the tpn-chunked case
 FLOOR = "import sys, pyarrow.csv as c; t = c.read_csv(sys.argv[1]); print(t.num_rows)"
 
 
@@ -166,6 +167,11 @@ def run_size(rows: int, args: argparse.Namespace) -> list[Case]:
         ("floor", [PY, "-c", FLOOR, str(data)], None),
         ("tpn", tpn_cmd(data, schema, work / "tpn", by), None),
         (
+            "tpn-chunked",
+            tpn_cmd(data, schema, work / "tpn_chunked", [*by, "--chunksize", str(CHUNK)]),
+            None,
+        ),
+        (
             "tpn-design",
             tpn_cmd(data, schema_d, work / "tpn_design", design) if has_design() else None,
             None if has_design() else "tpn_survey/stats/design.py is not on main yet",
@@ -223,6 +229,12 @@ def run_size(rows: int, args: argparse.Namespace) -> list[Case]:
     if "tpn" in by_name and by_name["tpn"].seconds and (work / "pandas.json").exists():
         by_name["tpn"].check = "vs pandas: " + max_diff(
             rates_from_results(tpn_json), json.loads((work / "pandas.json").read_text())["rates"]
+        )
+    chunked = work / "tpn_chunked" / "results.json"
+    if by_name.get("tpn-chunked") and by_name["tpn-chunked"].seconds and tpn_json.exists():
+        same = chunked.read_bytes() == tpn_json.read_bytes()
+        by_name["tpn-chunked"].check = (
+            "results.json identical to tpn" if same else "results.json DIFFERS from tpn"
         )
     r_ok = by_name.get("r-survey") and by_name["r-survey"].seconds
     if "svy" in by_name and by_name["svy"].seconds and r_ok:
@@ -330,6 +342,7 @@ def targets(
     t, f = seconds("tpn", 1_000_000), seconds("floor", 1_000_000)
     add("1e6 rows, 3 --by, JSON: time / floor", t / f if t and f else None, 3.0, "x")
     add("1e6 rows, 3 --by, JSON: peak memory", peak("tpn", 1_000_000), 2048, "MB")
+    add("same, --chunksize 1e5: peak memory", peak("tpn-chunked", 1_000_000), 2048, "MB")
     d, v = seconds("tpn-design", 100_000), seconds("svy", 100_000)
     add("1e5 rows design-based: time / svy", d / v if d and v else None, 0.5, "x")
     d, f = seconds("tpn-design", 1_000_000), seconds("floor", 1_000_000)
