@@ -131,7 +131,7 @@ def parse_chunked(
                 empty.append(empty_rows(batch.columns) + seen)
                 seen += batch.num_rows
                 if encode is None:  # the first chunk tells answers (few values) from ids
-                    encode = [_repeats(c) for c in batch.columns]
+                    encode = [i in kept and _repeats(c) for i, c in enumerate(batch.columns)]
                 columns = [
                     c.dictionary_encode() if enc else c
                     for c, enc in zip(batch.columns, encode, strict=True)
