@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from tests.conftest import MINI_HEADER, SAMPLE, SCHEMAS, write_csv
@@ -189,3 +191,68 @@ def test_cli_validate_in_chunks_tallies_and_finds_the_same(
     assert chunked.output == whole.output
     codes = {p["code"] for p in json.loads(whole.output)["problems"]}
     assert codes >= {"off-scale", "duplicate-id"}
+
+
+PROPERTY_SCHEMA = """\
+id: prop
+title: Property
+respondent_id: rid
+scales:
+  agreement:
+    levels: [Strongly disagree, Disagree, Agree, Strongly agree]
+    codes: {1: Strongly disagree, 2: Disagree, 3: Agree, 4: Strongly agree, 9: Not applicable}
+    positive: [Agree, Strongly agree]
+    non_substantive: [Not applicable]
+items:
+  - {id: q1, column: Q1, scale: agreement, text: One.}
+  - {id: q2, column: Q2, scale: agreement, text: Two.}
+  - {id: q3, column: Q3, scale: agreement, text: Three.}
+groups:
+  - {id: organization, column: org}
+composites:
+  practice: {items: [q1, q2, q3], min_items: 2}
+invited:
+  by: organization
+  counts: {A: 40, B: 40}
+"""
+ANSWERS = ["Agree", " agree ", "Strongly agree", "Disagree", "1", "4", "9", "Not applicable", ""]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["A", "B", " A", "C", ""]),
+            st.sampled_from(["x", "y", ""]),
+            st.lists(st.sampled_from(ANSWERS), min_size=3, max_size=3),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=60,
+    ),
+    chunksize=st.integers(1, 25),
+)
+def test_tallied_chunks_equal_in_memory_on_messy_files(
+    tmp_path: Path, rows: list[tuple[str, str, list[str], bool]], chunksize: int
+) -> None:
+    (tmp_path / "prop.yaml").write_text(PROPERTY_SCHEMA, encoding="utf-8")
+    schema = load_schema(tmp_path / "prop.yaml")
+    lines = [["rid", "org", "site", "Q1", "Q2", "Q3"]]
+    for i, (org, site, answers, blank_line_after) in enumerate(rows):
+        lines.append([f"r{i}", org, site, *answers])
+        if blank_line_after:
+            lines.append([""])
+    data = write_csv(tmp_path / "prop.csv", lines)
+    options = Options(by=["organization", "site"])
+
+    def run(size: int | None) -> str:
+        tally = Tally(schema, ["org", "site", "wave"]) if size else None
+        table = read_table(data, chunksize=size, tally=tally)
+        try:
+            return json.dumps(analyze(schema, table, options).to_dict())
+        except DataError as ex:
+            return json.dumps([p.model_dump() for p in ex.problems])
+
+    assert run(chunksize) == run(None)
