@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -107,6 +108,7 @@ class ItemCodes:
     codes: np.ndarray
     unknown: list[list[str]]
 
+    @cached_property
     def answered(self) -> np.ndarray:
         """Mask of rows that answer at least one item."""
         return np.asarray((self.codes != MISSING).any(axis=1))

@@ -112,7 +112,7 @@ class ItemChecks:
 
 
 def item_checks(schema: Instrument, frame: pd.DataFrame, coded: ItemCodes) -> ItemChecks:
-    return ItemChecks(_off_scale(schema, frame, coded, 0), coded.answered())
+    return ItemChecks(_off_scale(schema, frame, coded, 0), coded.answered)
 
 
 def _off_scale(
@@ -191,7 +191,7 @@ class Tally:
                 self.off_scale[found][1] += entry[1]
             else:
                 self.off_scale[found] = entry
-        answered = coded.answered()
+        answered = coded.answered
         self.answered.append(answered)
         self.rows += len(frame)
         if schema.invited is not None:
