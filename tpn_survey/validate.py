@@ -161,7 +161,7 @@ def _all_distinct_and_trimmed(values: pd.Series) -> bool:
         return False
     if ids.null_count or pc.min(pc.binary_length(ids)).as_py() == 0:
         return False
-    if pc.count_distinct(ids).as_py() != len(ids):
+    if len(pc.unique(ids)) != len(ids):  # unique hashes twice as fast as count_distinct
         return False
     return not pc.any(pc.match_substring_regex(ids, EDGE_SPACE)).as_py()
 
