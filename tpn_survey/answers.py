@@ -111,7 +111,10 @@ class ItemCodes:
     @cached_property
     def answered(self) -> np.ndarray:
         """Mask of rows that answer at least one item."""
-        return np.asarray((self.codes != MISSING).any(axis=1))
+        out = np.zeros(len(self.codes), dtype=bool)
+        for j in range(self.codes.shape[1]):  # column by column: the codes are column-major
+            out |= self.codes[:, j] != MISSING
+        return out
 
 
 def factorize_all(columns: list[pd.Series]) -> list[tuple[np.ndarray, list[object]]]:
