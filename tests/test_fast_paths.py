@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tpn_survey.answers import code_answers, code_groups, code_items, trimmed_factorize
+from tpn_survey.answers import ItemCodes, code_answers, code_groups, code_items, trimmed_factorize
 from tpn_survey.schema import parse_schema
 from tpn_survey.tally import all_counts as _all_counts
 from tpn_survey.tally import counts_by as _counts
@@ -79,10 +79,11 @@ def test_cross_counts_equal_counts_per_breakdown() -> None:
     for size in (13, 2, 3):
         index = rng.integers(-1, size, size=rows)  # -1: blank
         domains.append((index, [{"g": str(i)} for i in range(size)]))
-    fast = _all_counts(codes, domains, width)
+    coded = ItemCodes.of_codes(codes)
+    fast = _all_counts(coded, domains, width)
     assert fast is not None
     for (domain, labels), counts in zip(domains, fast, strict=True):
-        assert np.array_equal(counts, _counts(codes, domain, len(labels), width))
+        assert np.array_equal(counts, _counts(coded, domain, len(labels), width))
 
 
 def test_counts_equal_a_plain_loop() -> None:
@@ -94,7 +95,7 @@ def test_counts_equal_a_plain_loop() -> None:
         if domain[r] >= 0:
             for j in range(3):
                 expected[domain[r], j, codes[r, j] + 1] += 1
-    assert np.array_equal(_counts(codes, domain, 4, 6), expected)
+    assert np.array_equal(_counts(ItemCodes.of_codes(codes), domain, 4, 6), expected)
 
 
 def test_factorize_in_threads_equals_one_by_one() -> None:

@@ -347,7 +347,7 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
         means, scales = design_scale_results(
             schema, codes, domains, built, item_sums, options.level, options.min_n
         )
-        kinds = _rate_kinds(schema, table.frame, coded.codes)
+        kinds = _rate_kinds(schema, table.frame, coded)
 
     comparisons, trends, reference = group_comparisons(
         schema, estimates, compared, waves, options, frame, masks, built
@@ -457,7 +457,7 @@ def group_comparisons(
     )
 
 
-def _rate_kinds(schema: Instrument, frame: pd.DataFrame, codes: np.ndarray) -> dict[str, Any]:
+def _rate_kinds(schema: Instrument, frame: pd.DataFrame, coded: ItemCodes) -> dict[str, Any]:
     """Complete, partial and broken-off returns by the invitation counts' group value."""
     from tpn_survey.response_rates import count_kinds
 
@@ -467,7 +467,7 @@ def _rate_kinds(schema: Instrument, frame: pd.DataFrame, codes: np.ndarray) -> d
     values = None
     if column is not None and column in frame.columns:
         values = frame[column].astype(str).str.strip().to_numpy()
-    return count_kinds(rate_kinds(schema.invited, codes), values)
+    return count_kinds(rate_kinds(schema.invited, coded), values)
 
 
 def _response_rates(

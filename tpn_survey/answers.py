@@ -68,16 +68,10 @@ def _encode(values: pd.Series) -> tuple[np.ndarray, list[object], Any]:
     return np.asarray(inverse, dtype=np.int64), list(uniques), None
 
 
-def code_answers(
-    values: pd.Series, scale: Scale, encoded: tuple[np.ndarray, list[object]] | None = None
-) -> tuple[np.ndarray, list[str]]:
-    """Category index of each answer (levels, then non-substantive), MISSING or OFF_SCALE.
-
-    Returns the codes and the distinct values that matched nothing on the scale. `encoded`:
-    the column's `factorize`, if already done.
-    """
+def answer_lookup(scale: Scale, uniques: list[object]) -> tuple[np.ndarray, list[str]]:
+    """The code of each distinct value (levels, then non-substantive; MISSING or OFF_SCALE),
+    with one more entry, MISSING, for a null (factorize's -1), and the off-scale values."""
     lookup = scale.lookup()
-    inverse, uniques = encoded or factorize(values)
     mapped = np.empty(len(uniques) + 1, dtype=np.int16)
     mapped[-1] = MISSING  # factorize's -1 (NaN) indexes the last slot
     unknown: list[str] = []
@@ -94,6 +88,19 @@ def code_answers(
             unknown.append(str(raw))
         else:
             mapped[i] = code
+    return mapped, unknown
+
+
+def code_answers(
+    values: pd.Series, scale: Scale, encoded: tuple[np.ndarray, list[object]] | None = None
+) -> tuple[np.ndarray, list[str]]:
+    """Category index of each answer (levels, then non-substantive), MISSING or OFF_SCALE.
+
+    Returns the codes and the distinct values that matched nothing on the scale. `encoded`:
+    the column's `factorize`, if already done.
+    """
+    inverse, uniques = encoded or factorize(values)
+    mapped, unknown = answer_lookup(scale, uniques)
     return mapped[inverse], unknown
 
 
@@ -101,19 +108,57 @@ def code_answers(
 class ItemCodes:
     """Codes of every item, coded once and shared by validation and analysis.
 
-    `codes` is (rows, items) int16 in column-major order, so each item's codes are contiguous;
+    Item j's code in a row is `lookup[j][index[j]]`: `index[j]` places each row's answer among
+    its column's distinct values (-1 for a null, which indexes `lookup`'s last entry,
+    MISSING), `lookup[j]` codes each distinct value. Counts need no more; `codes`, the
+    (rows, items) int16 matrix in column-major order, is built only when it is asked for.
     `unknown[j]` lists item j's distinct values that are off its scale.
     """
 
-    codes: np.ndarray
+    index: list[np.ndarray]
+    lookup: list[np.ndarray]
     unknown: list[list[str]]
+
+    @classmethod
+    def of_codes(cls, codes: np.ndarray) -> ItemCodes:
+        """ItemCodes of a (rows, items) matrix of codes (>= OFF_SCALE)."""
+        codes = np.asarray(codes)
+        top = int(codes.max(initial=0))
+        lookup = np.r_[np.arange(OFF_SCALE, top + 1), MISSING].astype(np.int16)
+        index = [codes[:, j].astype(np.int64) - OFF_SCALE for j in range(codes.shape[1])]
+        return cls(index=index, lookup=[lookup] * codes.shape[1], unknown=[[]] * codes.shape[1])
+
+    @property
+    def rows(self) -> int:
+        return len(self.index[0]) if self.index else 0
+
+    def column(self, j: int) -> np.ndarray:
+        """Item j's code in every row."""
+        return self.lookup[j][self.index[j]]
+
+    def take(self, rows: np.ndarray) -> ItemCodes:
+        """The codes of some rows."""
+        return ItemCodes([i[rows] for i in self.index], self.lookup, self.unknown)
+
+    @cached_property
+    def codes(self) -> np.ndarray:
+        out = np.empty((self.rows, len(self.index)), dtype=np.int16, order="F")
+        for j in range(len(self.index)):
+            out[:, j] = self.column(j)
+        return out
 
     @cached_property
     def answered(self) -> np.ndarray:
-        """Mask of rows that answer at least one item."""
-        out = np.zeros(len(self.codes), dtype=bool)
-        for j in range(self.codes.shape[1]):  # column by column: the codes are column-major
-            out |= self.codes[:, j] != MISSING
+        """Mask of rows that answer at least one item (item by item, looking only at the rows
+        not yet known to answer one)."""
+        out = np.zeros(self.rows, dtype=bool)
+        left = np.arange(self.rows)
+        for index, lookup in zip(self.index, self.lookup, strict=True):
+            if not left.size:
+                break
+            given = (lookup != MISSING)[index if len(left) == self.rows else index[left]]
+            out[left[given]] = True
+            left = left[~given]
         return out
 
 
@@ -132,21 +177,24 @@ def code_items(schema: Instrument, frame: pd.DataFrame) -> ItemCodes:
     """Code every item column of `frame` once (columns shared by items are coded once)."""
     columns = list(dict.fromkeys(item.column for item in schema.items))
     encoded = dict(zip(columns, factorize_all([frame[c] for c in columns]), strict=True))
-    codes = np.empty((len(frame), len(schema.items)), dtype=np.int16, order="F")
+    index: list[np.ndarray] = []
+    lookup: list[np.ndarray] = []
     unknown: list[list[str]] = []
     done: dict[tuple[str, str], int] = {}
-    for j, item in enumerate(schema.items):
+    for item in schema.items:
         key = (item.column, item.scale)
-        if key in done:
-            codes[:, j] = codes[:, done[key]]
-            unknown.append(unknown[done[key]])
+        if key not in done:
+            mapped, bad = answer_lookup(schema.scale_of(item), encoded[item.column][1])
+            done[key] = len(index)
+            index.append(encoded[item.column][0])
+            lookup.append(mapped)
+            unknown.append(bad)
             continue
-        codes[:, j], bad = code_answers(
-            frame[item.column], schema.scale_of(item), encoded[item.column]
-        )
-        unknown.append(bad)
-        done[key] = j
-    return ItemCodes(codes=codes, unknown=unknown)
+        at = done[key]
+        index.append(index[at])
+        lookup.append(lookup[at])
+        unknown.append(unknown[at])
+    return ItemCodes(index=index, lookup=lookup, unknown=unknown)
 
 
 # A distinct value that str.strip() could change starts or ends with one of Python's white

@@ -18,7 +18,14 @@ from tpn_survey.schema import Invited
 
 def classify(codes: np.ndarray, complete: float = 0.8, partial: float = 0.5) -> np.ndarray:
     """Per row: 2 complete, 1 partial, 0 break-off, from the share of items answered."""
-    share = (codes != MISSING).mean(axis=1)
+    return classify_answered((codes != MISSING).sum(axis=1), codes.shape[1], complete, partial)
+
+
+def classify_answered(
+    answered: np.ndarray, items: int, complete: float = 0.8, partial: float = 0.5
+) -> np.ndarray:
+    """`classify` from the number of items each row answers, out of `items`."""
+    share = answered / items
     eps = 1e-12  # 4 of 5 items is exactly 80%
     return np.where(share >= complete - eps, 2, np.where(share >= partial - eps, 1, 0))
 

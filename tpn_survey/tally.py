@@ -33,23 +33,34 @@ def count_width(schema: Instrument) -> int:
     return 1 + max(len(s.categories()) for s in schema.scales.values())
 
 
-def counts_by(codes: np.ndarray, domain: np.ndarray, n_domains: int, width: int) -> np.ndarray:
+def counts_by(coded: ItemCodes, domain: np.ndarray, n_domains: int, width: int) -> np.ndarray:
     """(domains, items, width) counts of code+1 (0 = missing) per domain (-1: no domain).
 
-    One bincount per item over (domain, code) pairs; rows outside every domain go to an
-    extra domain that is dropped, so no row subset is copied.
+    Per item, one bincount over (domain, distinct answer) pairs, straight from the column's
+    factorized index, then a sum of the distinct answers into their codes: no (rows, items)
+    matrix of codes is built. Off-scale answers count as missing (validation stops the
+    analysis on them). Rows outside every domain go to an extra domain that is dropped.
     """
-    k = codes.shape[1]
-    cell = np.where(domain >= 0, domain, n_domains).astype(np.int64) * width + 1
-    size = (n_domains + 1) * width
-    out = np.empty((n_domains + 1, k, width), dtype=np.int64)
+    k = len(coded.index)
+    cells = n_domains + 1
+    cell = np.where(domain >= 0, domain, n_domains).astype(np.int64)
+    base: dict[int, np.ndarray] = {}  # cell * slots + 1, by number of slots
+    out = np.empty((cells, k, width), dtype=np.int64)
     for j in range(k):
-        out[:, j, :] = np.bincount(cell + codes[:, j], minlength=size).reshape(-1, width)
+        lookup = coded.lookup[j]
+        slots = len(lookup)  # slot 0: a null (index -1); slot u + 1: distinct answer u
+        if slots not in base:
+            base[slots] = cell * slots + 1
+        found = np.bincount(base[slots] + coded.index[j], minlength=cells * slots)
+        code = np.maximum(np.r_[MISSING, lookup[:-1]], MISSING) + 1  # each slot's code + 1
+        into = np.zeros((slots, width), dtype=np.int64)
+        into[np.arange(slots), code] = 1
+        out[:, j, :] = found.reshape(cells, slots) @ into
     return out[:n_domains]
 
 
 def all_counts(
-    codes: np.ndarray, domains: list[tuple[np.ndarray, list[Any]]], width: int
+    coded: ItemCodes, domains: list[tuple[np.ndarray, list[Any]]], width: int
 ) -> list[np.ndarray] | None:
     """Counts of every breakdown from one pass: count the cross-classification of all
     breakdowns after the first (overall; each with an extra "blank" level), then sum it down
@@ -61,12 +72,13 @@ def all_counts(
     cells = int(np.prod(sizes, dtype=np.int64)) if sizes else 1
     if cells > MAX_CROSS_CELLS:
         return None
-    cross = np.zeros(len(codes), dtype=np.int64)
+    k = len(coded.index)
+    cross = np.zeros(coded.rows, dtype=np.int64)
     for (index, labels), size in zip(domains[1:], sizes, strict=True):
         cross = cross * size + np.where(index >= 0, index, len(labels))
-    table = counts_by(codes, cross, cells, width).reshape(*sizes, codes.shape[1], width)
+    table = counts_by(coded, cross, cells, width).reshape(*sizes, k, width)
     axes = tuple(range(len(sizes)))
-    out = [table.sum(axis=axes).reshape(1, codes.shape[1], width)]
+    out = [table.sum(axis=axes).reshape(1, k, width)]
     for g, size in enumerate(sizes):
         margin = table.sum(axis=tuple(a for a in axes if a != g))
         out.append(margin[: size - 1])
@@ -94,12 +106,15 @@ def pair_counts(schema: Instrument, codes: np.ndarray) -> list[np.ndarray]:
     return out
 
 
-def rate_kinds(invited: Invited | int, codes: np.ndarray) -> np.ndarray:
+def rate_kinds(invited: Invited | int, coded: ItemCodes) -> np.ndarray:
     """Per row: 2 complete, 1 partial, 0 break-off (response_rates.classify)."""
-    from tpn_survey.response_rates import classify
+    from tpn_survey.response_rates import classify_answered
 
     spec = invited if isinstance(invited, Invited) else Invited(total=invited)
-    return classify(codes, spec.complete, spec.partial)
+    answered = np.zeros(coded.rows, dtype=np.int64)
+    for index, lookup in zip(coded.index, coded.lookup, strict=True):
+        answered += (lookup != MISSING)[index]
+    return classify_answered(answered, len(coded.index), spec.complete, spec.partial)
 
 
 @dataclass
@@ -123,7 +138,7 @@ def _off_scale(
         if not coded.unknown[j]:
             continue
         values = frame[item.column].astype(str).to_numpy()
-        off = coded.codes[:, j] == OFF_SCALE
+        off = coded.column(j) == OFF_SCALE
         for value in coded.unknown[j]:
             where = np.flatnonzero(off & (values == value))
             out[(j, value)] = [offset + int(where[0]), len(where)]
@@ -196,20 +211,20 @@ class Tally:
         self.rows += len(frame)
         if schema.invited is not None:
             index, texts = self._texts(frame, self.rates_column)
-            kinds = rate_kinds(schema.invited, coded.codes)
+            kinds = rate_kinds(schema.invited, coded)
             per = np.bincount(index * 3 + kinds, minlength=3 * len(texts)).reshape(-1, 3)
             for t in np.flatnonzero(per.any(axis=1)):
                 self.rates[texts[t]] = self.rates.get(texts[t], np.zeros(3, np.int64)) + per[t]
         used = None if answered.all() else np.flatnonzero(answered)
-        codes = coded.codes if used is None else coded.codes[used]
-        if self.off_scale:  # an error, so nothing is analyzed; counted as no answer meanwhile
-            codes = np.where(codes == OFF_SCALE, MISSING, codes)
+        rows = coded if used is None else coded.take(used)
         keyed = []
         for key in self.keys:
             index, texts = self._texts(frame, key)
             keyed.append((index if used is None else index[used], texts))
-        self._add_counts(codes, keyed)
+        self._add_counts(rows, keyed)
         if schema.composites:
+            # Off-scale answers are an error, so nothing is analyzed; no value meanwhile.
+            codes = np.where(rows.codes == OFF_SCALE, MISSING, rows.codes)
             self._add_scores(codes, keyed)
             for total, more in zip(self.pairs, pair_counts(schema, codes), strict=True):
                 total += more
@@ -220,11 +235,11 @@ class Tally:
         index, texts = trimmed_factorize(frame[column])
         return np.asarray(index, dtype=np.int64), texts
 
-    def _add_counts(self, codes: np.ndarray, keyed: list[tuple[np.ndarray, list[str]]]) -> None:
+    def _add_counts(self, coded: ItemCodes, keyed: list[tuple[np.ndarray, list[str]]]) -> None:
         width = self.overall.shape[1]
-        domains = [(np.zeros(len(codes), dtype=np.int64), [""]), *keyed]
-        counts = all_counts(codes, domains, width) or [
-            counts_by(codes, index, len(texts), width) for index, texts in domains
+        domains = [(np.zeros(coded.rows, dtype=np.int64), [""]), *keyed]
+        counts = all_counts(coded, domains, width) or [
+            counts_by(coded, index, len(texts), width) for index, texts in domains
         ]
         self.overall += counts[0][0]
         for key, (_, texts), found in zip(self.keys, keyed, counts[1:], strict=True):
@@ -260,8 +275,8 @@ class Tally:
             entry[0] -= int(before[entry[0]])
         self.rows -= dropped
         if self.schema.invited is not None:
-            blank = rate_kinds(self.schema.invited, np.full((1, len(self.schema.items)), MISSING))
-            self.rates[""][int(blank[0])] -= dropped
+            blank = ItemCodes.of_codes(np.full((1, len(self.schema.items)), MISSING))
+            self.rates[""][int(rate_kinds(self.schema.invited, blank)[0])] -= dropped
 
     def relabel_blank(self, key: str, text: str) -> None:
         """Count the rows under "" of `key` under `text` (a file's wave, from its name)."""
