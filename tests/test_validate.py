@@ -104,6 +104,23 @@ def test_personal_looking_columns_are_flagged_without_values(
     assert not has_errors(problems)
 
 
+def test_numeric_columns_are_flagged_by_name_or_as_coordinates(
+    tmp_path: Path, mini_schema: Path
+) -> None:
+    """A column of numbers can only look like coordinates (and only with a place-like name);
+    its name can still suggest personal data."""
+    rows = [[*MINI_HEADER, "weight", "PhoneNumber", "lat", "score"]]
+    for i in range(4):
+        cells = [f"{1 + i / 7:.6f}", f"55512300{i:02d}", f"41.87{i}113", f"{i}"]
+        rows.append([f"r{i}", "x@y.org", "A", "Urban", "Agree", "1", *cells])
+    schema = load_schema(mini_schema)
+    problems = validate(schema, read_table(write_csv(tmp_path / "n.csv", rows), drop=schema.pii))
+    flagged = {p.column: p.message for p in problems if p.code == "possible-pii"}
+    assert set(flagged) == {"PhoneNumber", "lat"}
+    assert "its name suggests personal data" in flagged["PhoneNumber"]
+    assert "4 value(s) look like coordinates" in flagged["lat"]
+
+
 def test_same_id_in_two_waves_is_not_a_duplicate(tmp_path: Path, mini_schema: Path) -> None:
     from tpn_survey.io import stack_tables
 

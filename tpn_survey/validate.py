@@ -290,6 +290,7 @@ PERSONAL_PATTERNS = {
     "IP addresses": r"(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{0,4}){2,7}",
     "coordinates": r"-?\d{1,3}\.\d{4,}",
 }
+LOCATION_NAME = re.compile(r"(?i)lat|lon|coord|location")
 PERSONAL_NAMES = re.compile(
     r"(?i)(e-?mail|phone|mobile|first.?name|last.?name|full.?name|^name$|recipient|ip.?address"
     r"|latitude|longitude|street|address|birth)"
@@ -309,12 +310,17 @@ def check_personal(schema: Instrument, table: Table) -> list[Problem]:
     for col in table.columns:
         if col in used or col in schema.pii:
             continue
+        if not LOCATION_NAME.search(col) and _all_numbers(frame[col]):
+            # Only "coordinates" can match a number, and only in a column named for a place.
+            if PERSONAL_NAMES.search(col) and len(frame):
+                out.append(_personal(col, ["its name suggests personal data"]))
+            continue
         inverse, texts = trimmed_factorize(frame[col])
         per_text = np.bincount(inverse, minlength=len(texts))
         nonblank = int(per_text.sum() - per_text[texts.index("")])
         found = []
         for what, pattern in patterns.items():
-            if what == "coordinates" and not re.search(r"(?i)lat|lon|coord|location", col):
+            if what == "coordinates" and not LOCATION_NAME.search(col):
                 continue
             if not any(pattern.fullmatch(t) for t in texts[:5000] if t):
                 continue
@@ -323,24 +329,49 @@ def check_personal(schema: Instrument, table: Table) -> list[Problem]:
         if PERSONAL_NAMES.search(col) and not found and nonblank:
             found.append("its name suggests personal data")
         if found:
-            out.append(
-                Problem(
-                    code="possible-pii",
-                    severity="warning",
-                    column=col,
-                    message=(
-                        f"column {col!r} is not listed under pii but {'; '.join(found)}; "
-                        "add it to the schema's pii list to keep it out of every output"
-                    ),
-                )
-            )
+            out.append(_personal(col, found))
     return out
+
+
+def _personal(col: str, found: list[str]) -> Problem:
+    return Problem(
+        code="possible-pii",
+        severity="warning",
+        column=col,
+        message=(
+            f"column {col!r} is not listed under pii but {'; '.join(found)}; "
+            "add it to the schema's pii list to keep it out of every output"
+        ),
+    )
+
+
+def _all_numbers(values: pd.Series) -> bool:
+    """True when every cell of an arrow-backed text column is a number (arrow casts it)."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(values) or not (
+        isinstance(values.dtype, pd.ArrowDtype)
+        or getattr(values.dtype, "storage", None) == "pyarrow"
+    ):
+        return False
+    try:
+        cells = pa.array(values.array)
+        if not (pa.types.is_string(cells.type) or pa.types.is_large_string(cells.type)):
+            return False
+        pc.cast(pc.utf8_trim_whitespace(cells), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return False
+    return True
 
 
 def check_unanswered(table: Table, checks: ItemChecks) -> list[Problem]:
     """A warning for each row that answers no item (left out of the analysis)."""
     frame = table.frame
     mask = ~checks.answered
+    if not mask.any():
+        return []
     rows = frame[ROW_COLUMN].to_numpy()[mask]
     files = frame[FILE_COLUMN].to_numpy()[mask]
     return [
