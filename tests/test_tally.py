@@ -256,3 +256,22 @@ def test_tallied_chunks_equal_in_memory_on_messy_files(
             return json.dumps([p.model_dump() for p in ex.problems])
 
     assert run(chunksize) == run(None)
+
+
+def test_missing_answer_columns_in_chunks_are_a_clear_error(
+    tmp_path: Path, mini_schema: Path
+) -> None:
+    rows = [["rid", "email", "org", "region", "Q9"]]
+    rows += [[f"r{i}", "x", "A", "Urban", "Agree"] for i in range(12)]
+    rows.insert(5, [""])  # a blank line, dropped after the chunks are tallied
+    data = write_csv(tmp_path / "cols.csv", rows)
+    schema = load_schema(mini_schema)
+    options = Options()  # no column of the file is tallied
+    with pytest.raises(DataError) as whole:
+        analyze(schema, read_table(data, drop=schema.pii), options)
+    table = read_table(data, drop=schema.pii, chunksize=3, tally=_tally(schema, options))
+    with pytest.raises(DataError) as chunked:
+        analyze(schema, table, options)
+    dump = [p.model_dump() for p in chunked.value.problems]
+    assert dump == [p.model_dump() for p in whole.value.problems]
+    assert [p.column for p in chunked.value.problems] == ["Q1", "Q2"]

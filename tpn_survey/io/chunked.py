@@ -1,10 +1,12 @@
 """`--chunksize`: read a UTF-8 CSV export in chunks of rows into a compact table.
 
-The whole file is never held as text: each chunk is parsed by pyarrow and every column whose
+The whole file is never held as text. pyarrow parses it in small blocks; every column whose
 values repeat is dictionary-encoded at once (a survey answer repeats a handful of labels, so a
-cell becomes a small integer); ids and other columns of distinct values stay text. The chunks
-are joined column by column into pandas categoricals and arrow text. Analysis sees the same
-cells as in memory, so the results are the same, number for number.
+cell becomes a small integer), ids and other columns of distinct values stay text, and the
+blocks are joined column by column into pandas categoricals and arrow text. With a tally (a
+simple analysis, or validation), the blocks are gathered into chunks of `chunksize` rows whose
+answers are added to the tally and then let go: the table keeps every column but the answers.
+Either way the analysis gives the same results as in memory, number for number.
 """
 
 from __future__ import annotations
@@ -140,13 +142,13 @@ def parse_chunked(
                     pending.append([columns[i] for i in tallied])
                     waiting += batch.num_rows
                     if waiting >= chunksize:  # pyarrow's blocks are small: tally whole chunks
-                        tally.add(_chunk_frame(pending, tallied, shape.columns))
+                        tally.add(_chunk_frame(pending, waiting, tallied, shape.columns))
                         pending, waiting = [], 0
                 batches.append(
                     pa.record_batch([columns[i] for i in kept], names=[names[i] for i in kept])
                 )
             if pending:
-                tally.add(_chunk_frame(pending, tallied, shape.columns))
+                tally.add(_chunk_frame(pending, waiting, tallied, shape.columns))
     except (pa.ArrowInvalid, pa.ArrowException) as ex:
         raise InputError(f"{name}: cannot parse as UTF-8 CSV in chunks: {ex}") from None
     frame = _categorical_frame(batches, [names[i] for i in kept])
@@ -168,11 +170,14 @@ def parse_chunked(
     return Parsed(frame=frame, rows=rows, problems=problems, layout=shape)
 
 
-def _chunk_frame(blocks: list[list[Any]], which: list[int], names: list[str]) -> Any:
-    """Columns `which` of consecutive blocks as one frame: categoricals and arrow text."""
+def _chunk_frame(blocks: list[list[Any]], rows: int, which: list[int], names: list[str]) -> Any:
+    """Columns `which` of consecutive blocks (`rows` rows in all) as one frame: categoricals
+    and arrow text. With no column (none of the file's is tallied), still `rows` rows."""
     import pandas as pd
     import pyarrow as pa
 
+    if not which:
+        return pd.DataFrame(index=pd.RangeIndex(rows))
     out = {}
     for at, i in enumerate(which):
         column = pa.chunked_array([block[at] for block in blocks])
