@@ -20,6 +20,7 @@ from tpn_survey.io import read_table, stack_tables
 from tpn_survey.schema import Instrument, load_schema
 from tpn_survey.stats.scales import alpha_from_pairs, cronbach_alpha
 from tpn_survey.tally import Tally, pair_counts
+from tpn_survey.validate import validate
 
 
 def _tally(schema: Instrument, options: Options) -> Tally:
@@ -275,3 +276,16 @@ def test_missing_answer_columns_in_chunks_are_a_clear_error(
     dump = [p.model_dump() for p in chunked.value.problems]
     assert dump == [p.model_dump() for p in whole.value.problems]
     assert [p.column for p in chunked.value.problems] == ["Q1", "Q2"]
+
+
+@pytest.mark.parametrize("tallied", [False, True])
+def test_a_header_only_file_in_chunks_has_no_responses(
+    tmp_path: Path, mini_schema: Path, tallied: bool
+) -> None:
+    data = write_csv(tmp_path / "h.csv", [MINI_HEADER])
+    schema = load_schema(mini_schema)
+    tally = _tally(schema, Options()) if tallied else None
+    table = read_table(data, drop=schema.pii, chunksize=2, tally=tally)
+    problems = validate(schema, table)
+    assert [p.code for p in problems] == ["no-responses"]
+    assert problems == validate(schema, read_table(data, drop=schema.pii))

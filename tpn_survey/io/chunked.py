@@ -105,26 +105,31 @@ def parse_chunked(
     try:
         with path.open("rb") as fh:
             fh.seek(start + skip)
-            reader = pacsv.open_csv(
-                fh,
-                read_options=pacsv.ReadOptions(
-                    column_names=names,
-                    use_threads=False,
-                    # At most MAX_BLOCK of text at a time: pyarrow's reader holds many
-                    # times its block size in memory (400 MB at 8 MiB blocks, 110 at 1 MiB).
-                    block_size=min(MAX_BLOCK, max(1 << 16, chunksize * per_row)),
-                ),
-                parse_options=pacsv.ParseOptions(
-                    delimiter=delimiter,
-                    newlines_in_values=True,
-                    ignore_empty_lines=False,  # numbered as rows; dropped below
-                    invalid_row_handler=on_invalid,
-                ),
-                convert_options=pacsv.ConvertOptions(
-                    column_types=dict.fromkeys(names, pa.string()),
-                    strings_can_be_null=False,
-                    quoted_strings_can_be_null=False,
-                ),
+            records = path.stat().st_size > start + skip  # pyarrow refuses a header alone
+            reader: Any = (
+                iter(())
+                if not records
+                else pacsv.open_csv(
+                    fh,
+                    read_options=pacsv.ReadOptions(
+                        column_names=names,
+                        use_threads=False,
+                        # At most MAX_BLOCK of text at a time: pyarrow's reader holds many
+                        # times its block size in memory (400 MB at 8 MiB blocks, 110 at 1 MiB).
+                        block_size=min(MAX_BLOCK, max(1 << 16, chunksize * per_row)),
+                    ),
+                    parse_options=pacsv.ParseOptions(
+                        delimiter=delimiter,
+                        newlines_in_values=True,
+                        ignore_empty_lines=False,  # numbered as rows; dropped below
+                        invalid_row_handler=on_invalid,
+                    ),
+                    convert_options=pacsv.ConvertOptions(
+                        column_types=dict.fromkeys(names, pa.string()),
+                        strings_can_be_null=False,
+                        quoted_strings_can_be_null=False,
+                    ),
+                )
             )
             encode: list[bool] | None = None
             pending: list[list[Any]] = []  # parsed blocks not yet tallied
