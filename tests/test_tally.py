@@ -289,3 +289,26 @@ def test_a_header_only_file_in_chunks_has_no_responses(
     problems = validate(schema, table)
     assert [p.code for p in problems] == ["no-responses"]
     assert problems == validate(schema, read_table(data, drop=schema.pii))
+
+
+EXPORTS = Path(__file__).parent / "fixtures" / "exports"
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in EXPORTS.iterdir() if p.suffix not in (".py", ".md", ".json"))
+)
+def test_every_export_kind_tallied_equals_in_memory(name: str) -> None:
+    """Qualtrics, SurveyMonkey, Google Forms, Excel, SPSS, Parquet, UTF-16: streamed and
+    tallied (UTF-8 CSV) or read whole and tallied (the rest), the same results."""
+    from tpn_survey.infer import infer_schema, to_yaml
+    from tpn_survey.schema import load_yaml, parse_schema
+
+    schema = parse_schema(load_yaml(to_yaml(infer_schema(read_table(EXPORTS / name)))))
+    drop = [c for c in schema.pii if c != schema.respondent_id]
+    by = [g.id for g in schema.groups][:2]
+    options = Options(by=by)
+    whole = analyze(schema, read_table(EXPORTS / name, drop=drop), options)
+    table = read_table(EXPORTS / name, drop=drop, chunksize=3, tally=_tally(schema, options))
+    assert table.tally is not None
+    assert json.dumps(analyze(schema, table, options).to_dict()) == json.dumps(whole.to_dict())
+    assert whole.estimates
