@@ -9,11 +9,12 @@ import pandas as pd
 import pytest
 
 from tpn_survey.analyze import Options, analyze
-from tpn_survey.answers import MISSING
+from tpn_survey.answers import MISSING, ItemCodes
 from tpn_survey.errors import SchemaError
 from tpn_survey.io import read_table
-from tpn_survey.response_rates import classify, count_kinds, response_rates
+from tpn_survey.response_rates import count_kinds, response_rates
 from tpn_survey.schema import Invited, load_yaml, parse_schema
+from tpn_survey.tally import rate_kinds
 
 
 def _codes(answered: list[int], k: int = 10) -> np.ndarray:
@@ -22,6 +23,12 @@ def _codes(answered: list[int], k: int = 10) -> np.ndarray:
     for i, a in enumerate(answered):
         codes[i, :a] = 1
     return codes
+
+
+def classify(codes: np.ndarray, complete: float = 0.8, partial: float = 0.5) -> np.ndarray:
+    """Each row's kind, as the analysis classifies it (tally.rate_kinds)."""
+    spec = Invited(total=1, complete=complete, partial=partial)
+    return rate_kinds(spec, ItemCodes.of_codes(codes))
 
 
 def test_classify_thresholds() -> None:

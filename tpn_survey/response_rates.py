@@ -11,20 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from tpn_survey.answers import MISSING
 from tpn_survey.results import Problem, ResponseRate
 from tpn_survey.schema import Invited
-
-
-def classify(codes: np.ndarray, complete: float = 0.8, partial: float = 0.5) -> np.ndarray:
-    """Per row: 2 complete, 1 partial, 0 break-off, from the share of items answered."""
-    return classify_answered((codes != MISSING).sum(axis=1), codes.shape[1], complete, partial)
 
 
 def classify_answered(
     answered: np.ndarray, items: int, complete: float = 0.8, partial: float = 0.5
 ) -> np.ndarray:
-    """`classify` from the number of items each row answers, out of `items`."""
+    """Per row: 2 complete, 1 partial, 0 break-off, from the number of items it answers (any
+    answer, "Don't know" included), out of `items`."""
     share = answered / items
     eps = 1e-12  # 4 of 5 items is exactly 80%
     return np.where(share >= complete - eps, 2, np.where(share >= partial - eps, 1, 0))
@@ -68,7 +63,7 @@ def response_rates(
 ) -> tuple[list[ResponseRate], list[Problem]]:
     """RR1/RR2 overall and, with counts per group, for each listed group value.
 
-    kinds: [break-offs, partials, completes] (see `classify`, `count_kinds`) of every returned
+    kinds: [break-offs, partials, completes] (see `classify_answered`, `count_kinds`) of every returned
     row, by the trimmed value of the invitation counts' group. Rows whose value is not listed
     in the counts are left out of every rate, with a warning.
     """

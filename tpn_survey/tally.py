@@ -107,7 +107,7 @@ def pair_counts(schema: Instrument, codes: np.ndarray) -> list[np.ndarray]:
 
 
 def rate_kinds(invited: Invited | int, coded: ItemCodes) -> np.ndarray:
-    """Per row: 2 complete, 1 partial, 0 break-off (response_rates.classify)."""
+    """Per row: 2 complete, 1 partial, 0 break-off (response_rates.classify_answered)."""
     from tpn_survey.response_rates import classify_answered
 
     spec = invited if isinstance(invited, Invited) else Invited(total=invited)
