@@ -273,6 +273,17 @@ def test_composites_through_analyze(tmp_path: Path) -> None:
     comp = overall[("confidence", "composite")]
     assert comp.n == int(np.isfinite(person).sum())
     assert comp.mean == pytest.approx(np.nanmean(person), abs=1e-12)
+    # The composite's sd and t interval (from counts of each score) against scipy's.
+    scores = person[np.isfinite(person)]
+    low, high = stats.t.interval(0.95, len(scores) - 1, scores.mean(), stats.sem(scores))
+    assert (comp.sd, comp.ci_low, comp.ci_high) == pytest.approx(
+        (scores.std(ddof=1), low, high), abs=1e-12
+    )
+    north = next(m for m in res.means if m.of == "confidence" and m.group == {"org": "North"})
+    mine = person[(frame["org"] == "North").to_numpy() & np.isfinite(person)]
+    low, high = stats.t.interval(0.95, len(mine) - 1, mine.mean(), stats.sem(mine))
+    assert (north.n, north.mean) == (len(mine), pytest.approx(mine.mean(), abs=1e-12))
+    assert (north.ci_low, north.ci_high) == pytest.approx((low, high), abs=1e-12)
     assert {m.group.get("org") for m in res.means} == {None, "North", "South"}
     (rel,) = res.scales
     alpha, _ = _pingouin_alpha(values, nan_policy="listwise")

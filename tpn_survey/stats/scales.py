@@ -41,35 +41,18 @@ class Means:
 
 def t_means(values: np.ndarray, level: float = 0.95) -> Means:
     """Mean of each column over its non-NaN entries with the t interval
-    mean +- qt(1 - a/2, n - 1) s / sqrt(n) (s with ddof 1). NaN interval where n < 2."""
-    x = np.asarray(values, dtype=np.float64)
-    m = grouped_t_means(x, np.zeros(len(x), dtype=np.int64), 1, level)
-    return Means(*(getattr(m, f)[0] for f in ("n", "mean", "sd", "ci_low", "ci_high", "df")))
+    mean +- qt(1 - a/2, n - 1) s / sqrt(n) (s with ddof 1). NaN interval where n < 2.
 
-
-def grouped_t_means(
-    values: np.ndarray, domain: np.ndarray, n_domains: int, level: float = 0.95
-) -> Means:
-    """`t_means` of each column within each domain at once (arrays of shape (domains, columns)).
-
-    Two passes of grouped sums (np.bincount): the means, then squared deviations from them, so
-    the standard deviation has no cancellation error. Rows with domain -1 are in no domain.
+    The row-level form of `means_from_counts`, which the analysis uses; tests check one
+    against the other. Squared deviations from the mean, so no cancellation error.
     """
-    rows = np.flatnonzero(domain >= 0)
-    d = domain[rows]
-    columns = np.ascontiguousarray(np.asarray(values, dtype=np.float64)[rows].T)
-    k = columns.shape[0]
-    n = np.zeros((n_domains, k))
-    total = np.zeros((n_domains, k))
-    squares = np.zeros((n_domains, k))
-    for j, col in enumerate(columns):  # grouped sums of one column, vectorized over rows
-        ok = np.isfinite(col)
-        filled = np.where(ok, col, 0.0)
-        n[:, j] = np.bincount(d, weights=ok, minlength=n_domains)
-        total[:, j] = np.bincount(d, weights=filled, minlength=n_domains)
-        mean_j = total[:, j] / np.maximum(n[:, j], 1)
-        dev = np.where(ok, filled - mean_j[d], 0.0)
-        squares[:, j] = np.bincount(d, weights=dev * dev, minlength=n_domains)
+    x = np.asarray(values, dtype=np.float64)
+    ok = np.isfinite(x)
+    n = ok.sum(axis=0).astype(np.float64)
+    filled = np.where(ok, x, 0.0)
+    total = filled.sum(axis=0)
+    dev = np.where(ok, filled - total / np.maximum(n, 1), 0.0)
+    squares = (dev * dev).sum(axis=0)
     return _t_interval(n, total, squares, level)
 
 
@@ -168,7 +151,8 @@ def _alpha(cov: np.ndarray) -> float:
 
 
 def cronbach_alpha(values: np.ndarray, level: float = 0.95) -> Reliability:
-    """Cronbach's alpha over respondents who answered every item (listwise deletion).
+    """Cronbach's alpha over respondents who answered every item (listwise deletion): the
+    row-level form of `alpha_from_pairs`, which the analysis uses.
 
     Feldt (1965) interval with df1 = n - 1, df2 = (n - 1)(k - 1):
     [1 - (1 - alpha) F_{1-g/2}(df1, df2), 1 - (1 - alpha) F_{g/2}(df1, df2)], g = 1 - level.
