@@ -40,7 +40,11 @@ SheetOption = Annotated[
 ]
 ChunkOption = Annotated[
     int | None,
-    typer.Option(min=1, help="Stream a UTF-8 CSV this many rows at a time (less memory)."),
+    typer.Option(
+        min=1,
+        help="Stream a UTF-8 CSV this many rows at a time: less memory, the same results "
+        "(100000 suits a big file; small chunks add overhead).",
+    ),
 ]
 FORMATS = ("html", "pdf", "json", "csv", "xlsx")  # as report.outputs.FORMATS, kept light
 DEFAULT_FORMATS = "json,csv,html"
