@@ -120,4 +120,5 @@ def test_weight_rake_matches_r(workdir: Path) -> None:
     empty = runner.invoke(
         app, ["weight", "rake", "d.csv", "--margins", "nope.yaml", "--out", "x.csv"]
     )
-    assert empty.exit_code == 1 and "not found" in empty.output
+    # a missing file of any kind exits 2, naming it (issue 13)
+    assert empty.exit_code == 2 and "nope.yaml: margins file not found" in empty.output

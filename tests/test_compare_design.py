@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tpn_survey.stats.compare import design_differences
-from tpn_survey.stats.design import Design, domain_proportions, make_design
+from tpn_survey.stats.design import Design, make_design
+from tpn_survey.stats.domain import domain_proportions
 
 GOLDEN = Path(__file__).parent / "golden"
 TOL = 1e-6

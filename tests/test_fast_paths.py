@@ -6,10 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tpn_survey.answers import ItemCodes, code_answers, code_groups, code_items, trimmed_factorize
+from tpn_survey.analysis.coding import (
+    ItemCodes,
+    code_answers,
+    code_groups,
+    code_items,
+    trimmed_factorize,
+)
+from tpn_survey.analysis.tally import all_counts as _all_counts
+from tpn_survey.analysis.tally import counts_by as _counts
 from tpn_survey.schema import parse_schema
-from tpn_survey.tally import all_counts as _all_counts
-from tpn_survey.tally import counts_by as _counts
 
 SCHEMA = parse_schema(
     {
@@ -101,7 +107,7 @@ def test_counts_equal_a_plain_loop() -> None:
 def test_factorize_in_threads_equals_one_by_one() -> None:
     import pyarrow as pa
 
-    from tpn_survey.answers import PARALLEL_ROWS, factorize, factorize_all
+    from tpn_survey.analysis.coding import PARALLEL_ROWS, factorize, factorize_all
 
     rng = np.random.default_rng(3)
     n = PARALLEL_ROWS + 1000

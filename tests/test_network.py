@@ -9,9 +9,9 @@ import statsmodels.api as sm
 from statsmodels.formula.api import ols
 
 from tests.conftest import SAMPLE, SCHEMAS
+from tpn_survey.analysis.network import icc_oneway
 from tpn_survey.analyze import Options, analyze
 from tpn_survey.io import read_table
-from tpn_survey.network import icc_oneway
 from tpn_survey.schema import load_schema
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from tpn_survey.report.format import pct
-from tpn_survey.report.html import ReportMeta, render_html
+from tpn_survey.report.html import render_html
+from tpn_survey.report.meta import ReportMeta
 from tpn_survey.results import (
     Comparison,
     Estimate,
@@ -187,7 +188,7 @@ def make_results(*, evil: bool = False, design: bool = False, title: str | None 
     ]
     problems = [
         Problem(
-            code="off_scale",
+            code="off-scale",
             severity="error",
             file="tl.csv",
             row=7,
@@ -196,7 +197,7 @@ def make_results(*, evil: bool = False, design: bool = False, title: str | None 
             message="answer 'Maybe' is not on the agreement scale",
         ),
         Problem(
-            code="off_scale",
+            code="off-scale",
             severity="error",
             file="tl.csv",
             row=9,
@@ -205,7 +206,7 @@ def make_results(*, evil: bool = False, design: bool = False, title: str | None 
             message="answer '5' is not on the agreement scale",
         ),
         Problem(
-            code="duplicate_id",
+            code="duplicate-id",
             severity="warning",
             file="tl.csv",
             row=12,
@@ -399,8 +400,8 @@ def test_diverging_chart_neutral_centered() -> None:
 
 def test_data_quality_summary(results: Results) -> None:
     text = _text(render_html([results]))
-    assert re.search(r"off_scale error 2", text)
-    assert re.search(r"duplicate_id warning 1", text)
+    assert re.search(r"off-scale error 2", text)
+    assert re.search(r"duplicate-id warning 1", text)
 
 
 def test_template_override(results: Results, tmp_path: Path) -> None:

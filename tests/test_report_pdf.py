@@ -9,7 +9,8 @@ import pytest
 from test_report import make_results
 
 from tpn_survey.report.format import pct
-from tpn_survey.report.html import ReportMeta, render_html
+from tpn_survey.report.html import render_html
+from tpn_survey.report.meta import ReportMeta
 
 try:
     import weasyprint  # noqa: F401

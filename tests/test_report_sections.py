@@ -12,7 +12,8 @@ from test_report import AGREE4, AGREE5, EVIL_ORG, _est, _text, make_results
 
 from tpn_survey.report.format import decimal, mean_text, pct
 from tpn_survey.report.html import render_html
-from tpn_survey.report.tables import tidy_tables, xlsx_bytes
+from tpn_survey.report.tables import tidy_tables
+from tpn_survey.report.workbook import xlsx_bytes
 from tpn_survey.results import (
     Comparison,
     Mean,

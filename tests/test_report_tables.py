@@ -11,7 +11,8 @@ import pytest
 from test_report import EVIL_ORG, make_results
 
 from tpn_survey.report.json_out import write_json
-from tpn_survey.report.tables import formula_safe, tidy_table, write_csv, write_xlsx
+from tpn_survey.report.tables import formula_safe, tidy_table, write_csv
+from tpn_survey.report.workbook import write_xlsx
 from tpn_survey.results import Results
 
 

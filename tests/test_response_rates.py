@@ -8,13 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tpn_survey.analysis.coding import MISSING, ItemCodes
+from tpn_survey.analysis.response_rates import count_kinds, rate_kinds, response_rates
 from tpn_survey.analyze import Options, analyze
-from tpn_survey.answers import MISSING, ItemCodes
 from tpn_survey.errors import SchemaError
 from tpn_survey.io import read_table
-from tpn_survey.response_rates import count_kinds, response_rates
 from tpn_survey.schema import Invited, load_yaml, parse_schema
-from tpn_survey.tally import rate_kinds
 
 
 def _codes(answered: list[int], k: int = 10) -> np.ndarray:

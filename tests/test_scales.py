@@ -14,12 +14,13 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from tests.test_compare_design import _design
+from tpn_survey.analysis.scores import level_points
 from tpn_survey.analyze import Options, analyze
 from tpn_survey.errors import SchemaError
 from tpn_survey.io import read_table
-from tpn_survey.scales import level_points
 from tpn_survey.schema import load_yaml, parse_schema
-from tpn_survey.stats.design import coded_psu_sums, domain_proportions, proportions_from_sums
+from tpn_survey.stats.domain import domain_proportions, proportions_from_sums
+from tpn_survey.stats.linearize import coded_psu_sums
 from tpn_survey.stats.scales import (
     cronbach_alpha,
     design_means,

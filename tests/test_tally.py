@@ -13,18 +13,20 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from tests.conftest import MINI_HEADER, SAMPLE, SCHEMAS, write_csv
+from tpn_survey.analysis.coding import code_items
+from tpn_survey.analysis.scores import pair_counts
+from tpn_survey.analysis.tally import Tally
 from tpn_survey.analyze import DataError, Options, analyze
-from tpn_survey.answers import code_items
-from tpn_survey.cli import _tally_keys, app
+from tpn_survey.cli import app
 from tpn_survey.io import read_table, stack_tables
+from tpn_survey.pipeline import tally_keys
 from tpn_survey.schema import Instrument, load_schema
 from tpn_survey.stats.scales import alpha_from_pairs, cronbach_alpha
-from tpn_survey.tally import Tally, pair_counts
 from tpn_survey.validate import validate
 
 
 def _tally(schema: Instrument, options: Options) -> Tally:
-    keys = _tally_keys(schema, options)
+    keys = tally_keys(schema, options)
     assert keys is not None
     return Tally(schema, keys)
 
@@ -129,7 +131,7 @@ def test_a_file_read_whole_is_tallied_too(tmp_path: Path, mini_schema: Path) -> 
 
 def test_design_based_analyses_keep_the_rows() -> None:
     schema = load_schema(SCHEMAS / "teacher.yaml")
-    assert _tally_keys(schema, Options(cluster="leader_id")) is None
+    assert tally_keys(schema, Options(cluster="leader_id")) is None
     with pytest.raises(ValueError, match="read it whole"):
         table = read_table(SAMPLE / "teacher.csv", chunksize=100, tally=Tally(schema, []))
         analyze(schema, table, Options(cluster="leader_id"))

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from tests.conftest import MINI_HEADER, SAMPLE, SCHEMAS, write_csv
 from tpn_survey.io import read_table
+from tpn_survey.problems import has_errors
 from tpn_survey.schema import load_schema
-from tpn_survey.validate import has_errors, validate
+from tpn_survey.validate import validate
 
 
 def test_sample_data_is_valid() -> None:

@@ -1,4 +1,21 @@
-"""Exceptions for what makes a run impossible. Bad data is a `Problem`, not an exception."""
+"""Every exception tpn raises. Bad data is a `Problem` (problems.py), not an exception: these
+are for what makes a run impossible. The CLI prints the message and exits with `exit_code`.
+
+    TpnError            exit 2: the run cannot go on
+    ├── InputError      an input file is missing, empty, binary, undecodable or unparseable
+    ├── SchemaError     the instrument YAML is invalid
+    ├── OptionError     a command-line option or tpn.toml setting is invalid
+    ├── OutputError     the outputs cannot be written (disk full, read-only, refused path)
+    ├── DesignError     exit 1: the survey design cannot be built from the data
+    └── DataError       exit 1: the data have problems (carries every Problem)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tpn_survey.problems import Problem
 
 
 class TpnError(Exception):
@@ -15,11 +32,26 @@ class SchemaError(TpnError):
     """The instrument schema is not valid YAML or breaks the instrument model."""
 
 
+class OptionError(TpnError):
+    """A command-line option or tpn.toml setting is invalid."""
+
+
+class OutputError(TpnError):
+    """The outputs cannot be written; the previous outputs are left as they were."""
+
+
 class DesignError(TpnError):
     """The survey design cannot be built from the data (weights, strata, clusters, fpc)."""
 
     exit_code = 1
 
 
-class OptionError(TpnError):
-    """A command-line option or tpn.toml setting is invalid."""
+class DataError(TpnError):
+    """The data have problems that make any estimate untrustworthy."""
+
+    exit_code = 1
+
+    def __init__(self, problems: list[Problem]) -> None:
+        errors = [p for p in problems if p.severity == "error"]
+        super().__init__(f"{len(errors)} data problem(s); nothing was analyzed")
+        self.problems = problems

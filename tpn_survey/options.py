@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-ADJUST_METHODS = ("holm", "bh", "none")
+from tpn_survey.vocab import ADJUST_METHODS
 
 
 class Options(BaseModel):

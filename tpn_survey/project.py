@@ -6,36 +6,33 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tpn_survey.errors import OptionError
+from tpn_survey.options import Options
+from tpn_survey.vocab import FORMATS
 
 PROJECT_FILE = "tpn.toml"
 
 
+_READING = ("encoding", "export", "sheet", "chunksize")
+
+
 class SurveySpec(BaseModel):
-    """One survey of the report: its files, instrument and what to estimate."""
+    """One survey of the report: its files, instrument, how to read them (`encoding`,
+    `export`, `sheet`, `chunksize`) and what to estimate (`options`: every key of `Options`,
+    written at the top level of the `[[survey]]` table)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     data: list[Path] = Field(min_length=1)
     instrument: Path = Field(alias="schema")
-    by: list[str] = []
-    compare: str | None = None
-    reference: str | None = None
-    adjust: str | None = None
-    ci: str | None = None
-    level: float | None = None
-    min_n: int | None = None
-    weight: str | None = None
-    cluster: str | None = None
-    strata: str | None = None
-    population: float | None = None
     encoding: str | None = None
     export: str | None = None
     sheet: str | None = None
     chunksize: int | None = Field(default=None, ge=1)
+    options: Options = Options()
 
 
 class Project(BaseModel):
@@ -43,21 +40,62 @@ class Project(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    path: Path = Path(PROJECT_FILE)
     out: Path = Path("tpn-out")
-    formats: list[str] = ["html", "pdf", "json", "csv", "xlsx"]
+    formats: list[str] = Field(default=["html", "pdf", "json", "csv", "xlsx"], min_length=1)
     templates: Path | None = None
     ci: str | None = None
-    level: float = 0.95
-    min_n: int = 10
+    level: float = Field(default=0.95, gt=0, lt=1)
+    min_n: int = Field(default=10, ge=0)
     report: dict[str, Any] = {}
     survey: list[SurveySpec] = Field(min_length=1)
 
+    @field_validator("formats")
+    @classmethod
+    def _known_formats(cls, formats: list[str]) -> list[str]:
+        bad = [f for f in formats if f not in FORMATS]
+        if bad:
+            raise ValueError(
+                f"unknown format(s) {', '.join(map(repr, bad))}; choose from {', '.join(FORMATS)}"
+            )
+        return formats
 
-def _resolve(project: Project, base: Path) -> Project:
+    def inputs(self) -> list[Path]:
+        """Every file this project reads: no output may overwrite one."""
+        found = [self.path]
+        for spec in self.survey:
+            found += [*spec.data, spec.instrument]
+        if self.report.get("logo"):
+            found.append(Path(self.report["logo"]))
+        return found
+
+
+def _nest_options(data: dict[str, Any]) -> dict[str, Any]:
+    """Each `[[survey]]` table with its analysis keys gathered under `options`, and the file's
+    top-level `ci`, `level` and `min_n` as their defaults."""
+    surveys = data.get("survey")
+    if not isinstance(surveys, list):
+        return data
+    nested = []
+    for spec in surveys:
+        if not isinstance(spec, dict):
+            nested.append(spec)
+            continue
+        spec = dict(spec)
+        options = {k: spec.pop(k) for k in list(spec) if k in Options.model_fields}
+        for key in ("ci", "level", "min_n"):
+            if key in data and key not in options:
+                options[key] = data[key]
+        nested.append({**spec, "options": options})
+    return {**data, "survey": nested}
+
+
+def _resolve(project: Project, path: Path) -> Project:
     """Paths in the file are relative to the file's folder."""
+    base = path.parent
 
-    def fix(path: Path) -> Path:
-        return path if path.is_absolute() else base / path
+    def fix(p: Path) -> Path:
+        return p if p.is_absolute() else base / p
 
     surveys = [
         s.model_copy(update={"data": [fix(p) for p in s.data], "instrument": fix(s.instrument)})
@@ -68,6 +106,7 @@ def _resolve(project: Project, base: Path) -> Project:
         report["logo"] = str(fix(Path(report["logo"])))
     return project.model_copy(
         update={
+            "path": path,
             "out": fix(project.out),
             "templates": fix(project.templates) if project.templates else None,
             "survey": surveys,
@@ -76,8 +115,20 @@ def _resolve(project: Project, base: Path) -> Project:
     )
 
 
+def _loc(parts: tuple[Any, ...]) -> str:
+    """`survey[0].options.min_n` as the user wrote it: `survey[0].min_n`."""
+    text = ""
+    for part in parts:
+        if part == "options":
+            continue
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text.lstrip(".")
+
+
 def load_project(path: Path) -> Project:
-    """Read and check a tpn.toml; errors name the key."""
+    """Read and check a tpn.toml, every setting before any analysis runs; errors name the key."""
+    from tpn_survey.report.meta import report_meta
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
@@ -85,17 +136,21 @@ def load_project(path: Path) -> Project:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as ex:
         raise OptionError(f"{path}: not valid TOML: {ex}") from None
     try:
-        project = Project.model_validate(data)
+        project = Project.model_validate(_nest_options(data))
     except ValidationError as ex:
         lines = []
         for err in ex.errors():
-            loc = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in err["loc"])
-            lines.append(f"{loc.replace('.[', '[')}: {err['msg']}")
+            message = str(err["msg"]).removeprefix("Value error, ")
+            lines.append(f"{_loc(err['loc'])}: {message}")
         raise OptionError(f"{path}: invalid project file\n  " + "\n  ".join(lines)) from None
     names = [s.name for s in project.survey]
     if len(set(names)) != len(names):
         raise OptionError(f"{path}: survey names repeat: {', '.join(names)}")
-    return _resolve(project, path.parent)
+    project = _resolve(project, path)
+    if project.templates is not None and not project.templates.is_dir():
+        raise OptionError(f"{path}: templates: {project.templates} is not a folder")
+    report_meta(project.report, f"{path}: [report]")
+    return project
 
 
 STARTER = """\

@@ -3,31 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
+
+from tpn_survey.problems import Problem
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SCHEMA_VERSION = 1
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Problem(_Frozen):
-    """One data problem: what, where (file, spreadsheet row, column) and the offending value."""
-
-    code: str
-    severity: Literal["error", "warning"]
-    file: str | None = None
-    row: int | None = None
-    column: str | None = None
-    value: str | None = None
-    message: str
-
-    def where(self) -> str:
-        parts = [p for p in (self.file, self.row and f"row {self.row}", self.column) if p]
-        return ", ".join(str(p) for p in parts)
 
 
 class Tool(_Frozen):
@@ -210,6 +199,34 @@ class Results(_Frozen):
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Results:
         return cls.model_validate(data)
+
+    def to_frame(self, masked: bool = False) -> pd.DataFrame:
+        """One row per estimate: `item`, `group_by` and `group_value` ("" overall), then the
+        numbers, which stay numeric (NaN where there is none), and `suppressed`. With
+        `masked=True` the numbers of a withheld estimate are blanked, as in tables.csv."""
+        import pandas as pd
+
+        numbers = ["n", "positive", "rate", "ci_low", "ci_high", "missing", "non_substantive"]
+        design = any(e.deff is not None for e in self.estimates)
+        numbers += ["deff", "n_effective"] if design else []
+        rows = []
+        for est in self.estimates:
+            row: dict[str, Any] = {
+                "item": est.item,
+                "group_by": " × ".join(est.group),
+                "group_value": " × ".join(est.group.values()),
+            }
+            hide = masked and est.suppressed
+            for key in numbers:
+                value = getattr(est, key)
+                row[key] = float("nan") if hide or value is None else value
+            row["method"] = est.method
+            row["suppressed"] = est.suppressed
+            rows.append(row)
+        frame = pd.DataFrame(
+            rows, columns=["item", "group_by", "group_value", *numbers, "method", "suppressed"]
+        )
+        return frame.astype({k: "float64" for k in numbers})
 
 
 def finite(value: float) -> float | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from pathlib import Path
@@ -12,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tpn_survey.errors import SchemaError
+from tpn_survey.problems import did_you_mean
 
 _CURLY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
 _SPACES = re.compile(r"\s+")
@@ -255,7 +255,7 @@ def _cross_check(inst: Instrument) -> list[str]:
             errors.append(f"items[{i}].id: {item.id!r} repeats an earlier item id")
         ids.add(item.id)
         if item.scale not in inst.scales:
-            hint = _did_you_mean(item.scale, list(inst.scales))
+            hint = did_you_mean(item.scale, list(inst.scales))
             errors.append(f"items[{i}].scale: {item.scale!r} is not a defined scale{hint}")
     gids: set[str] = set()
     for i, group in enumerate(inst.groups):
@@ -275,7 +275,7 @@ def _check_composites(inst: Instrument) -> list[str]:
         scales = set()
         for i, item_id in enumerate(comp.items):
             if item_id not in items:
-                hint = _did_you_mean(item_id, list(items))
+                hint = did_you_mean(item_id, list(items))
                 errors.append(f"composites.{name}.items[{i}]: {item_id!r} is not an item{hint}")
             else:
                 scales.add(items[item_id].scale)
@@ -304,11 +304,6 @@ def _check_invited(inst: Instrument) -> list[str]:
     if inv.partial > inv.complete:
         errors.append("invited.partial: must not exceed invited.complete")
     return errors
-
-
-def _did_you_mean(value: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(value, choices, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def parse_schema(data: Any, source: str = "schema") -> Instrument:

@@ -2,38 +2,26 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tpn_survey.answers import (
+from tpn_survey.analysis.coding import (
     EDGE_SPACE,
     code_items,
     factorize,
     parse_numbers,
     trimmed_factorize,
 )
+from tpn_survey.analysis.tally import ItemChecks, item_checks
 from tpn_survey.io.table import FILE_COLUMN, ROW_COLUMN, Table
-from tpn_survey.results import Problem
+from tpn_survey.problems import Problem, ProblemCode, did_you_mean
 from tpn_survey.schema import Design, Instrument
-from tpn_survey.tally import ItemChecks, item_checks
 
 if TYPE_CHECKING:
     import pandas as pd
-
-
-def did_you_mean(value: str, choices: Iterable[str]) -> str:
-    """' (did you mean 'X'?)' for the closest choice, or ''."""
-    choices = list(choices)
-    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
-    if not close:
-        folded = {c.casefold().strip(): c for c in choices}
-        close = difflib.get_close_matches(value.casefold().strip(), list(folded), n=1, cutoff=0.6)
-        close = [folded[c] for c in close]
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _first_rows(frame: pd.DataFrame, mask: np.ndarray) -> tuple[str, int, int]:
@@ -73,7 +61,7 @@ def check_columns(
         if col not in present:
             out.append(
                 Problem(
-                    code="missing-column",
+                    code=ProblemCode.MISSING_COLUMN,
                     severity="error",
                     file=files,
                     column=col,
@@ -98,7 +86,7 @@ def check_ids(schema: Instrument, table: Table) -> list[Problem]:
         file, row, count = _first_rows(frame, blank)
         out.append(
             Problem(
-                code="missing-id",
+                code=ProblemCode.MISSING_ID,
                 severity="error",
                 file=file,
                 row=row,
@@ -130,7 +118,7 @@ def check_ids(schema: Instrument, table: Table) -> list[Problem]:
             where = ", ".join(f"{f} row {r}" for f, r in zip(files, rows, strict=True))
             out.append(
                 Problem(
-                    code="duplicate-id",
+                    code=ProblemCode.DUPLICATE_ID,
                     severity="error",
                     file=str(files[0]),
                     row=int(rows[1]),
@@ -183,7 +171,7 @@ def check_answers(schema: Instrument, table: Table, checks: ItemChecks) -> list[
             file, row = str(files.iat[first]), int(rows.to_numpy()[first])
             out.append(
                 Problem(
-                    code="off-scale",
+                    code=ProblemCode.OFF_SCALE,
                     severity="error",
                     file=file,
                     row=row,
@@ -213,7 +201,7 @@ def check_groups(schema: Instrument, table: Table) -> list[Problem]:
             file, row, count = _first_rows(frame, mask)
             out.append(
                 Problem(
-                    code="unknown-group-value",
+                    code=ProblemCode.UNKNOWN_GROUP_VALUE,
                     severity="error",
                     file=file,
                     row=row,
@@ -252,7 +240,7 @@ def check_design(table: Table, design: Design | None) -> list[Problem]:
             shown = repr(value) if value else "a blank"
             out.append(
                 Problem(
-                    code=f"bad-{role}",
+                    code=ProblemCode(f"bad-{role}"),
                     severity="error",
                     file=file,
                     row=row,
@@ -271,7 +259,7 @@ def check_design(table: Table, design: Design | None) -> list[Problem]:
                 file, row, count = _first_rows(frame, blank)
                 out.append(
                     Problem(
-                        code="missing-design-value",
+                        code=ProblemCode.MISSING_DESIGN_VALUE,
                         severity="error",
                         file=file,
                         row=row,
@@ -335,7 +323,7 @@ def check_personal(schema: Instrument, table: Table) -> list[Problem]:
 
 def _personal(col: str, found: list[str]) -> Problem:
     return Problem(
-        code="possible-pii",
+        code=ProblemCode.POSSIBLE_PII,
         severity="warning",
         column=col,
         message=(
@@ -376,7 +364,7 @@ def check_unanswered(table: Table, checks: ItemChecks) -> list[Problem]:
     files = frame[FILE_COLUMN].to_numpy()[mask]
     return [
         Problem(
-            code="no-answers",
+            code=ProblemCode.NO_ANSWERS,
             severity="warning",
             file=str(f),
             row=int(r),
@@ -403,7 +391,7 @@ def validate(
         files = ", ".join(str(f["file"]) for f in table.files)
         problems.append(
             Problem(
-                code="no-responses",
+                code=ProblemCode.NO_RESPONSES,
                 severity="error",
                 file=files,
                 message=f"{files}: the file has a header but no responses",
@@ -426,7 +414,3 @@ def validate(
     if not any(p.severity == "error" for p in problems):
         problems += check_unanswered(table, checks)
     return problems
-
-
-def has_errors(problems: Iterable[Problem]) -> bool:
-    return any(p.severity == "error" for p in problems)

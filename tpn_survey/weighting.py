@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+import yaml
 
-from tpn_survey.errors import DesignError, OptionError
+from tpn_survey.errors import DesignError, InputError, OptionError, SchemaError
 from tpn_survey.io import read_table
 from tpn_survey.io.table import FILE_COLUMN, ROW_COLUMN
+from tpn_survey.schema import load_yaml
 
 
 def parse_trim(text: str | None) -> tuple[float, float] | None:
@@ -40,7 +43,7 @@ def rake_table(
     import pandas as pd
 
     from tpn_survey.report._atomic import write_bytes_atomic
-    from tpn_survey.stats.rake import load_margins, rake
+    from tpn_survey.stats.rake import rake
 
     bounds = parse_trim(trim)
     margins = load_margins(margins_path)
@@ -61,7 +64,10 @@ def rake_table(
     coded: list[tuple[npt.ArrayLike, npt.ArrayLike]] = [
         (m.codes(frame[m.column].to_numpy()), np.array(list(m.targets.values()))) for m in margins
     ]
-    result = rake(weights, coded, tol=tol, max_iter=max_iter, trim=bounds)
+    try:
+        result = rake(weights, coded, tol=tol, max_iter=max_iter, trim=bounds)
+    except ValueError as ex:  # the data cannot meet the margins
+        raise DesignError(f"{data.name}: {ex}") from None
     written = frame.drop(columns=[FILE_COLUMN, ROW_COLUMN]).assign(
         **{column: [repr(float(w)) for w in result.weights]}
     )
@@ -74,7 +80,58 @@ def rake_table(
     ]
     for margin, achieved in zip(margins, result.margins, strict=True):
         lines.append(f"margin {margin.name} ({margin.column}):")
-        for label, cell in zip(margin.targets, achieved.itertuples(), strict=True):
-            lines.append(f"  {label}: target {cell.target:.6g}, achieved {cell.achieved:.6g}")
+        cells = zip(margin.targets, achieved["target"], achieved["achieved"], strict=True)
+        for label, target, got in cells:
+            lines.append(f"  {label}: target {target:.6g}, achieved {got:.6g}")
     lines.append(f"wrote {out}")
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Margin:
+    """One margin of a margins file: the data column and its population count per value."""
+
+    name: str
+    column: str
+    targets: dict[str, float]
+
+    def codes(self, values: npt.ArrayLike) -> np.ndarray:
+        """Category index of each value (trimmed) in `targets`; DesignError for others."""
+        import pandas as pd
+
+        labels = list(self.targets)
+        index = {label: i for i, label in enumerate(labels)}
+        cleaned = pd.Series(np.asarray(values, dtype=object)).map(
+            lambda v: v.strip() if isinstance(v, str) else v
+        )
+        codes = cleaned.map(index)
+        if codes.isna().any():
+            bad = cleaned[codes.isna()].iloc[0]
+            raise DesignError(
+                f"margin {self.name}: value {bad!r} of column {self.column!r} has no target"
+            )
+        return codes.to_numpy(dtype=np.int64)
+
+
+def load_margins(path: str | Path) -> list[Margin]:
+    """Read a YAML margins file: {name: {column: C, targets: {value: population count}}}."""
+    try:
+        raw = load_yaml(Path(path).read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: margins file not found") from None
+    except (SchemaError, yaml.YAMLError, UnicodeDecodeError) as ex:
+        raise InputError(f"{path}: not a valid margins YAML file ({ex})") from None
+    if not isinstance(raw, dict) or not raw:
+        raise InputError(f"{path}: expected a mapping of margins")
+    margins = []
+    for name, spec in raw.items():
+        if not (
+            isinstance(spec, dict) and isinstance(spec.get("targets"), dict) and "column" in spec
+        ):
+            raise InputError(f"{path}: margin {name} needs `column` and a `targets` mapping")
+        try:
+            targets = {str(k).strip(): float(v) for k, v in spec["targets"].items()}
+        except (TypeError, ValueError):
+            raise InputError(f"{path}: margin {name}: every target must be a number") from None
+        margins.append(Margin(name=str(name), column=str(spec["column"]), targets=targets))
+    return margins

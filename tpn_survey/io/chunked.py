@@ -15,7 +15,7 @@ import hashlib
 import mmap
 from collections.abc import Collection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,6 +31,9 @@ from tpn_survey.io.csv_reader import (
     split_records,
 )
 from tpn_survey.io.flavours import layout
+
+if TYPE_CHECKING:
+    from tpn_survey.io.table import Tallier
 
 BOM = b"\xef\xbb\xbf"
 MAX_BLOCK = 1 << 20
@@ -65,12 +68,12 @@ def parse_chunked(
     path: Path,
     chunksize: int,
     export: str | None = None,
-    tally: Any = None,
+    tally: Tallier | None = None,
     drop: Collection[str] = (),
 ) -> Parsed:
     """Parse `path` (UTF-8, any flavour) `chunksize` rows at a time into dictionary columns.
 
-    With a `tally` (a `tpn_survey.tally.Tally`), each chunk's answers are added to it and
+    With a `tally` (a `tpn_survey.analysis.tally.Tally`), each chunk's answers are added to it and
     their columns are not kept; the tally sees no column of `drop` (personal data).
     """
     import pyarrow as pa
@@ -152,7 +155,7 @@ def parse_chunked(
                 batches.append(
                     pa.record_batch([columns[i] for i in kept], names=[names[i] for i in kept])
                 )
-            if pending:
+            if pending and tally is not None:
                 tally.add(_chunk_frame(pending, waiting, tallied, shape.columns))
     except (pa.ArrowInvalid, pa.ArrowException) as ex:
         raise InputError(f"{name}: cannot parse as UTF-8 CSV in chunks: {ex}") from None

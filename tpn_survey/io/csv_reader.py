@@ -14,7 +14,7 @@ import numpy as np
 from tpn_survey.errors import InputError
 from tpn_survey.io.cells import arrow_frame
 from tpn_survey.io.flavours import Layout, layout
-from tpn_survey.results import Problem
+from tpn_survey.problems import Problem, ProblemCode
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -299,7 +299,7 @@ def ragged_problems(
         at = f", row {where}" if where else ""
         problems.append(
             Problem(
-                code="ragged-row",
+                code=ProblemCode.RAGGED_ROW,
                 severity="error",
                 file=name,
                 row=where,

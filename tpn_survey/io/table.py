@@ -7,15 +7,40 @@ import threading
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from tpn_survey.errors import InputError
-from tpn_survey.results import Problem
+from tpn_survey.problems import Problem, ProblemCode
 
 if TYPE_CHECKING:
     import pandas as pd
+
+
+class Tallier(Protocol):
+    """What a reader needs of a tally (`tpn_survey.analysis.tally.Tally`): the reader adds
+    rows to it and keeps no answer column, so io never imports the analysis."""
+
+    keys: list[str]
+    columns: list[str]
+
+    @property
+    def item_columns(self) -> set[str]: ...
+
+    @property
+    def rates_column(self) -> str | None: ...
+
+    def add(self, frame: pd.DataFrame) -> None: ...
+
+    def drop_rows(self, keep: Any) -> None: ...
+
+    def relabel_blank(self, column: str, value: str) -> None: ...
+
+    def merge(self, other: Any) -> None: ...
+
+    def checks(self) -> Any: ...
+
 
 FILE_COLUMN = "__file__"
 ROW_COLUMN = "__row__"
@@ -31,7 +56,7 @@ class Table:
     `questions` maps columns to question text (Qualtrics/SurveyMonkey header rows, SPSS labels);
     `metadata` lists platform columns (dates, ids, IP address...); `levels` holds answer labels
     in order where the file declares them (SPSS value labels, ordered Parquet categories), and
-    `non_substantive` the labels of SPSS user-missing codes. `tally` (a `tpn_survey.tally.Tally`)
+    `non_substantive` the labels of SPSS user-missing codes. `tally` (a `tpn_survey.analysis.tally.Tally`)
     is set when the answers were tallied as they were read (`--chunksize`): then `frame` holds
     every column but the items, whose counts are in the tally.
     """
@@ -43,7 +68,7 @@ class Table:
     metadata: list[str] = field(default_factory=list)
     levels: dict[str, list[str]] = field(default_factory=dict)
     non_substantive: dict[str, list[str]] = field(default_factory=dict)
-    tally: Any = None
+    tally: Tallier | None = None
 
     @property
     def columns(self) -> list[str]:
@@ -102,7 +127,7 @@ def read_table(
     sheet: str | None = None,
     chunksize: int | None = None,
     dictionary: Collection[str] = (),
-    tally: Any = None,
+    tally: Tallier | None = None,
 ) -> Table:
     """Read one export of any supported kind; columns in `drop` (personal data) go at once.
 
@@ -112,7 +137,7 @@ def read_table(
     `chunksize` streams a UTF-8 text export that many rows at a time (see `io.chunked`);
     other files are read whole. `dictionary` names columns (the items) that a CSV reader
     returns as arrow dictionaries: the same cells, coded as they are parsed. With a `tally`
-    (a `tpn_survey.tally.Tally`) the answers are added to it and their columns are not kept:
+    (a `tpn_survey.analysis.tally.Tally`) the answers are added to it and their columns are not kept:
     chunk by chunk as they are streamed, else once the file is read.
     """
     from tpn_survey.io import csv_reader, xlsx_reader
@@ -152,7 +177,7 @@ def read_table(
             if decoded.guessed:
                 problems.append(
                     Problem(
-                        code="encoding-guessed",
+                        code=ProblemCode.ENCODING_GUESSED,
                         severity="warning",
                         file=name,
                         message=f"{name}: not UTF-8; read as {decoded.encoding}",
@@ -204,7 +229,7 @@ def read_table(
     return table if tally is None else _tallied(table, tally)
 
 
-def _tallied(table: Table, tally: Any) -> Table:
+def _tallied(table: Table, tally: Tallier) -> Table:
     """`table` with its answers added to `tally` and their columns let go."""
     tally.add(table.frame)
     tally.columns = table.columns
@@ -219,7 +244,7 @@ def _read_chunked(
     encoding: str | None,
     export: str | None,
     drop: list[str] | tuple[str, ...],
-    tally: Any = None,
+    tally: Tallier | None = None,
 ) -> Table | None:
     """`read_table` for a streamable UTF-8 text file, or None if the file is not one."""
     from tpn_survey.io.chunked import file_sha256, is_streamable, parse_chunked

@@ -12,7 +12,7 @@ from tpn_survey.errors import InputError
 from tpn_survey.io.cells import text_frame
 from tpn_survey.io.csv_reader import Parsed
 from tpn_survey.io.flavours import layout
-from tpn_survey.results import Problem
+from tpn_survey.problems import Problem, ProblemCode
 
 
 def cell_text(value: Any) -> str:
@@ -94,7 +94,7 @@ def parse(name: str, raw: bytes, export: str | None = None, sheet: str | None = 
         if len(cells) > width:
             problems.append(
                 Problem(
-                    code="ragged-row",
+                    code=ProblemCode.RAGGED_ROW,
                     severity="error",
                     file=name,
                     row=number,

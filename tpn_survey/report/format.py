@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
-from collections.abc import Iterable
 
-from tpn_survey.results import Estimate, Results
+from tpn_survey.results import Estimate
 
 SIMPLE_METHODS = {
     "wilson": "Wilson score",
@@ -67,11 +65,6 @@ def count(n: int | float | None) -> str:
 def ci_text(low: float | None, high: float | None) -> str:
     """'88%–93%'."""
     return f"{pct(low, bound=True)}–{pct(high, bound=True)}"
-
-
-def estimate_text(est: Estimate, level: float) -> str:
-    """'91% (95% CI 88%–93%, n = 512)'; the caller handles suppressed estimates."""
-    return f"{pct(est.rate)} ({interval_text(est, level)})"
 
 
 def interval_text(est: Estimate, level: float) -> str:
@@ -151,57 +144,6 @@ def group_key(group: dict[str, str]) -> str:
 
 def group_value(group: dict[str, str]) -> str:
     return " × ".join(group.values())
-
-
-def complementary(results: Results) -> set[int]:
-    """Indexes of estimates hidden by complementary suppression.
-
-    In a breakdown (one item, one set of group ids) where exactly one value is suppressed for
-    small n and the overall estimate is shown, the suppressed cell could be worked out as the
-    total minus the others. The shown cell with the smallest n is then hidden too.
-    """
-    min_n = results.settings.min_n
-    overall_shown = {e.item for e in results.estimates if not e.group and not e.suppressed}
-    cells: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for i, est in enumerate(results.estimates):
-        if est.group:
-            cells[(est.item, group_key(est.group))].append(i)
-    hidden: set[int] = set()
-    for (item, _), idx in cells.items():
-        primary = [i for i in idx if results.estimates[i].suppressed]
-        shown = [i for i in idx if not results.estimates[i].suppressed]
-        if len(primary) == 1 and item in overall_shown and shown and min_n > 0:
-            hidden.add(min(shown, key=lambda i: (results.estimates[i].n, i)))
-    return hidden
-
-
-def complementary_means(results: Results) -> set[int]:
-    """Indexes of means hidden by complementary suppression, by the same rule as `complementary`:
-    a group's mean is the overall mean times n less the other groups' means times their n."""
-    min_n = results.settings.min_n
-    overall_shown = {(m.kind, m.of) for m in results.means if not m.group and not m.suppressed}
-    cells: dict[tuple[str, str, str], list[int]] = defaultdict(list)
-    for i, m in enumerate(results.means):
-        if m.group:
-            cells[(m.kind, m.of, group_key(m.group))].append(i)
-    hidden: set[int] = set()
-    for (kind, of, _), idx in cells.items():
-        primary = [i for i in idx if results.means[i].suppressed]
-        shown = [i for i in idx if not results.means[i].suppressed]
-        if len(primary) == 1 and (kind, of) in overall_shown and shown and min_n > 0:
-            hidden.add(min(shown, key=lambda i: (results.means[i].n, i)))
-    return hidden
-
-
-def distinct_values(results: Iterable[Results]) -> dict[str, set[str]]:
-    """Group id -> the values seen in any breakdown by that group alone."""
-    seen: dict[str, set[str]] = defaultdict(set)
-    for res in results:
-        for est in res.estimates:
-            if len(est.group) == 1:
-                ((gid, value),) = est.group.items()
-                seen[gid].add(value)
-    return seen
 
 
 _PLURAL = re.compile(r"(?i)\bteacher[ -]leaders?\b")

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
-import os
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from markupsafe import Markup
-from pydantic import BaseModel, ConfigDict, Field
 
 from tpn_survey import __version__
 from tpn_survey.report import charts, sections
+from tpn_survey.report.disclosure import comparison_mask, complementary, hidden_cells
 from tpn_survey.report.format import (
     HIDDEN_TEXT,
     adjust_name,
     adjust_phrase,
     ci_text,
-    complementary,
     count,
     group_key,
     interval_text,
@@ -30,54 +26,13 @@ from tpn_survey.report.format import (
     pct,
     population_noun,
     suppressed_text,
-    year_of,
 )
+from tpn_survey.report.meta import ReportMeta, build_date, logo_uri, report_year
 from tpn_survey.report.sections import p_text, pts, significant
 from tpn_survey.resources import templates_dir
 from tpn_survey.results import Comparison, Estimate, ItemInfo, Results
 
 DEFAULT_TEMPLATES = templates_dir()
-_COLOR = r"^#[0-9a-fA-F]{6}$"
-_LOGO_TYPES = {
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".svg": "image/svg+xml",
-}
-
-
-class ReportMeta(BaseModel):
-    """What the data does not say: title, network, year, logo, colours, paper size, nouns."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    title: str = "Annual impact report"
-    network: str | None = None
-    year: int | None = None
-    logo: Path | None = None
-    primary_color: str = Field(default="#2d004b", pattern=_COLOR)
-    accent_color: str = Field(default="#b35806", pattern=_COLOR)
-    page_size: Literal["Letter", "A4"] = "Letter"
-    teachers_reached: int | None = Field(default=None, ge=0)
-    """Teachers the network reached (from rosters), shown among the key figures."""
-    respondents: dict[str, str] = {}
-    """Survey id -> who answered, for headlines ('teacher leaders'); else taken from the title."""
-
-
-def build_date(meta: ReportMeta, surveys: list[Results]) -> dt.datetime:
-    """The document date: SOURCE_DATE_EPOCH if set, else 1 January of the report year, else 2000."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
-    year = report_year(meta, surveys) or 2000
-    return dt.datetime(year, 1, 1, tzinfo=dt.UTC)
-
-
-def report_year(meta: ReportMeta, surveys: list[Results]) -> int | None:
-    if meta.year is not None:
-        return meta.year
-    years = [y for y in (year_of(r.survey.title) for r in surveys) if y is not None]
-    return max(years) if years else None
 
 
 @dataclass
@@ -210,27 +165,6 @@ def _plural(word: str) -> str:
     if word.endswith("y") and word[-2:-1] not in "aeiou":
         return word[:-1] + "ies"
     return word + "s"
-
-
-def hidden_cells(res: Results, hidden: set[int]) -> set[tuple[str, str, str]]:
-    """(item, group id, value) of one-group estimates hidden by complementary suppression."""
-    out = set()
-    for i in hidden:
-        est = res.estimates[i]
-        if len(est.group) == 1:
-            ((gid, value),) = est.group.items()
-            out.add((est.item, gid, value))
-    return out
-
-
-def comparison_mask(c: Comparison, res: Results, hidden: set[tuple[str, str, str]]) -> str | None:
-    """`n<10` for a suppressed comparison; `hidden` when either side's estimate is hidden by
-    complementary suppression (the difference would give the hidden rate away)."""
-    if c.suppressed:
-        return suppressed_text(res.settings.min_n)
-    if (c.item, c.by, c.level) in hidden or (c.item, c.by, c.reference) in hidden:
-        return HIDDEN_TEXT
-    return None
 
 
 def _comparison_row(
@@ -536,16 +470,6 @@ def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any
     }
 
 
-def _logo_uri(logo: Path | None) -> str | None:
-    """The logo as a data: URI (the report never fetches anything)."""
-    if logo is None:
-        return None
-    mime = _LOGO_TYPES.get(logo.suffix.lower())
-    if mime is None:
-        raise ValueError(f"{logo}: logo must be .png, .jpg or .svg")
-    return f"data:{mime};base64,{base64.b64encode(Path(logo).read_bytes()).decode('ascii')}"
-
-
 def _key_figures(
     surveys: list[Results], contexts: list[dict[str, Any]], meta: ReportMeta
 ) -> list[dict[str, str]]:
@@ -630,7 +554,7 @@ def render_html(
         surveys=contexts,
         key_figures=_key_figures(surveys, contexts, meta),
         css=Markup(css.replace("</", "<\\/")),
-        logo=_logo_uri(meta.logo),
+        logo=logo_uri(meta.logo),
         date=date.strftime("%Y-%m-%dT%H:%M:%SZ"),
         tool_versions=", ".join(versions),
         renderer_version=__version__,

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tpn_survey.errors import InputError, OptionError
+from tpn_survey.errors import InputError
 from tpn_survey.report._atomic import write_bytes_atomic
 from tpn_survey.results import Results
 
@@ -22,20 +22,6 @@ def safe_name(text: str) -> str:
     """A file-name fragment: letters, digits, `._-` only, never a path."""
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip(".-")
     return name[:80] or "survey"
-
-
-def report_meta(report: dict[str, Any] | None) -> Any:
-    """ReportMeta from a tpn.toml [report] table; errors name the key."""
-    from pydantic import ValidationError
-
-    from tpn_survey.report.html import ReportMeta
-
-    try:
-        return ReportMeta.model_validate(report or {})
-    except ValidationError as ex:
-        first = ex.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        raise OptionError(f"[report] {loc}: {first['msg']}") from None
 
 
 def render_outputs(
@@ -61,11 +47,12 @@ def render_outputs(
 
         files["tables.csv"] = csv_bytes(tidy_table(results))
     if "xlsx" in formats:
-        from tpn_survey.report.tables import xlsx_bytes
+        from tpn_survey.report.workbook import xlsx_bytes
 
         files["tables.xlsx"] = xlsx_bytes(results)
     if "html" in formats or "pdf" in formats:
         from tpn_survey.report.html import render_html
+        from tpn_survey.report.meta import report_meta
 
         html = render_html(results, report_meta(report), templates)
         if "html" in formats:

@@ -11,12 +11,12 @@ from collections.abc import Callable
 from typing import Any
 
 from tpn_survey.report import charts
+from tpn_survey.report.disclosure import complementary_means
 from tpn_survey.report.format import (
     HIDDEN_TEXT,
     adjust_phrase,
     ci_text,
     comparison_method_name,
-    complementary_means,
     count,
     decimal,
     group_value,

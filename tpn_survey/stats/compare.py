@@ -19,16 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tpn_survey.options import ADJUST_METHODS
 from tpn_survey.stats import dist
-from tpn_survey.stats.design import (
-    Design,
-    RowSums,
-    Strata,
-    difference_variance,
-    domain_degf,
-    psu_sums,
-)
+from tpn_survey.stats.design import Design, Strata
+from tpn_survey.stats.domain import domain_degf
+from tpn_survey.stats.linearize import RowSums, difference_variance, psu_sums
 from tpn_survey.stats.proportions import wilson
 
 EXACT_BELOW = 5.0  # Fisher's exact test when an expected cell count is under this
@@ -136,6 +130,9 @@ def compare_proportions(
     return Differences(diff, low, high, np.clip(p, 0.0, 1.0), exact)
 
 
+_ADJUSTMENTS = ("holm", "bh", "none")  # vocab.ADJUST_METHODS (stats imports nothing else)
+
+
 def adjust_pvalues(p: np.ndarray, method: str = "holm") -> np.ndarray:
     """Adjusted p-values over all finite entries of `p` (NaN stays NaN).
 
@@ -143,8 +140,8 @@ def adjust_pvalues(p: np.ndarray, method: str = "holm") -> np.ndarray:
     bh: Benjamini–Hochberg (1995) step-up, min_{j>=i} min(1, m p_(j) / j).
     Equal to statsmodels `multipletests(method="holm" / "fdr_bh")`.
     """
-    if method not in ADJUST_METHODS:
-        raise ValueError(f"unknown adjustment {method!r}; use one of {', '.join(ADJUST_METHODS)}")
+    if method not in _ADJUSTMENTS:
+        raise ValueError(f"unknown adjustment {method!r}; use one of {', '.join(_ADJUSTMENTS)}")
     p = np.asarray(p, dtype=np.float64)
     out = np.full(p.shape, np.nan)
     ok = np.isfinite(p)

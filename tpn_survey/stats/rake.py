@@ -9,28 +9,23 @@ the calibration adjustment R's raked design makes (it is conservative).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
-import yaml
-
-from tpn_survey.errors import DesignError
 
 
 @dataclass(frozen=True)
 class RakeResult:
     """Raked weights, whether R's stopping rule was met, and how close each margin came.
 
-    `margins[m]` has columns category (index into the margin's targets), target, achieved
+    `margins[m]` maps category (index into the margin's targets), target, achieved
     (sum of final weights in the category). `kish_deff` = n sum(w^2) / sum(w)^2 (Kish 1965).
     """
 
     weights: np.ndarray
     converged: bool
     iterations: int
-    margins: list[pd.DataFrame]
+    margins: list[dict[str, np.ndarray]]
     min_weight: float
     max_weight: float
     kish_deff: float
@@ -44,7 +39,7 @@ def _trim(weights: np.ndarray, lower: float, upper: float) -> np.ndarray:
         return weights
     clipped = np.clip(weights, lower, upper)
     if outside.all():
-        raise DesignError(f"every weight is outside the trimming bounds [{lower}, {upper}]")
+        raise ValueError(f"every weight is outside the trimming bounds [{lower}, {upper}]")
     clipped[~outside] += (weights - clipped).sum() / (~outside).sum()
     return clipped
 
@@ -64,31 +59,31 @@ def rake(
     cell of the full cross-classification of the margins is below tol * sum(initial weights)
     (tol < 1; an absolute epsilon when tol >= 1), at most max_iter sweeps. trim=(lower, upper)
     then applies R's `trimWeights` once (so margins are then only near their targets).
-    Raises DesignError when a category with a positive target has no respondents (naming the
+    Raises ValueError when a category with a positive target has no respondents (naming the
     margin and category index), or for bad weights, codes or targets.
     """
     w = np.asarray(weights, dtype=np.float64).copy()
     n = w.shape[0]
     if w.ndim != 1 or not np.isfinite(w).all() or (w <= 0).any():
-        raise DesignError("weights to rake must be positive and finite")
+        raise ValueError("weights to rake must be positive and finite")
     if not margins:
-        raise DesignError("raking needs at least one margin")
+        raise ValueError("raking needs at least one margin")
     codes_list: list[np.ndarray] = []
     targets_list: list[np.ndarray] = []
     for m, (codes, targets) in enumerate(margins):
         c = np.asarray(codes, dtype=np.int64)
         t = np.asarray(targets, dtype=np.float64)
         if c.shape != (n,) or (c < 0).any() or (c >= t.size).any():
-            raise DesignError(f"margin {m}: codes must be (n,) indexes into its {t.size} targets")
+            raise ValueError(f"margin {m}: codes must be (n,) indexes into its {t.size} targets")
         if not np.isfinite(t).all() or (t < 0).any():
-            raise DesignError(f"margin {m}: targets must be finite and not negative")
+            raise ValueError(f"margin {m}: targets must be finite and not negative")
         counts = np.bincount(c, minlength=t.size)
         empty = np.flatnonzero((counts == 0) & (t > 0))
         if empty.size:
-            raise DesignError(f"margin {m}: category {int(empty[0])} has no respondents")
+            raise ValueError(f"margin {m}: category {int(empty[0])} has no respondents")
         zero = np.flatnonzero((counts > 0) & (t == 0))
         if zero.size:
-            raise DesignError(f"margin {m}: category {int(zero[0])} has respondents but target 0")
+            raise ValueError(f"margin {m}: category {int(zero[0])} has respondents but target 0")
         codes_list.append(c)
         targets_list.append(t)
 
@@ -111,13 +106,11 @@ def rake(
     if trim is not None:
         w = _trim(w, *trim)
     achieved = [
-        pd.DataFrame(
-            {
-                "category": np.arange(t.size),
-                "target": t,
-                "achieved": np.bincount(c, weights=w, minlength=t.size),
-            }
-        )
+        {
+            "category": np.arange(t.size),
+            "target": t,
+            "achieved": np.bincount(c, weights=w, minlength=t.size),
+        }
         for c, t in zip(codes_list, targets_list, strict=True)
     ]
     return RakeResult(
@@ -129,54 +122,3 @@ def rake(
         max_weight=float(w.max()),
         kish_deff=float(n * (w**2).sum() / w.sum() ** 2),
     )
-
-
-@dataclass(frozen=True)
-class Margin:
-    """One margin of a margins file: the data column and its population count per value."""
-
-    name: str
-    column: str
-    targets: dict[str, float]
-
-    def codes(self, values: npt.ArrayLike) -> np.ndarray:
-        """Category index of each value (trimmed) in `targets`; DesignError for others."""
-        labels = list(self.targets)
-        index = {label: i for i, label in enumerate(labels)}
-        cleaned = pd.Series(np.asarray(values, dtype=object)).map(
-            lambda v: v.strip() if isinstance(v, str) else v
-        )
-        codes = cleaned.map(index)
-        if codes.isna().any():
-            bad = cleaned[codes.isna()].iloc[0]
-            raise DesignError(
-                f"margin {self.name}: value {bad!r} of column {self.column!r} has no target"
-            )
-        return codes.to_numpy(dtype=np.int64)
-
-
-def load_margins(path: str | Path) -> list[Margin]:
-    """Read a YAML margins file: {name: {column: C, targets: {value: population count}}}."""
-    from tpn_survey.errors import SchemaError
-    from tpn_survey.schema import load_yaml
-
-    try:
-        raw = load_yaml(Path(path).read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise DesignError(f"{path}: margins file not found") from None
-    except (SchemaError, yaml.YAMLError, UnicodeDecodeError) as ex:
-        raise DesignError(f"{path}: not a valid margins YAML file ({ex})") from None
-    if not isinstance(raw, dict) or not raw:
-        raise DesignError(f"{path}: expected a mapping of margins")
-    margins = []
-    for name, spec in raw.items():
-        if not (
-            isinstance(spec, dict) and isinstance(spec.get("targets"), dict) and "column" in spec
-        ):
-            raise DesignError(f"{path}: margin {name} needs `column` and a `targets` mapping")
-        try:
-            targets = {str(k).strip(): float(v) for k, v in spec["targets"].items()}
-        except (TypeError, ValueError):
-            raise DesignError(f"{path}: margin {name}: every target must be a number") from None
-        margins.append(Margin(name=str(name), column=str(spec["column"]), targets=targets))
-    return margins

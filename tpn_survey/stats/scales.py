@@ -16,15 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from tpn_survey.stats import dist
-from tpn_survey.stats.design import (
-    Design,
-    RowSums,
-    Strata,
-    Sums,
-    domain_degf,
-    psu_sums,
-    ratio_variance,
-)
+from tpn_survey.stats.design import Design, Strata
+from tpn_survey.stats.domain import domain_degf
+from tpn_survey.stats.linearize import RowSums, Sums, psu_sums, ratio_variance
 
 
 @dataclass(frozen=True)
@@ -105,7 +99,7 @@ def design_means(
 
 
 def means_from_sums(design: Design, sums: Sums, level: float = 0.95) -> Means:
-    """`design_means` from the PSU sums of the values (see `stats.design.psu_sums`)."""
+    """`design_means` from the PSU sums of the values (see `stats.linearize.psu_sums`)."""
     strata = Strata.of(design)
     total_w = sums.w.sum(axis=1)
     count = np.rint(sums.n.sum(axis=1))

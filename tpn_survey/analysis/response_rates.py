@@ -9,10 +9,18 @@ the items are answered (any answer, "Don't know" included), a partial (P) from `
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
-from tpn_survey.results import Problem, ResponseRate
-from tpn_survey.schema import Invited
+from tpn_survey.analysis.coding import MISSING, ItemCodes
+from tpn_survey.io.table import Table
+from tpn_survey.problems import Problem, ProblemCode
+from tpn_survey.results import ResponseRate
+from tpn_survey.schema import Group, Instrument, Invited
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def classify_answered(
@@ -51,7 +59,7 @@ def _rate(
     if i + p + b > invited:
         where = ", ".join(f"{k} {v!r}" for k, v in group.items()) or "overall"
         problem = Problem(
-            code="more-responses-than-invited",
+            code=ProblemCode.MORE_RESPONSES_THAN_INVITED,
             severity="warning",
             message=f"{where}: {i + p + b} responses but only {invited} invited",
         )
@@ -80,7 +88,7 @@ def response_rates(
         left_out = int(sum(kinds[t].sum() for t in unknown))
         problems.append(
             Problem(
-                code="not-invited",
+                code=ProblemCode.NOT_INVITED,
                 severity="warning",
                 column=group_id,
                 message=f"{left_out} response(s) have a {group_id} with no invitation "
@@ -96,3 +104,53 @@ def response_rates(
         out.append(rate)
         problems += [problem] if problem else []
     return out, problems
+
+
+def rate_kinds_by_group(
+    schema: Instrument, frame: pd.DataFrame, coded: ItemCodes
+) -> dict[str, Any]:
+    """Complete, partial and broken-off returns by the invitation counts' group value."""
+    if schema.invited is None:
+        return {}
+    column = rates_column(schema)
+    values = None
+    if column is not None and column in frame.columns:
+        values = frame[column].astype(str).str.strip().to_numpy()
+    return count_kinds(rate_kinds(schema.invited, coded), values)
+
+
+def survey_response_rates(
+    schema: Instrument, table: Table, waves: list[Group], kinds: dict[str, Any]
+) -> tuple[list[Any], list[Problem]]:
+    """AAPOR RR1/RR2 over every returned row when the schema gives `invited:` counts."""
+    if schema.invited is None:
+        return [], []
+    if waves:
+        message = "invitation counts are for one wave; response rates need one data file"
+        return [], [Problem(code=ProblemCode.RATES_ONE_WAVE, severity="warning", message=message)]
+    by = getattr(schema.invited, "by", None)
+    if by is None:
+        return response_rates(schema.invited, kinds)
+    group = schema.group(by) or Group(id=by, column=by)
+    if group.column not in table.columns:
+        message = f"invited.by: {by!r} is neither a group nor a column; no response rates"
+        return [], [Problem(code=ProblemCode.RATES_GROUP, severity="warning", message=message)]
+    return response_rates(schema.invited, kinds, group.id)
+
+
+def rate_kinds(invited: Invited | int, coded: ItemCodes) -> np.ndarray:
+    """Per row: 2 complete, 1 partial, 0 break-off (response_rates.classify_answered)."""
+    spec = invited if isinstance(invited, Invited) else Invited(total=invited)
+    answered = np.zeros(coded.rows, dtype=np.int64)
+    for index, lookup in zip(coded.index, coded.lookup, strict=True):
+        answered += (lookup != MISSING)[index]
+    return classify_answered(answered, len(coded.index), spec.complete, spec.partial)
+
+
+def rates_column(schema: Instrument) -> str | None:
+    """The column whose values the invitation counts are given by, if any."""
+    by = getattr(schema.invited, "by", None)
+    if by is None:
+        return None
+    group = schema.group(by)
+    return group.column if group else by

@@ -3,11 +3,15 @@ teachers answer (intra-class correlation of agreement by leader)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from tpn_survey.results import NetworkRow
+from tpn_survey.schema import Instrument
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def icc_oneway(y: np.ndarray, cluster: np.ndarray) -> float | None:
@@ -73,7 +77,7 @@ def _codes(values: Any) -> tuple[np.ndarray, list[str]]:
     """Integer code of each value and the sorted distinct values (as trimmed strings)."""
     import pandas as pd
 
-    from tpn_survey.answers import sorted_factorize
+    from tpn_survey.analysis.coding import sorted_factorize
 
     series = values if isinstance(values, pd.Series) else pd.Series(values).astype(str)
     return sorted_factorize(series)
@@ -102,3 +106,18 @@ def icc_from_sums(n: np.ndarray, s: np.ndarray) -> float | None:
     if denom <= 0:
         return None
     return float((msb - msw) / denom)
+
+
+def network_from_masks(
+    schema: Instrument, frame: pd.DataFrame, masks: tuple[np.ndarray, np.ndarray], cluster: str
+) -> list[NetworkRow]:
+    """Leaders per organization and ICC by leader (see network.py)."""
+    positive, valid = masks
+    org = schema.group("organization")
+    return network_rows(
+        cluster=frame[cluster],
+        organization=frame[org.column] if org else None,
+        positive=positive,
+        valid=valid,
+        items=[item.id for item in schema.items],
+    )

@@ -8,24 +8,21 @@ p-values are adjusted across one family (all comparisons of a run, or all trend 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tpn_survey.analysis.coding import code_groups
 from tpn_survey.errors import OptionError
+from tpn_survey.options import Options
+from tpn_survey.problems import did_you_mean
 from tpn_survey.results import Comparison, Estimate, finite
+from tpn_survey.schema import Group, Instrument
 from tpn_survey.stats.compare import adjust_pvalues, compare_proportions, design_differences
 from tpn_survey.stats.design import Design
 
-#: Values of `Comparison.method` and what they mean (for reports' notes).
-METHODS = {
-    "newcombe-score": "difference with Newcombe's hybrid score interval; two-proportion score "
-    "test (pooled z, = Pearson chi-squared without continuity correction)",
-    "newcombe-fisher": "difference with Newcombe's hybrid score interval; Fisher's exact test "
-    "(an expected cell count was under 5)",
-    "linearized-t": "design-based difference (Taylor linearization, as R survey's svyby + "
-    "svycontrast); t test and interval with the design's degrees of freedom",
-}
+if TYPE_CHECKING:
+    import pandas as pd
 
 Pair = tuple[str, str]  # (level, reference)
 
@@ -54,7 +51,9 @@ def choose_reference(
         if requested.strip().casefold() in folded:
             return folded[requested.strip().casefold()]
         raise OptionError(
-            f"--reference {requested!r} is not a value of the compared group; values: "
+            f"--reference {requested!r} is not a value of the compared group"
+            + did_you_mean(requested, levels)
+            + "; values: "
             + ", ".join(levels)
         )
     if ordered:
@@ -191,4 +190,51 @@ def _comparison(
         n_reference=n_reference,
         suppressed=min(n, n_reference) < min_n,
         **extra,
+    )
+
+
+def group_comparisons(
+    schema: Instrument,
+    estimates: list[Estimate],
+    compared: list[Group],
+    waves: list[Group],
+    options: Options,
+    frame: pd.DataFrame,
+    masks: tuple[np.ndarray, np.ndarray] | None = None,
+    built: Any = None,
+) -> tuple[list[Comparison], list[Comparison], str | None]:
+    """Comparisons with the reference level and changes from wave to wave, each adjusted as
+    one family. Simple: from the estimates' counts; design-based (`built`): linearized."""
+    items = [item.id for item in schema.items]
+    positive = valid = np.zeros((0, 0), dtype=bool)
+    if built is not None and masks is not None:
+        positive, valid = masks
+
+    def run(group: Group, levels: list[str], pairs: list[tuple[str, str]]) -> list[Comparison]:
+        if built is None:
+            return simple_comparisons(
+                estimates, items, group.id, levels, pairs, options.level, options.min_n
+            )
+        domain, order = code_groups(frame[group.column], levels)
+        return design_comparisons(
+            built, positive, valid, domain, items, group.id, order, pairs,
+            options.level, options.min_n,
+        )  # fmt: skip
+
+    comparisons: list[Comparison] = []
+    trends: list[Comparison] = []
+    reference = None
+    for group in compared:
+        sizes = domain_sizes(estimates, group.id)
+        levels = [v for v in (group.values or sorted(sizes)) if v in sizes]
+        reference = choose_reference(
+            levels, sizes, options.reference, ordered=group.values is not None
+        )
+        comparisons = run(group, levels, reference_pairs(levels, reference))
+    for group in waves:
+        trends = run(group, group.values or [], wave_pairs(group.values or []))
+    return (
+        adjust(comparisons, options.adjust),
+        adjust(trends, options.adjust),
+        reference,
     )

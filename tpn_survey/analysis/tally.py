@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tpn_survey.answers import MISSING, OFF_SCALE, ItemCodes, code_items, trimmed_factorize
-from tpn_survey.schema import Group, Instrument, Invited
+from tpn_survey.analysis.coding import MISSING, OFF_SCALE, ItemCodes, code_items, trimmed_factorize
+from tpn_survey.analysis.response_rates import rate_kinds, rates_column
+from tpn_survey.analysis.scores import composite_scores, item_values, pair_counts
+from tpn_survey.schema import Group, Instrument
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -85,38 +87,6 @@ def all_counts(
     return out
 
 
-def pair_counts(schema: Instrument, codes: np.ndarray) -> list[np.ndarray]:
-    """Per composite, (k, k, L, L) counts of level pairs of its k items among the rows that
-    answer all of them on their L-level scale: what Cronbach's alpha needs."""
-    index = {item.id: j for j, item in enumerate(schema.items)}
-    out = []
-    for comp in schema.composites.values():
-        cols = [index[i] for i in comp.items]
-        size = len(schema.scale_of(schema.items[cols[0]]).levels)
-        block = codes[:, cols]
-        x = block[((block >= 0) & (block < size)).all(axis=1)].astype(np.int64)
-        k = len(cols)
-        pairs = np.zeros((k, k, size, size), dtype=np.int64)
-        for a in range(k):
-            for b in range(a, k):
-                cell = x[:, a] * size + x[:, b]
-                pairs[a, b] = np.bincount(cell, minlength=size * size).reshape(size, size)
-                pairs[b, a] = pairs[a, b].T
-        out.append(pairs)
-    return out
-
-
-def rate_kinds(invited: Invited | int, coded: ItemCodes) -> np.ndarray:
-    """Per row: 2 complete, 1 partial, 0 break-off (response_rates.classify_answered)."""
-    from tpn_survey.response_rates import classify_answered
-
-    spec = invited if isinstance(invited, Invited) else Invited(total=invited)
-    answered = np.zeros(coded.rows, dtype=np.int64)
-    for index, lookup in zip(coded.index, coded.lookup, strict=True):
-        answered += (lookup != MISSING)[index]
-    return classify_answered(answered, len(coded.index), spec.complete, spec.partial)
-
-
 @dataclass
 class ItemChecks:
     """What validation needs from the item columns: each off-scale answer's (item index,
@@ -143,15 +113,6 @@ def _off_scale(
             where = np.flatnonzero(off & (values == value))
             out[(j, value)] = [offset + int(where[0]), len(where)]
     return out
-
-
-def rates_column(schema: Instrument) -> str | None:
-    """The column whose values the invitation counts are given by, if any."""
-    by = getattr(schema.invited, "by", None)
-    if by is None:
-        return None
-    group = schema.group(by)
-    return group.column if group else by
 
 
 @dataclass
@@ -249,8 +210,6 @@ class Tally:
                 table[text] = table[text] + found[t] if text in table else found[t]
 
     def _add_scores(self, codes: np.ndarray, keyed: list[tuple[np.ndarray, list[str]]]) -> None:
-        from tpn_survey.scales import composite_scores, item_values
-
         _, scores = composite_scores(self.schema, item_values(self.schema, codes))
         overall = (np.zeros(len(codes), dtype=np.int64), [""])
         for c in range(scores.shape[1]):
@@ -317,7 +276,7 @@ class Tally:
         domain of each text tallied (-1: blank or not listed), as `answers.code_groups`."""
         import pandas as pd
 
-        from tpn_survey.answers import code_groups
+        from tpn_survey.analysis.coding import code_groups
 
         if group.column not in self.counts:
             raise ValueError(f"the tally has no counts by column {group.column!r}")

@@ -1,0 +1,1 @@
+"""The analyze step: coding answers, tallies, estimates, comparisons, scales, rates, network."""

@@ -1,0 +1,135 @@
+"""Estimate rows of agreement rates: from answer counts (simple) or PSU sums (design)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tpn_survey.analysis.tally import count_width
+from tpn_survey.options import Options
+from tpn_survey.results import Estimate, finite
+from tpn_survey.schema import Instrument
+from tpn_survey.stats.proportions import proportion_ci
+
+
+def item_masks(schema: Instrument, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(positive, valid) answer masks, (rows, items) column-major, one column at a time."""
+    valid_mask, pos_mask = level_masks(schema, count_width(schema))
+    positive = np.empty(codes.shape, dtype=bool, order="F")
+    valid = np.empty(codes.shape, dtype=bool, order="F")
+    for j in range(codes.shape[1]):
+        shifted = codes[:, j].astype(np.int64) + 1
+        positive[:, j] = pos_mask[j, shifted]
+        valid[:, j] = valid_mask[j, shifted]
+    return positive, valid
+
+
+def design_estimates(
+    schema: Instrument,
+    codes: np.ndarray,
+    domain: np.ndarray,
+    labels: list[dict[str, str]],
+    design: Any,
+    method: str,
+    options: Options,
+) -> tuple[list[Estimate], Any]:
+    """Design-based estimates of every item in every domain (Taylor linearization), and the
+    PSU sums of the items' points, from which their design-based means follow."""
+    from tpn_survey.analysis.scores import level_points
+    from tpn_survey.stats.domain import proportions_from_sums
+    from tpn_survey.stats.linearize import coded_psu_sums
+
+    width = count_width(schema)
+    valid, positive = level_masks(schema, width)
+    points = np.zeros(valid.shape)
+    for j, item in enumerate(schema.items):
+        level_values = level_points(schema.scale_of(item))
+        points[j, 1 : 1 + len(level_values)] = level_values
+    # Slot 0 is for off-scale codes (-2): they are no answer, as missing ones (-1) are.
+    pad = np.zeros((valid.shape[0], 1), dtype=bool)
+    rate_sums, mean_sums, slot_counts = coded_psu_sums(
+        design,
+        domain,
+        len(labels),
+        codes,
+        np.hstack([pad, valid]),
+        np.hstack([pad, positive]),
+        np.hstack([pad, points]),
+        shift=2,
+    )
+    counts = slot_counts[:, :, 1:]  # as `_counts` counts them: missing first, then the levels
+    count_positive = (counts * positive).sum(axis=2)
+    props = proportions_from_sums(design, rate_sums, count_positive, method, options.level)
+    values = {
+        "rate": props.rate,
+        "ci_low": props.ci_low,
+        "ci_high": props.ci_high,
+        "deff": props.deff,
+        "n_effective": props.n_effective,
+    }
+    return estimates_from_counts(schema, counts, labels, method, options, values), mean_sums
+
+
+def level_masks(schema: Instrument, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per item, masks over shifted codes: substantive levels and positive levels."""
+    k = len(schema.items)
+    valid = np.zeros((k, width), dtype=bool)
+    positive = np.zeros((k, width), dtype=bool)
+    for j, item in enumerate(schema.items):
+        scale = schema.scale_of(item)
+        nlev = len(scale.levels)
+        valid[j, 1 : 1 + nlev] = True
+        positive[j, 1 : 1 + nlev] = scale.positive_mask()
+    return valid, positive
+
+
+def estimates_from_counts(
+    schema: Instrument,
+    counts: np.ndarray,
+    labels: list[dict[str, str]],
+    method: str,
+    options: Options,
+    design_values: dict[str, np.ndarray] | None = None,
+) -> list[Estimate]:
+    valid_mask, pos_mask = level_masks(schema, counts.shape[2])
+    n = (counts * valid_mask).sum(axis=2)
+    positive = (counts * pos_mask).sum(axis=2)
+    missing = counts[:, :, 0]
+    non_subst = counts.sum(axis=2) - n - missing
+    if design_values is None:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = np.where(n > 0, positive / np.where(n > 0, n, 1), np.nan)
+        low, high = proportion_ci(positive, n, method, options.level)
+    else:
+        rate, low, high = design_values["rate"], design_values["ci_low"], design_values["ci_high"]
+    out = []
+    for d, group in enumerate(labels):
+        for j, item in enumerate(schema.items):
+            levels = schema.scale_of(item).levels
+            extra: dict[str, float | None] = {}
+            if design_values is not None:
+                extra = {
+                    "deff": finite(design_values["deff"][d, j]),
+                    "n_effective": finite(design_values["n_effective"][d, j]),
+                }
+            out.append(
+                Estimate(
+                    item=item.id,
+                    group=group,
+                    n=int(n[d, j]),
+                    positive=int(positive[d, j]),
+                    rate=finite(rate[d, j]),
+                    ci_low=finite(low[d, j]),
+                    ci_high=finite(high[d, j]),
+                    method=method,
+                    missing=int(missing[d, j]),
+                    non_substantive=int(non_subst[d, j]),
+                    suppressed=bool(n[d, j] < options.min_n),
+                    distribution={
+                        level: int(counts[d, j, 1 + i]) for i, level in enumerate(levels)
+                    },
+                    **extra,
+                )
+            )
+    return out

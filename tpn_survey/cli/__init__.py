@@ -1,0 +1,66 @@
+"""The `tpn` command: one Typer app, one module a command (each parses, calls the library,
+prints, exits). `main` is the console script."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from tpn_survey import __version__
+from tpn_survey.cli import _common, analyze, init, report, schema, validate, weight
+
+app = typer.Typer(
+    name="tpn",
+    help="Survey analysis for teacher-practice networks: validate, analyze, report.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tpn {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="Show the traceback of an internal error (for a bug report)."),
+    ] = False,
+) -> None:
+    """Survey analysis for teacher-practice networks."""
+    if debug:
+        _common.DEBUG["on"] = True
+
+
+app.command("validate")(validate.validate)
+app.command("analyze")(analyze.analyze)
+app.command("report")(report.report)
+app.command("init")(init.init)
+app.command("sample")(init.sample)
+app.add_typer(schema.app, name="schema")
+app.add_typer(weight.app, name="weight")
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt  # unwinds like Ctrl-C, so temporary files are removed
+
+
+def main() -> None:
+    """Console-script entry point."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,153 @@
+"""What every command shares: option types, the console, and turning failures into one line.
+
+Only the CLI imports typer and rich; heavy libraries are imported inside the commands so that
+`tpn --help` stays instant.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from tpn_survey.errors import DataError, OptionError, TpnError
+from tpn_survey.vocab import FORMATS
+
+if TYPE_CHECKING:
+    from tpn_survey.options import Options
+    from tpn_survey.problems import Problem
+    from tpn_survey.results import Results
+
+EncodingOption = Annotated[str | None, typer.Option(help="Override the detected encoding.")]
+ExportOption = Annotated[str | None, typer.Option(help="Override the detected export flavour.")]
+SheetOption = Annotated[
+    str | None, typer.Option(help="Excel sheet to read (name or number); default the first.")
+]
+ChunkOption = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        help="Stream a UTF-8 CSV this many rows at a time: less memory, the same results "
+        "(100000 suits a big file; small chunks add overhead).",
+    ),
+]
+
+DEBUG = {"on": bool(os.environ.get("TPN_DEBUG"))}
+
+
+def console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def escape(text: str) -> str:
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    console(stderr=True).print(f"[bold red]tpn:[/] {message}", markup=True, highlight=False)
+    return typer.Exit(code)
+
+
+@contextmanager
+def clean_errors() -> Iterator[None]:
+    """Turn any failure into one message and an exit code; never a traceback (unless
+    `--debug` or TPN_DEBUG=1 asks for one, for a bug report)."""
+    try:
+        yield
+    except (typer.Exit, typer.Abort):
+        raise
+    except DataError as ex:
+        print_problems(ex.problems)
+        raise fail(escape(str(ex)), ex.exit_code) from None
+    except TpnError as ex:
+        raise fail(escape(str(ex)), ex.exit_code) from None
+    except KeyboardInterrupt:
+        raise fail("interrupted", 130) from None
+    except Exception as ex:  # a bug: still one line, never a traceback
+        if DEBUG["on"]:
+            console(stderr=True).print(escape(traceback.format_exc()), markup=False)
+        hint = "" if DEBUG["on"] else "; run with --debug for the traceback"
+        raise fail(f"internal error ({type(ex).__name__}): {escape(str(ex))}{hint}", 2) from None
+
+
+def parse_formats(text: str, option: str = "--format") -> list[str]:
+    formats = [f.strip().lower() for f in text.split(",") if f.strip()]
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise OptionError(f"{option} {text!r}: choose from {', '.join(FORMATS)}")
+    return formats
+
+
+def make_options(**fields: Any) -> Options:
+    """Options from CLI values; a bad value is an OptionError naming the option as typed."""
+    from pydantic import ValidationError
+
+    from tpn_survey.options import Options
+
+    level = fields.get("level")
+    if isinstance(level, int | float) and 1 < level < 100:
+        raise OptionError(f"--level {level:g}: give a fraction (did you mean {level / 100:g}?)")
+    try:
+        return Options(**{k: v for k, v in fields.items() if v is not None})
+    except ValidationError as ex:
+        first = ex.errors()[0]
+        name = str(first["loc"][0]).replace("_", "-")
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise OptionError(f"--{name}: {message}") from None
+
+
+def print_problems(problems: list[Problem], limit: int = 50) -> None:
+    from rich.table import Table
+
+    if not problems:
+        return
+    table = Table(title=f"{len(problems)} problem(s)", show_lines=False, title_justify="left")
+    for col in ("severity", "where", "message"):
+        table.add_column(col, overflow="fold")
+    for p in problems[:limit]:
+        style = "red" if p.severity == "error" else "yellow"
+        table.add_row(f"[{style}]{p.severity}[/]", escape(p.where()), escape(p.message))
+    out = console(stderr=True)
+    out.print(table)
+    if len(problems) > limit:
+        out.print(f"... and {len(problems) - limit} more (use --format json to see all)")
+
+
+def print_summary(results: Results) -> None:
+    """The overall agreement rates, formatted as the report formats them."""
+    from rich.table import Table
+
+    from tpn_survey.report.format import ci_text, count, pct
+
+    min_n = results.settings.min_n
+    labels = {item.id: item.headline or item.id for item in results.survey.items}
+    table = Table(
+        title=f"{escape(results.survey.title)} — {count(results.respondents.rows_used)} respondents",
+        title_justify="left",
+    )
+    for col, justify in (("item", "left"), ("agree", "right"), ("CI", "right"), ("n", "right")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for est in results.estimates:
+        if est.group:
+            continue
+        label = escape(labels.get(est.item, est.item))
+        if est.suppressed or est.rate is None:
+            table.add_row(label, f"n<{min_n}", "", "")
+            continue
+        ci = ci_text(est.ci_low, est.ci_high) if est.ci_low is not None else ""
+        table.add_row(label, pct(est.rate), ci, count(est.n))
+    console().print(table)
+
+
+def print_written(paths: list[Any]) -> None:
+    out = console()
+    for path in paths:
+        out.print(f"wrote {escape(str(path))}")

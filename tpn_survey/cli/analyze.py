@@ -1,0 +1,162 @@
+"""`tpn analyze`: agreement rates with intervals, written as the report and tables."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from tpn_survey.cli._common import (
+    ChunkOption,
+    EncodingOption,
+    ExportOption,
+    SheetOption,
+    clean_errors,
+    make_options,
+    parse_formats,
+    print_problems,
+    print_summary,
+    print_written,
+)
+from tpn_survey.errors import OptionError
+from tpn_survey.vocab import DEFAULT_FORMATS
+
+
+def analyze(
+    data: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Survey export file(s); several = waves. None: run ./tpn.toml."),
+    ] = None,
+    schema: Annotated[Path | None, typer.Option("--schema", "-s", help="Instrument YAML.")] = None,
+    by: Annotated[list[str], typer.Option("--by", help="Break down by a group (repeat).")] = [],  # noqa: B006
+    compare: Annotated[str | None, typer.Option(help="Compare the levels of a group.")] = None,
+    reference: Annotated[
+        str | None,
+        typer.Option(help="Reference level of --compare (default: first listed, else largest)."),
+    ] = None,
+    adjust: Annotated[
+        str | None,
+        typer.Option(help="p-value adjustment across comparisons: holm (default), bh or none."),
+    ] = None,
+    ci: Annotated[
+        str | None,
+        typer.Option(
+            help="Interval: wilson (default), clopper-pearson, jeffreys, agresti-coull, wald; "
+            "with a design: logit (default), beta, wald."
+        ),
+    ] = None,
+    level: Annotated[float, typer.Option(help="Confidence level.")] = 0.95,
+    min_n: Annotated[int, typer.Option(help="Suppress estimates with fewer valid answers.")] = 10,
+    weight: Annotated[str | None, typer.Option(help="Weight column.")] = None,
+    cluster: Annotated[str | None, typer.Option(help="Cluster (PSU) column.")] = None,
+    strata: Annotated[str | None, typer.Option(help="Strata column.")] = None,
+    population: Annotated[float | None, typer.Option(help="Population size N (fpc).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder [default: tpn-out].")] = None,
+    output_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help=f"Comma list of html,pdf,json,csv,xlsx [default: {','.join(DEFAULT_FORMATS)}].",
+        ),
+    ] = None,
+    encoding: EncodingOption = None,
+    export: ExportOption = None,
+    sheet: SheetOption = None,
+    chunksize: ChunkOption = None,
+    project: Annotated[
+        Path | None, typer.Option(help="Project file to run [default: ./tpn.toml when no DATA].")
+    ] = None,
+    templates: Annotated[
+        Path | None, typer.Option(help="Folder of report templates overriding ours.")
+    ] = None,
+) -> None:
+    """Agreement rates with confidence intervals, overall and by group; writes the outputs.
+
+    With no DATA, runs every survey of ./tpn.toml (or --project) and builds the whole report.
+    """
+    with clean_errors():
+        if not data:
+            if schema is not None:
+                raise OptionError("--schema given but no DATA file")
+            _run_project(project or Path("tpn.toml"), out, output_format)
+            return
+        if schema is None:
+            raise OptionError("give the instrument with --schema (or run a tpn.toml with no DATA)")
+        if templates is not None and not templates.is_dir():
+            raise OptionError(f"--templates {templates}: no such folder")
+        formats = parse_formats(output_format or ",".join(DEFAULT_FORMATS))
+        options = make_options(
+            by=by,
+            compare=compare,
+            reference=reference,
+            adjust=adjust,
+            ci=ci,
+            level=level,
+            min_n=min_n,
+            weight=weight,
+            cluster=cluster,
+            strata=strata,
+            population=population,
+        )
+        from tpn_survey.pipeline import analyze_survey, read_survey, render
+
+        with pdf_renderer(formats) as render_pdf:
+            survey = read_survey(
+                data,
+                schema,
+                encoding=encoding,
+                export=export,
+                sheet=sheet,
+                chunksize=chunksize,
+                options=options,
+            )
+            results = analyze_survey(survey, options)
+            written = render(
+                [results],
+                out or Path("tpn-out"),
+                formats,
+                templates=templates,
+                render_pdf=render_pdf,
+                inputs=[*data, schema],
+            )
+        print_summary(results)
+        print_problems([p for p in results.problems if p.severity == "warning"], limit=10)
+        print_written(written)
+
+
+def pdf_renderer(formats: list[str]) -> Any:
+    """`report.pdf.pdf_renderer` with its worker when a PDF is asked for, else nothing (the
+    report package, Jinja included, is not even imported for a JSON-only run)."""
+    if "pdf" not in formats:
+        return contextlib.nullcontext(None)
+    from tpn_survey.report.pdf import pdf_renderer as start
+
+    return start(True)
+
+
+def _run_project(path: Path, out: Path | None, output_format: str | None) -> None:
+    """Analyze every survey of a tpn.toml, then write all outputs once all succeeded."""
+    from tpn_survey.pipeline import analyze_project, render
+    from tpn_survey.project import load_project
+
+    if not path.exists():
+        raise OptionError(
+            f"no DATA given and no {path} here; give DATA --schema S, or run `tpn init` first"
+        )
+    proj = load_project(path)
+    formats = parse_formats(output_format) if output_format else proj.formats
+    with pdf_renderer(formats) as render_pdf:
+        results = analyze_project(proj, on_result=print_summary)
+        written = render(
+            results,
+            out or proj.out,
+            formats,
+            names=[spec.name for spec in proj.survey],
+            report=proj.report,
+            templates=proj.templates,
+            render_pdf=render_pdf,
+            inputs=proj.inputs(),
+        )
+    print_written(written)

@@ -1,0 +1,296 @@
+"""Taylor linearization: per-(domain, PSU) sums of the estimating equations and the
+variances R survey's `svyrecvar` / `onestrat` computes from them (Lumley 2010, ch. 2-3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from tpn_survey.stats.design import Design, Strata
+
+
+@dataclass(frozen=True)
+class PsuSums:
+    """Sums over the valid rows of each (domain, PSU, column): arrays (domains, PSUs, k).
+
+    `w`: weights, `wx`: weighted values, `n`: rows. From these, every linearized estimate of
+    a domain mean follows without another pass over rows. `spread` (domains, k) is the
+    weighted sum of squared deviations from the domain's mean, for its standard deviation.
+    """
+
+    w: np.ndarray
+    wx: np.ndarray
+    n: np.ndarray
+    spread: np.ndarray
+
+
+@dataclass(frozen=True)
+class RowSums:
+    """`PsuSums` of a design whose PSUs are its rows, kept per (domain, stratum, column).
+
+    A PSU total is then one row's influence value z_i = w_i (x_i - m) / W (m the domain's
+    mean, W its weight), so the variance needs only each stratum's sum of w_i (x_i - m)
+    (`dev`) and of its square (`dev2`): sums of deviations, not raw moments, so a domain
+    whose values are all equal has no spread at all rather than rounding noise. `w`, `wx`,
+    `n` and `spread` are as in `PsuSums`, by stratum: (domains, strata, k), not
+    (domains, rows, k).
+    """
+
+    w: np.ndarray
+    wx: np.ndarray
+    n: np.ndarray
+    spread: np.ndarray
+    dev: np.ndarray
+    dev2: np.ndarray
+
+
+Sums = PsuSums | RowSums
+
+
+def concat_sums(first: Sums, second: Sums) -> Sums:
+    """Sums of the columns of `first`, then those of `second` (same domains and design)."""
+    if type(first) is not type(second):
+        raise ValueError("cannot join PSU sums of different designs")
+    joined = {
+        f.name: np.concatenate([getattr(first, f.name), getattr(second, f.name)], axis=-1)
+        for f in fields(first)
+    }
+    return type(first)(**joined)
+
+
+def _row_sums(
+    design: Design,
+    domain: np.ndarray,
+    n_domains: int,
+    valid: np.ndarray,
+    values: np.ndarray,
+) -> RowSums:
+    """`psu_sums` of a design whose PSUs are its rows: sums by (domain, stratum), in two
+    passes per column (the domain means, then the deviations from them)."""
+    n_strata = int(design.strata.max()) + 1
+    size = n_domains * n_strata
+    rows = np.flatnonzero(domain >= 0)
+    d = domain[rows]
+    key = d * n_strata + design.strata[rows]
+    w = design.weights[rows]
+    k = valid.shape[1]
+    names = ("w", "wx", "n", "dev", "dev2")
+    out = {name: np.zeros((k, size)) for name in names}
+    spread = np.zeros((n_domains, k))
+    for j in range(k):
+        v = valid[rows, j]
+        x = np.where(v, values[rows, j], 0.0).astype(np.float64)
+        wv = w * v
+        wx = wv * x
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = np.bincount(d, weights=wx, minlength=n_domains) / np.bincount(
+                d, weights=wv, minlength=n_domains
+            )
+        dev = wv * (x - np.nan_to_num(mean)[d])
+        out["w"][j] = np.bincount(key, weights=wv, minlength=size)
+        out["wx"][j] = np.bincount(key, weights=wx, minlength=size)
+        out["n"][j] = np.bincount(key, weights=v, minlength=size)
+        out["dev"][j] = np.bincount(key, weights=dev, minlength=size)
+        out["dev2"][j] = np.bincount(key, weights=dev * dev, minlength=size)
+        spread[:, j] = np.bincount(
+            d, weights=dev * (x - np.nan_to_num(mean)[d]), minlength=n_domains
+        )
+    shaped = {
+        name: arr.reshape(k, n_domains, n_strata).transpose(1, 2, 0) for name, arr in out.items()
+    }
+    return RowSums(spread=spread, **shaped)
+
+
+def _coded_row_sums(
+    weighted: np.ndarray, squared: np.ndarray, counted: np.ndarray, valid: np.ndarray, x: np.ndarray
+) -> RowSums:
+    """RowSums from sums per (domain, stratum, item, code) of w, w^2 and rows, for values
+    `x` (items, codes) of the valid codes (`valid`, items x codes)."""
+    w = (weighted * valid).sum(axis=-1)
+    wx = (weighted * valid * x).sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = wx.sum(axis=1) / w.sum(axis=1)  # (domains, k)
+    deviation = np.where(valid, x - np.nan_to_num(mean)[:, None, :, None], 0.0)
+    return RowSums(
+        w=w,
+        wx=wx,
+        n=(counted * valid).sum(axis=-1).astype(np.float64),
+        spread=(weighted.sum(axis=1) * deviation[:, 0] ** 2).sum(axis=-1),
+        dev=(weighted * deviation).sum(axis=-1),
+        dev2=(squared * deviation * deviation).sum(axis=-1),
+    )
+
+
+def psu_sums(
+    design: Design,
+    domain: np.ndarray,
+    n_domains: int,
+    valid: np.ndarray,
+    values: np.ndarray,
+    squares: bool = False,
+) -> Sums:
+    """Grouped sums by (domain, PSU) with one bincount per column and sum.
+
+    valid: (n, k) bool; values: (n, k) numbers (bool for proportions), used where valid.
+    Rows with domain -1 are in no domain. `spread` is only summed (a second pass over the
+    rows, from the domain means) when `squares` is asked for. A design whose PSUs are its rows gets `RowSums` (the same sums by stratum).
+    """
+    if design.rows_are_psus:
+        return _row_sums(design, domain, n_domains, valid, values)
+    n_clusters = int(design.clusters.max()) + 1
+    size = n_domains * n_clusters
+    inside = domain >= 0
+    rows: slice | np.ndarray = slice(None) if inside.all() else np.flatnonzero(inside)
+    key = domain[rows] * n_clusters + design.clusters[rows]
+    w = design.weights[rows]
+    # Column-major copies make each column contiguous for the loop below.
+    valid = np.asfortranarray(valid[rows])
+    values = np.asfortranarray(values[rows])
+    zero_one = values.dtype == bool
+    k = valid.shape[1]
+    out = {name: np.zeros((k, size)) for name in ("w", "wx", "n")}
+    spread = np.zeros((n_domains, k))
+    d = domain[rows]
+    for j in range(k):  # column by column: no (rows x items) float temporaries
+        v = valid[:, j]
+        wv = w * v
+        out["n"][j] = np.bincount(key, weights=v, minlength=size)
+        out["w"][j] = np.bincount(key, weights=wv, minlength=size)
+        x = values[:, j] & v if zero_one else np.where(v, values[:, j], 0.0)
+        wx = w * x if zero_one else wv * x
+        out["wx"][j] = np.bincount(key, weights=wx, minlength=size)
+        if squares:
+            totals = out["wx"][j].reshape(n_domains, -1).sum(axis=1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                mean = np.nan_to_num(totals / out["w"][j].reshape(n_domains, -1).sum(axis=1))
+            deviation = np.where(v, x - mean[d], 0.0)
+            spread[:, j] = np.bincount(d, weights=wv * deviation**2, minlength=n_domains)
+    shaped = {
+        name: arr.reshape(k, n_domains, n_clusters).transpose(1, 2, 0) for name, arr in out.items()
+    }
+    return PsuSums(spread=spread, **shaped)
+
+
+def coded_psu_sums(
+    design: Design,
+    domain: np.ndarray,
+    n_domains: int,
+    codes: np.ndarray,
+    valid: np.ndarray,
+    positive: np.ndarray,
+    points: np.ndarray,
+    shift: int = 0,
+) -> tuple[Sums, Sums, np.ndarray]:
+    """`psu_sums` of coded answers for proportions and for means at once.
+
+    codes: (n, k) category codes, slot = code + `shift` (0 is the first of `width` slots);
+    valid, positive: (k, width) masks of those slots; points: (k, width) each slot's value.
+    One weighted and one unweighted bincount per item over (domain, PSU, code) give every
+    sum: (sums for the rate of positive answers, sums for the mean of the points, the
+    unweighted count of each slot per (domain, item, slot)). Where the rows are the PSUs,
+    the bincounts are over (domain, stratum, code), with one more for the squared weights.
+    """
+    by_row = design.rows_are_psus
+    unit = design.strata if by_row else design.clusters
+    n_units = int(unit.max()) + 1
+    size = n_domains * n_units
+    k, width = valid.shape
+    inside = domain >= 0
+    rows: slice | np.ndarray = slice(None) if inside.all() else np.flatnonzero(inside)
+    key = (domain[rows] * n_units + unit[rows]) * width + shift
+    w = design.weights[rows]
+    if not isinstance(rows, slice):
+        codes = np.asfortranarray(codes[rows])
+    slot_counts = np.zeros((n_domains, k, width), dtype=np.int64)
+    if by_row:
+        shape = (n_domains, n_units, k, width)
+        weighted, squared, counted = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+        for j in range(k):
+            cell = key + codes[:, j]
+            per = (n_domains, n_units, width)
+            weighted[:, :, j] = np.bincount(cell, weights=w, minlength=size * width).reshape(per)
+            squared[:, :, j] = np.bincount(cell, weights=w * w, minlength=size * width).reshape(per)
+            counted[:, :, j] = np.bincount(cell, minlength=size * width).reshape(per)
+        slot_counts[:] = counted.sum(axis=1)
+        rate = _coded_row_sums(weighted, squared, counted, valid, positive.astype(np.float64))
+        mean = _coded_row_sums(weighted, squared, counted, valid, points)
+        return rate, mean, slot_counts
+
+    names = ("n", "w", "wy", "wx")
+    out = {name: np.zeros((k, size)) for name in names}
+    by_domain = np.zeros((n_domains, k, width))  # weight of each code in each domain
+    for j in range(k):
+        cell = key + codes[:, j]
+        summed = np.bincount(cell, weights=w, minlength=size * width).reshape(size, width)
+        counted_j = np.bincount(cell, minlength=size * width).reshape(size, width)
+        value = np.where(valid[j], points[j], 0.0)
+        out["n"][j] = counted_j @ valid[j]
+        out["w"][j] = summed @ valid[j]
+        out["wy"][j] = summed @ positive[j]
+        out["wx"][j] = summed @ value
+        by_domain[:, j] = summed.reshape(n_domains, n_units, width).sum(axis=1)
+        slot_counts[:, j] = counted_j.reshape(n_domains, n_units, width).sum(axis=1)
+    shaped = {
+        name: arr.reshape(k, n_domains, n_units).transpose(1, 2, 0) for name, arr in out.items()
+    }
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = shaped["wx"].sum(axis=1) / shaped["w"].sum(axis=1)  # (domains, k)
+    deviation = np.where(valid, points - np.nan_to_num(mean)[:, :, None], 0.0)
+    spread = (by_domain * deviation**2).sum(axis=-1)
+    zeros = np.zeros_like(spread)  # the spread of 0/1 answers is not asked for
+    rate_sums = PsuSums(w=shaped["w"], wx=shaped["wy"], n=shaped["n"], spread=zeros)
+    mean_sums = PsuSums(w=shaped["w"], wx=shaped["wx"], n=shaped["n"], spread=spread)
+    return rate_sums, mean_sums, slot_counts
+
+
+def ratio_variance(
+    strata: Strata, sums: Sums, ratio: np.ndarray, total_w: np.ndarray
+) -> np.ndarray:
+    """R's one-stage variance of the domain ratios sum(w x) / sum(w) (domains, k).
+
+    Influence values z_i = w_i (x_i - ratio) / total_w on the domain's valid rows, 0 elsewhere;
+    with PSU totals t_c of z: sum_h scale_h sum_{c in h} (t_c - mean_h t)^2. Where the rows
+    are the PSUs that is sum_h scale_h (S2_h - S1_h^2 / n_h), S1 and S2 the stratum's sums of
+    z and z^2, both from `RowSums`.
+    """
+    s1, s2 = _influence_moments(sums, total_w)
+    if s1 is None or s2 is None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = (sums.wx - ratio[:, None, :] * sums.w) / total_w[:, None, :]
+        return strata.variance(np.nan_to_num(t))
+    return strata.row_variance(s1, s2)
+
+
+def _influence_moments(
+    sums: Sums, total_w: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
+    """Per (domain, stratum, k): sums of z and of z^2 (RowSums only: their deviations are
+    from the domain's own mean, the ratio being estimated)."""
+    if not isinstance(sums, RowSums):
+        return None, None
+    big_w = total_w[:, None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s1 = sums.dev / big_w
+        s2 = sums.dev2 / (big_w * big_w)
+    return np.nan_to_num(s1), np.nan_to_num(s2)
+
+
+def difference_variance(
+    strata: Strata,
+    sums: Sums,
+    ratio: np.ndarray,
+    total_w: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+) -> np.ndarray:
+    """Variance of ratio[a] - ratio[b] for pairs of domains of one grouping (disjoint), as
+    `ratio_variance` of the influence values z_a - z_b. Rows as PSUs: a row is in a or in b,
+    never both, so S2 of the difference is S2_a + S2_b."""
+    s1, s2 = _influence_moments(sums, total_w)
+    if s1 is None or s2 is None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.nan_to_num((sums.wx - ratio[:, None, :] * sums.w) / total_w[:, None, :])
+        return strata.variance(t[a] - t[b])
+    return strata.row_variance(s1[a] - s1[b], s2[a] + s2[b])
