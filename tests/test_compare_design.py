@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -12,50 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.factories import GOLDEN_DESIGNS, SYNTHETIC_SCHEMA, golden_data, golden_design
 from tpn_survey.stats.compare import design_differences
-from tpn_survey.stats.design import Design, make_design
+from tpn_survey.stats.design import make_design
 from tpn_survey.stats.domain import domain_proportions
 
 GOLDEN = Path(__file__).parent / "golden"
 TOL = 1e-6
-
-# Same designs as make_golden_compare.R: name -> (data file, svydesign arguments).
-DESIGNS: dict[str, tuple[str, dict[str, Any]]] = {
-    "srs": ("synthetic", {}),
-    "srs_fpc": ("synthetic", {"fpc": 1500}),
-    "weights_only": ("synthetic", {"weights": "w"}),
-    "strat_fpc": ("synthetic", {"strata": "org", "fpc": "pop_people"}),
-    "clus1": ("synthetic", {"clusters": "leader", "weights": "w"}),
-    "strat_clus": (
-        "synthetic",
-        {"clusters": "leader", "strata": "org", "weights": "w", "fpc": "pop_leaders"},
-    ),
-    "api_strat": ("api_strat", {"strata": "stype", "weights": "pw", "fpc": "fpc"}),
-    "api_clus1": ("api_clus1", {"clusters": "dnum", "weights": "pw", "fpc": "fpc"}),
-}
-
-
-@cache
-def _data(name: str) -> pd.DataFrame:
-    return pd.read_csv(GOLDEN / f"{name}.csv", keep_default_na=False, na_values=[""])
-
-
-@cache
-def _design(name: str) -> Design:
-    data_name, spec = DESIGNS[name]
-    data = _data(data_name)
-
-    def column(key: str) -> Any:
-        value = spec.get(key)
-        return data[value].to_numpy() if isinstance(value, str) else value
-
-    return make_design(
-        len(data),
-        weights=column("weights"),
-        strata=column("strata"),
-        clusters=column("clusters"),
-        fpc=column("fpc"),
-    )
 
 
 def _golden() -> pd.DataFrame:
@@ -69,7 +30,7 @@ def _cases() -> list[tuple[str, str, str, float]]:
 
 
 def _answers(data_name: str, item: str) -> tuple[np.ndarray, np.ndarray]:
-    x = _data(data_name)[item]
+    x = golden_data(data_name)[item]
     if data_name == "synthetic":
         values = x.to_numpy(dtype=float)
         return np.isin(values, [3, 4]), np.isin(values, [1, 2, 3, 4])
@@ -81,7 +42,7 @@ def _answers(data_name: str, item: str) -> tuple[np.ndarray, np.ndarray]:
 def test_equals_r_svycontrast(design: str, item: str, by: str, conf: float) -> None:
     g = _golden()
     rows = g[(g.design == design) & (g.item == item) & (g.by == by) & (g.conf == conf)]
-    data = _data(DESIGNS[design][0])
+    data = golden_data(GOLDEN_DESIGNS[design][0])
     labels = data[by].astype(str).where(data[by].notna(), "")
     values = sorted(v for v in labels.unique() if v)
     domain = np.array([values.index(v) if v else -1 for v in labels])
@@ -91,9 +52,9 @@ def test_equals_r_svycontrast(design: str, item: str, by: str, conf: float) -> N
             for a, b in zip(rows.level, rows.reference, strict=True)
         ]
     )
-    positive, valid = _answers(DESIGNS[design][0], item)
+    positive, valid = _answers(GOLDEN_DESIGNS[design][0], item)
     res = design_differences(
-        _design(design), positive[:, None], valid[:, None], domain, pairs, conf
+        golden_design(design), positive[:, None], valid[:, None], domain, pairs, conf
     )
     np.testing.assert_array_equal(res.n[:, 0], rows.n)
     np.testing.assert_array_equal(res.n_reference[:, 0], rows.n_reference)
@@ -110,19 +71,19 @@ def test_equals_r_svycontrast(design: str, item: str, by: str, conf: float) -> N
 
 def test_golden_covers_census_strata_clusters_and_levels() -> None:
     g = _golden()
-    assert set(g.design) == set(DESIGNS)
+    assert set(g.design) == set(GOLDEN_DESIGNS)
     assert {0.9, 0.95} <= set(g.conf)
     assert len(g) > 100
 
 
 def test_vectorized_over_items_equals_one_at_a_time() -> None:
-    data = _data("synthetic")
+    data = golden_data("synthetic")
     items = ["q1", "q2", "q3"]
     answers = data[items].to_numpy(dtype=float)
     positive, valid = np.isin(answers, [3, 4]), np.isin(answers, [1, 2, 3, 4])
     domain = pd.factorize(data["org"], sort=True)[0]
     pairs = np.array([[0, 2], [1, 2], [3, 2]])
-    design = _design("strat_clus")
+    design = golden_design("strat_clus")
     together = design_differences(design, positive, valid, domain, pairs)
     for j in range(3):
         alone = design_differences(design, positive[:, [j]], valid[:, [j]], domain, pairs)
@@ -132,11 +93,11 @@ def test_vectorized_over_items_equals_one_at_a_time() -> None:
 
 def test_difference_of_domain_rates_of_design_estimates() -> None:
     """The point estimate is the difference of design.py's domain rates."""
-    data = _data("synthetic")
+    data = golden_data("synthetic")
     answers = data[["q1", "q2"]].to_numpy(dtype=float)
     positive, valid = np.isin(answers, [3, 4]), np.isin(answers, [1, 2, 3, 4])
     domain = pd.factorize(data["tenure"], sort=True)[0]
-    design = _design("clus1")
+    design = golden_design("clus1")
     props = domain_proportions(design, positive, valid, domain, 3)
     res = design_differences(design, positive, valid, domain, np.array([[0, 1], [2, 1]]))
     np.testing.assert_allclose(res.difference[0], props.rate[0] - props.rate[1], atol=1e-14)
@@ -181,12 +142,11 @@ ANALYZE_DESIGNS = {
 @pytest.mark.parametrize("design", list(ANALYZE_DESIGNS))
 @pytest.mark.parametrize(("by", "reference", "conf"), [("band", "K-5", 0.95), ("org", "C", 0.95)])
 def test_analyze_compare_matches_r(design: str, by: str, reference: str, conf: float) -> None:
-    from tests.test_design_analysis import SCHEMA
     from tpn_survey.analyze import Options, analyze
     from tpn_survey.io import read_table
     from tpn_survey.schema import load_yaml, parse_schema
 
-    data = load_yaml(SCHEMA)
+    data = load_yaml(SYNTHETIC_SCHEMA)
     data["design"] = ANALYZE_DESIGNS[design]
     table = read_table(GOLDEN / "synthetic.csv")
     options = Options(compare=by, reference=reference, level=conf, min_n=0)

@@ -9,27 +9,12 @@ import pandas as pd
 import pytest
 
 from tests.conftest import ROOT
+from tests.factories import SYNTHETIC_SCHEMA
 from tpn_survey.analyze import Options, analyze
 from tpn_survey.io import read_table
 from tpn_survey.schema import load_yaml, parse_schema
 
 GOLDEN = ROOT / "tests" / "golden"
-SCHEMA = """\
-id: synthetic
-title: Synthetic design check
-respondent_id: id
-scales:
-  four:
-    levels: ["1", "2", "3", "4"]
-    codes: {1: "1", 2: "2", 3: "3", 4: "4", 9: Not applicable}
-    positive: ["3", "4"]
-items:
-  - {id: q1, column: q1, scale: four}
-  - {id: q2, column: q2, scale: four}
-  - {id: q3, column: q3, scale: four}
-groups:
-  - {id: band, column: band}
-"""
 DESIGNS = {
     "srs_fpc": {"fpc": "pop_total"},
     "srs_frac": {"fpc": "frac"},
@@ -52,7 +37,7 @@ def _golden() -> pd.DataFrame:
 @pytest.mark.parametrize("method", list(METHODS))
 @pytest.mark.parametrize("level", [0.95, 0.9])
 def test_analyze_matches_r(design: str, method: str, level: float, tmp_path: Path) -> None:
-    data = load_yaml(SCHEMA)
+    data = load_yaml(SYNTHETIC_SCHEMA)
     data["design"] = DESIGNS[design]
     schema = parse_schema(data)
     table = read_table(GOLDEN / "synthetic.csv")

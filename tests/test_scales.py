@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from tests.test_compare_design import _design
+from tests.factories import golden_design
 from tpn_survey.analysis.scores import level_points
 from tpn_survey.analyze import Options, analyze
 from tpn_survey.errors import SchemaError
@@ -129,7 +129,7 @@ def test_design_means_equal_r_svymean(design: str) -> None:
     g = _means_golden()
     g = g[g.design == design]
     for domain, names in ((np.zeros(len(data), dtype=np.int64), ["overall"]), (band, bands)):
-        res = design_means(_design(design), x, domain, len(names))
+        res = design_means(golden_design(design), x, domain, len(names))
         for d, name in enumerate(names):
             for j, item in enumerate(items):
                 row = g[(g.item == item) & (g.domain == name)].iloc[0]
@@ -161,7 +161,7 @@ def test_coded_sums_equal_r_svymean_and_row_sums(design: str) -> None:
     band = np.array([bands.index(b) if isinstance(b, str) else -1 for b in data["band"]])
     g = _means_golden()
     g = g[g.design == design]
-    built = _design(design)
+    built = golden_design(design)
     for domain, names in ((np.zeros(len(data), dtype=np.int64), ["overall"]), (band, bands)):
         rate_sums, mean_sums, slot_counts = coded_psu_sums(
             built, domain, len(names), codes, valid, positive, points

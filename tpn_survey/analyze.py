@@ -81,7 +81,11 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
     design = resolve_design(schema, options)
     method = resolve_method(design, options.ci)
     groups = resolve_groups(schema, options.by, table.columns)
-    compared = resolve_groups(schema, [options.compare], table.columns) if options.compare else []
+    compared = (
+        resolve_groups(schema, [options.compare], table.columns, "--compare")
+        if options.compare
+        else []
+    )
     by_keys = [g.id if schema.group(g.id) else g.column for g in [*groups, *compared]]
     tally = table.tally
     assert tally is None or isinstance(tally, Tally)  # the only Tallier

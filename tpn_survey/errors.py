@@ -12,9 +12,11 @@ are for what makes a run impossible. The CLI prints the message and exits with `
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pydantic import ValidationError
+
     from tpn_survey.problems import Problem
 
 
@@ -55,3 +57,24 @@ class DataError(TpnError):
         errors = [p for p in problems if p.severity == "error"]
         super().__init__(f"{len(errors)} data problem(s); nothing was analyzed")
         self.problems = problems
+
+
+def key_path(parts: tuple[Any, ...], skip: tuple[str, ...] = ()) -> str:
+    """A pydantic error location as the user wrote the key: `survey[0].min_n`.
+
+    Parts named in `skip` are containers the user never writes (tpn.toml's `options`)."""
+    text = ""
+    for part in parts:
+        if part in skip:
+            continue
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text.lstrip(".")
+
+
+def validation_messages(ex: ValidationError, skip: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(key path, message) of every error of a pydantic ValidationError, the message without
+    pydantic's "Value error, " prefix: the one way every settings error is worded."""
+    return [
+        (key_path(tuple(err["loc"]), skip), str(err["msg"]).removeprefix("Value error, "))
+        for err in ex.errors()
+    ]

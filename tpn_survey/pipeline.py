@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tpn_survey.errors import DataError, OptionError
+from tpn_survey.errors import DataError, OptionError, OutputError
 from tpn_survey.options import Options
 from tpn_survey.problems import ValidationReport
 
@@ -127,7 +127,7 @@ def analyze_project(project: Project, on_result: Any = None) -> list[Results]:
                 options=spec.options,
             )
             results = analyze_survey(survey, spec.options)
-        except OptionError as ex:
+        except OptionError as ex:  # named as the tpn.toml key: `compare`, not `--compare`
             raise OptionError(f"{project.path}: [[survey]] {spec.name!r}: {_as_key(ex)}") from None
         except DataError as ex:
             files = ", ".join(str(p) for p in spec.data)
@@ -175,4 +175,7 @@ def render(
     for name in files:
         if (out / name).resolve() in taken:
             raise OptionError(f"{out / name}: is an input of this run; choose another --out")
-    return write_files(out, files)
+    try:
+        return write_files(out, files)
+    except OSError as ex:  # read-only folder, disk full: the previous outputs are kept
+        raise OutputError(f"{out}: cannot write the outputs ({ex.strerror or ex})") from None

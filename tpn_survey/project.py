@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from tpn_survey.errors import OptionError
+from tpn_survey.errors import OptionError, validation_messages
 from tpn_survey.options import Options
 from tpn_survey.vocab import FORMATS
 
@@ -115,16 +115,6 @@ def _resolve(project: Project, path: Path) -> Project:
     )
 
 
-def _loc(parts: tuple[Any, ...]) -> str:
-    """`survey[0].options.min_n` as the user wrote it: `survey[0].min_n`."""
-    text = ""
-    for part in parts:
-        if part == "options":
-            continue
-        text += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return text.lstrip(".")
-
-
 def load_project(path: Path) -> Project:
     """Read and check a tpn.toml, every setting before any analysis runs; errors name the key."""
     from tpn_survey.report.meta import report_meta
@@ -138,10 +128,8 @@ def load_project(path: Path) -> Project:
     try:
         project = Project.model_validate(_nest_options(data))
     except ValidationError as ex:
-        lines = []
-        for err in ex.errors():
-            message = str(err["msg"]).removeprefix("Value error, ")
-            lines.append(f"{_loc(err['loc'])}: {message}")
+        # `survey[0].options.min_n` as the user wrote it: `survey[0].min_n`
+        lines = [f"{key}: {msg}" for key, msg in validation_messages(ex, skip=("options",))]
         raise OptionError(f"{path}: invalid project file\n  " + "\n  ".join(lines)) from None
     names = [s.name for s in project.survey]
     if len(set(names)) != len(names):

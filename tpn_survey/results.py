@@ -241,7 +241,7 @@ def load_results(path: Path) -> Results:
 
     from pydantic import ValidationError
 
-    from tpn_survey.errors import InputError
+    from tpn_survey.errors import InputError, validation_messages
 
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -254,9 +254,8 @@ def load_results(path: Path) -> Results:
     try:
         return Results.from_dict(data)
     except ValidationError as ex:
-        first = ex.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        raise InputError(f"{path}: results.json does not match its schema at {loc}") from None
+        key = validation_messages(ex)[0][0]
+        raise InputError(f"{path}: results.json does not match its schema at {key}") from None
 
 
 def results_json_schema() -> dict[str, Any]:

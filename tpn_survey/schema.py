@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from tpn_survey.errors import SchemaError
+from tpn_survey.errors import SchemaError, validation_messages
 from tpn_survey.problems import did_you_mean
 
 _CURLY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
@@ -214,16 +214,6 @@ def load_yaml(text: str) -> Any:
         loader.dispose()
 
 
-def _loc(parts: tuple[Any, ...]) -> str:
-    out = ""
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out or "(top level)"
-
-
 def _cross_check(inst: Instrument) -> list[str]:
     """Checks that need the whole instrument; each message starts with the key's path."""
     errors: list[str] = []
@@ -315,7 +305,7 @@ def parse_schema(data: Any, source: str = "schema") -> Instrument:
     try:
         inst = Instrument.model_validate(data)
     except ValidationError as ex:
-        lines = [f"{_loc(e['loc'])}: {e['msg']}" for e in ex.errors()]
+        lines = [f"{key or '(top level)'}: {msg}" for key, msg in validation_messages(ex)]
         raise SchemaError(f"{source}: invalid schema\n  " + "\n  ".join(lines)) from None
     problems = _cross_check(inst)
     if problems:

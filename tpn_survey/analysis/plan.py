@@ -47,9 +47,12 @@ def resolve_method(design: Design | None, ci: str | None) -> str:
     return method
 
 
-def resolve_groups(schema: Instrument, keys: list[str], columns: list[str]) -> list[Group]:
+def resolve_groups(
+    schema: Instrument, keys: list[str], columns: list[str], option: str = "--by"
+) -> list[Group]:
     """Groups for --by keys: a schema group id, else a column name, whose id is then the
-    column name (DESIGN.md); a schema group on that column lends its listed values."""
+    column name (DESIGN.md); a schema group on that column lends its listed values.
+    `option` is the setting the keys came from (`--by`, `--compare`), named in errors."""
     by_id = {g.id: g for g in schema.groups}
     groups = []
     for key in keys:
@@ -58,7 +61,7 @@ def resolve_groups(schema: Instrument, keys: list[str], columns: list[str]) -> l
             if key not in columns:
                 choices = list(by_id) + columns
                 raise OptionError(
-                    f"--by {key!r} is neither a group in the schema nor a column of the data"
+                    f"{option} {key!r} is neither a group in the schema nor a column of the data"
                     + did_you_mean(key, choices)
                 )
             same_column = next((g for g in schema.groups if g.column == key), None)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tpn_survey.errors import DataError, OptionError, TpnError
+from tpn_survey.errors import DataError, OptionError, TpnError, validation_messages
 from tpn_survey.vocab import FORMATS
 
 if TYPE_CHECKING:
@@ -71,6 +71,9 @@ def clean_errors() -> Iterator[None]:
         raise fail(escape(str(ex)), ex.exit_code) from None
     except KeyboardInterrupt:
         raise fail("interrupted", 130) from None
+    except OSError as ex:  # the disk, not tpn: a read-only folder, a full disk, a missing file
+        where = f"{ex.filename}: " if ex.filename else ""
+        raise fail(escape(f"{where}{ex.strerror or ex}"), 2) from None
     except Exception as ex:  # a bug: still one line, never a traceback
         if DEBUG["on"]:
             console(stderr=True).print(escape(traceback.format_exc()), markup=False)
@@ -98,9 +101,8 @@ def make_options(**fields: Any) -> Options:
     try:
         return Options(**{k: v for k, v in fields.items() if v is not None})
     except ValidationError as ex:
-        first = ex.errors()[0]
-        name = str(first["loc"][0]).replace("_", "-")
-        message = str(first["msg"]).removeprefix("Value error, ")
+        key, message = validation_messages(ex)[0]
+        name = key.split(".")[0].split("[")[0].replace("_", "-")
         raise OptionError(f"--{name}: {message}") from None
 
 

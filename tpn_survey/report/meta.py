@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from tpn_survey.errors import OptionError
+from tpn_survey.errors import OptionError, validation_messages
 from tpn_survey.report.format import year_of
 from tpn_survey.results import Results
 
@@ -57,10 +57,8 @@ def report_meta(report: dict[str, Any] | None, where: str = "[report]") -> Repor
     try:
         return ReportMeta.model_validate(report or {})
     except ValidationError as ex:
-        first = ex.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise OptionError(f"{where} {loc}: {message}") from None
+        key, message = validation_messages(ex)[0]
+        raise OptionError(f"{where} {key}: {message}") from None
 
 
 def build_date(meta: ReportMeta, surveys: list[Results]) -> dt.datetime:
