@@ -44,6 +44,12 @@ def test_analyze_matches_r(design: str, method: str, level: float, tmp_path: Pat
     results = analyze(schema, table, Options(by=["band"], ci=METHODS[method], level=level, min_n=0))
     assert results.respondents.rows_excluded == 0
     got = {(e.item, e.group.get("band", "overall")): e for e in results.estimates}
+    # Rows with a blank band are a cell of their own (DESIGN.md "Disclosure control"), not in R's
+    # golden domains: the cells add up to the overall n.
+    for item in ("q1", "q2", "q3"):
+        blank = got.pop((item, ""))
+        cells = [e.n for (i, d), e in got.items() if i == item and d != "overall"]
+        assert blank.n + sum(cells) == got[(item, "overall")].n
     golden = _golden()
     rows = golden[(golden["design"] == design) & (golden["method"] == method)]
     rows = rows[rows["level"] == level]

@@ -7,10 +7,11 @@ import itertools
 import re
 from html import unescape
 
+import pandas as pd
 import pytest
 from test_report import AGREE4, AGREE5, EVIL_ORG, _est, _text, make_results
 
-from tpn_survey.report.format import decimal, mean_text, pct
+from tpn_survey.report.format import decimal, mean_text
 from tpn_survey.report.html import render_html
 from tpn_survey.report.tables import tidy_tables
 from tpn_survey.report.workbook import xlsx_bytes
@@ -301,7 +302,9 @@ def test_response_rates_key_figure_and_table(rich: Results) -> None:
     rows = re.findall(r"<tr[^>]*><th scope=\"row\">([^<]*)</th>(.*?)</tr>", table, flags=re.S)
     assert [r[0] for r in rows] == ["All", "Org A", "Org C"]
     assert _text(rows[0][1]).split() == ["712", "519", "4", "0", "73%", "73%"]
-    assert _text(rows[1][1]).split() == ["400", "300", "2", "0", "75%", pct(302 / 400)]
+    # Org C (6 returns) is withheld, so Org A (the overall less Org C) is too (issue 14).
+    assert _text(rows[1][1]).split() == ["hidden"] * 6
+    assert _text(rows[2][1]).split() == ["n&lt;10"] * 6
 
 
 def test_methods_appendix_names_new_methods(rich: Results) -> None:
@@ -350,19 +353,25 @@ def test_tidy_tables_masked(rich: Results) -> None:
     }
     trends = tables["trends"]
     sup = trends[(trends["item"] == "plan_together") & (trends["level"] == "2018")].iloc[0]
-    assert sup["difference"] == "n<10" and sup["p_adjusted"] == "n<10"
+    # Withheld numbers are blank, numeric columns stay numeric, the reason is in `suppressed`.
+    assert pd.isna(sup["difference"]) and pd.isna(sup["p_adjusted"])
+    assert sup["suppressed"] == "n<10"
     shown = trends.iloc[0]
     assert shown["difference"] == pytest.approx(rich.trends[0].difference)
     means = tables["means"]
     org_c = means[means["group_value"] == "Org C"].iloc[0]
-    assert org_c["mean"] == "n<10" and org_c["n"] == "n<10"
-    assert means[means["group_value"] == "Org B"].iloc[0]["mean"] == "hidden"
+    assert pd.isna(org_c["mean"]) and pd.isna(org_c["n"]) and org_c["suppressed"] == "n<10"
+    org_b = means[means["group_value"] == "Org B"].iloc[0]
+    assert pd.isna(org_b["mean"]) and org_b["suppressed"] == "complementary"
     scales = tables["scales"]
     tiny = scales[scales["composite"] == "tiny"]
-    assert (tiny["alpha"] == "n<10").all() and (tiny["item_rest"] == "n<10").all()
+    assert tiny["alpha"].isna().all() and tiny["item_rest"].isna().all()
+    assert (tiny["suppressed"] == "n<10").all()
     rates = tables["response_rates"]
-    assert list(rates["invited"]) == [712, 400, 12]
+    assert rates["invited"].iloc[0] == 712 and rates["invited"].iloc[1:].isna().all()
+    assert list(rates["suppressed"]) == ["", "complementary", "n<10"]
     # comparisons hidden with complementary suppression of the estimates, as in the report
     comps = tables["comparisons"]
     hidden = comps[(comps["item"] == "confident_standards") & (comps["level"] == "Org B")]
-    assert hidden.iloc[0]["difference"] == "hidden"
+    assert pd.isna(hidden.iloc[0]["difference"])
+    assert hidden.iloc[0]["suppressed"] == "complementary"

@@ -7,6 +7,7 @@ import json
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from test_report import EVIL_ORG, make_results
 
@@ -31,12 +32,14 @@ def test_tidy_table_columns_and_rows() -> None:
 def test_tidy_table_masks_suppressed() -> None:
     df = tidy_table([make_results()])
     org_c = df[df["group_value"] == "Org C"].iloc[0]
+    # Numeric columns stay numeric: withheld numbers are blank, the reason in `suppressed`.
     for col in ["n", "positive", "rate", "ci_low", "ci_high", "missing", "non_substantive"]:
-        assert org_c[col] == "n<10"
-    assert bool(org_c["suppressed"]) is True
+        assert pd.isna(org_c[col])
+    assert org_c["suppressed"] == "n<10"
     # complementary suppression hides the smaller other organization (Org B, n = 205)
     org_b = df[(df["group_value"] == "Org B") & (df["item"] == "confident_standards")].iloc[0]
-    assert org_b["rate"] == "hidden" and org_b["n"] == "hidden"
+    assert pd.isna(org_b["rate"]) and pd.isna(org_b["n"])
+    assert org_b["suppressed"] == "complementary"
 
 
 def test_csv_suppression_formula_safety_and_determinism(tmp_path: Path) -> None:
@@ -52,7 +55,8 @@ def test_csv_suppression_formula_safety_and_determinism(tmp_path: Path) -> None:
     assert ",'=HYPERLINK(1)," in text and ",=HYPERLINK" not in text
     assert EVIL_ORG in text  # CSV is data, not HTML: kept verbatim (quoted by the CSV writer)
     row = next(line for line in text.splitlines() if "<script>" in line)
-    assert row.count("n<10") == 7
+    # the withheld row: its seven numbers blank (no 5, no 1.0), the reason once
+    assert row.count("n<10") == 1 and row.endswith(",,,,,wilson,,,n<10")
     assert not list(tmp_path.glob(".*tmp"))
 
 
@@ -92,13 +96,13 @@ def test_xlsx_sheets_suppression_and_safety(tmp_path: Path) -> None:
     by_org = sheets["S1 By organization"]
     assert by_org[0][:3] == ("organization", "item", "item_text")
     org_c = next(r for r in by_org if r[0] == "Org C")
-    assert org_c.count("n<10") == 7
+    assert org_c[-1] == "n<10" and org_c.count(None) == 7  # numbers blank, the reason last
     assert any(r[0] == "'-Org A" for r in by_org)
     items = sheets["S1 Items"]
     assert isinstance(items[1][2], float) and items[1][5] == 512  # numbers stay numbers
     assert sheets["S1 Comparisons"][0][:4] == ("item", "item_text", "by", "level")
     comp = next(r for r in sheets["S1 Comparisons"] if r[3] == "Org C")
-    assert "n<10" in comp and -0.0712 not in comp
+    assert comp[-1] == "n<10" and -0.0712 not in comp and comp[5] is None
     assert "deff" in sheets["S2 Items"][0]
 
 

@@ -27,6 +27,7 @@ from tpn_survey.errors import DataError
 from tpn_survey.io.table import FILE_COLUMN, Table
 from tpn_survey.options import Options
 from tpn_survey.problems import has_errors
+from tpn_survey.report.disclosure import apply_withholding
 from tpn_survey.results import (
     Estimate,
     GroupInfo,
@@ -168,7 +169,7 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
     )
     rates, rate_problems = survey_response_rates(schema, table, waves, kinds)
     problems += rate_problems
-    return Results(
+    results = Results(
         tool=Tool(version=__version__),
         survey=_survey(schema, table, domain_groups),
         settings=Settings(
@@ -195,6 +196,7 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
         problems=problems,
         network=network,
     )
+    return apply_withholding(results)  # the same withheld cells in every list (DESIGN.md)
 
 
 def _file_names(table: Table) -> str:

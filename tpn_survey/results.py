@@ -1,18 +1,29 @@
-"""Results of an analysis: frozen pydantic models, written as results.json (schema_version 1)."""
+"""Results of an analysis: frozen pydantic models, written as results.json (schema_version 2)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from tpn_survey.problems import Problem
 
 if TYPE_CHECKING:
     import pandas as pd
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: Versions `load_results` reads (a version 1 file gets its withheld cells decided on load).
+READABLE_VERSIONS = (1, 2)
+#: Why a row is withheld (DESIGN.md "Disclosure control"); None when it is shown.
+Reason = Annotated[
+    Literal["min-n", "complementary"] | None,
+    Field(
+        description="Why a withheld row (suppressed: true) is withheld: 'min-n' (fewer valid "
+        "answers than min_n) or 'complementary' (withheld so that a small cell of the same "
+        "breakdown cannot be worked out from the total); null when shown."
+    ),
+]
 
 
 class _Frozen(BaseModel):
@@ -91,6 +102,7 @@ class Estimate(_Frozen):
     distribution: dict[str, int]
     deff: float | None = None
     n_effective: float | None = None
+    suppressed_reason: Reason = None
 
 
 class Comparison(_Frozen):
@@ -109,6 +121,7 @@ class Comparison(_Frozen):
     suppressed: bool = False
     se: float | None = None
     df: int | None = None
+    suppressed_reason: Reason = None
 
 
 class Mean(_Frozen):
@@ -125,6 +138,7 @@ class Mean(_Frozen):
     method: str  # "t", or "linearized-t" under a design
     points: list[float]  # the scale's codes of its levels, low -> high (e.g. 1..4)
     suppressed: bool
+    suppressed_reason: Reason = None
 
 
 class Reliability(_Frozen):
@@ -141,6 +155,7 @@ class Reliability(_Frozen):
     item_rest: dict[str, float | None]
     alpha_if_deleted: dict[str, float | None]
     suppressed: bool
+    suppressed_reason: Reason = None
 
 
 class ResponseRate(_Frozen):
@@ -153,6 +168,8 @@ class ResponseRate(_Frozen):
     break_off: int
     rr1: float | None
     rr2: float | None
+    suppressed: bool = False  # withheld on the group's returned questionnaires
+    suppressed_reason: Reason = None
 
 
 class NetworkRow(_Frozen):
@@ -165,10 +182,12 @@ class NetworkRow(_Frozen):
     per_leader_min: int | None
     per_leader_max: int | None
     icc: dict[str, float | None]
+    suppressed: bool = False  # withheld on the organization's respondents
+    suppressed_reason: Reason = None
 
 
 class Results(_Frozen):
-    schema_version: Literal[1] = 1
+    schema_version: Literal[1, 2] = SCHEMA_VERSION
     tool: Tool
     survey: Survey
     settings: Settings
@@ -182,6 +201,12 @@ class Results(_Frozen):
     scales: list[Reliability] = []
     response_rates: list[ResponseRate] = []
     network: list[NetworkRow] = []
+    # The evaluator's record keeps withheld numbers: the report, not this, is what is shared.
+    confidential: bool = Field(
+        default=True,
+        description="Always true: results.json keeps the numbers of withheld cells, so it is "
+        "the evaluator's record and is not shared; the report is.",
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict in results.json's shape; design-only fields are left out of simple ones."""
@@ -236,7 +261,8 @@ def finite(value: float) -> float | None:
 
 
 def load_results(path: Path) -> Results:
-    """Read a results.json written by tpn (schema_version 1)."""
+    """Read a results.json written by tpn (schema_version 1 or 2); withheld cells are decided
+    again (a version 1 file only flagged cells below min-n)."""
     import json
 
     from pydantic import ValidationError
@@ -249,18 +275,22 @@ def load_results(path: Path) -> Results:
         raise InputError(f"{path}: file not found") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as ex:
         raise InputError(f"{path}: not a results.json file ({ex})") from None
-    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
-        raise InputError(f"{path}: not a tpn results.json of schema_version {SCHEMA_VERSION}")
+    if not isinstance(data, dict) or data.get("schema_version") not in READABLE_VERSIONS:
+        versions = " or ".join(map(str, READABLE_VERSIONS))
+        raise InputError(f"{path}: not a tpn results.json of schema_version {versions}")
     try:
-        return Results.from_dict(data)
+        results = Results.from_dict(data)
     except ValidationError as ex:
         key = validation_messages(ex)[0][0]
         raise InputError(f"{path}: results.json does not match its schema at {key}") from None
+    from tpn_survey.report.disclosure import apply_withholding
+
+    return apply_withholding(results)
 
 
 def results_json_schema() -> dict[str, Any]:
-    """JSON Schema of results.json (schema_version 1)."""
+    """JSON Schema of results.json (schema_version 2; version 1 files still validate)."""
     schema = Results.model_json_schema(mode="serialization")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "tpn results.json, schema_version 1"
+    schema["title"] = f"tpn results.json, schema_version {SCHEMA_VERSION}"
     return schema

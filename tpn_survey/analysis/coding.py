@@ -263,11 +263,18 @@ def _nothing_to_trim(strings: Any) -> bool:
     return not pc.any(pc.match_substring_regex(strings, EDGE_SPACE)).as_py()
 
 
-def code_groups(values: pd.Series, order: list[str] | None) -> tuple[np.ndarray, list[str]]:
-    """Group index of each (trimmed) value in `order` (or sorted values), -1 for blank or unlisted."""
+def code_groups(
+    values: pd.Series, order: list[str] | None, blank: bool = False
+) -> tuple[np.ndarray, list[str]]:
+    """Group index of each (trimmed) value in `order` (or sorted values), -1 for blank or unlisted.
+
+    `blank=True`: blank values, when there are any, are one more group "" after the others
+    (a breakdown's cells include them, so withheld cells cannot be worked out by subtraction).
+    """
     inverse, texts = trimmed_factorize(values)
-    if order is None:
-        order = sorted(v for v in texts if v)
+    order = sorted(v for v in texts if v) if order is None else [v for v in order if v]
+    if blank and (inverse == texts.index("")).any():
+        order.append("")
     position = {v: i for i, v in enumerate(order)}
-    remap = np.array([position.get(t, -1) if t else -1 for t in texts] + [-1], dtype=np.int64)
-    return remap[inverse], list(order)
+    remap = np.array([position.get(t, -1) for t in texts] + [-1], dtype=np.int64)
+    return remap[inverse], order

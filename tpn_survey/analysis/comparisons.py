@@ -226,7 +226,7 @@ def group_comparisons(
     reference = None
     for group in compared:
         sizes = domain_sizes(estimates, group.id)
-        levels = [v for v in (group.values or sorted(sizes)) if v in sizes]
+        levels = [v for v in (group.values or sorted(sizes)) if v in sizes and v]  # not blank
         reference = choose_reference(
             levels, sizes, options.reference, ordered=group.values is not None
         )

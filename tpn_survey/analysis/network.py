@@ -27,11 +27,15 @@ def network_rows(
     positive: np.ndarray,
     valid: np.ndarray,
     items: list[str],
+    listed: list[str] | None = None,
 ) -> list[NetworkRow]:
     """One row overall and one per organization (sorted): leaders, size per leader, ICC by item.
 
     `cluster` holds each respondent's leader id and `organization` their organization (arrays
     or Series, None for no organization); `positive`/`valid` are (rows, items) masks.
+    Organizations `listed` in the schema that nobody is in get a row with 0 respondents, and
+    respondents with a blank organization a last row "": both are cells of the breakdown, so
+    withheld ones cannot be worked out from the overall row (DESIGN.md "Disclosure control").
     Everything comes from per-leader counts (one bincount per item), so the cost is one pass.
     """
     leader_of, leaders = _codes(cluster)
@@ -53,7 +57,11 @@ def network_rows(
 
     rows = []
     groups: list[tuple[str | None, np.ndarray]] = [(None, np.ones(len(cells), dtype=bool))]
-    groups += [(name, cell_org == k) for k, name in enumerate(orgs) if name.strip()]
+    present = {name: k for k, name in enumerate(orgs)}
+    names = sorted({name for name in orgs if name.strip()} | set(listed or []))
+    names += [""] if "" in present else []
+    nobody = np.zeros(len(cells), dtype=bool)
+    groups += [(name, cell_org == present[name] if name in present else nobody) for name in names]
     for org, members in groups:
         per_leader = np.bincount(leader_of) if org is None else size[members]
         rows.append(
@@ -120,4 +128,5 @@ def network_from_masks(
         positive=positive,
         valid=valid,
         items=[item.id for item in schema.items],
+        listed=org.values if org else None,
     )

@@ -86,7 +86,7 @@ def domain_codes(
         (np.zeros(len(frame), dtype=np.int64), [{}])
     ]
     for group in groups:
-        index, order = code_groups(frame[group.column], group.values)
+        index, order = code_groups(frame[group.column], group.values, blank=True)
         out.append((index, [{group.id: v} for v in order]))
     return out
 
@@ -151,8 +151,8 @@ def blank_group_warnings(frame: pd.DataFrame, groups: list[Group]) -> list[Probl
                     severity="warning",
                     column=group.column,
                     message=(
-                        f"{blank} row(s) have no value for {group.id!r}; they count in the "
-                        "overall estimates only"
+                        f"{blank} row(s) have no value for {group.id!r}; they are shown as "
+                        "the group value (no answer)"
                     ),
                 )
             )

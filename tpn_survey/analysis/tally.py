@@ -273,7 +273,8 @@ class Tally:
 
     def breakdown(self, group: Group) -> tuple[np.ndarray, list[str], dict[str, int]]:
         """(domains, items, width) counts of `group`'s domains, the domains' values, and the
-        domain of each text tallied (-1: blank or not listed), as `answers.code_groups`."""
+        domain of each text tallied (-1: not listed; blank ones are a last domain ""), as
+        `answers.code_groups`."""
         import pandas as pd
 
         from tpn_survey.analysis.coding import code_groups
@@ -282,11 +283,15 @@ class Tally:
             raise ValueError(f"the tally has no counts by column {group.column!r}")
         table = self.counts[group.column]
         texts = list(table)
-        index, order = code_groups(pd.Series(texts, dtype=object), group.values)
+        tallied = pd.Series(texts, dtype=object)
+        index, order = code_groups(tallied, group.values, blank=True)
         out = np.zeros((len(order), *self.overall.shape), dtype=np.int64)
         for text, domain in zip(texts, index, strict=True):
             if domain >= 0:
                 out[domain] += table[text]
+        if "" in order and not out[-1].any():  # only blank texts of rows that answer nothing
+            out, order = out[:-1], order[:-1]
+            index = np.where(index == len(order), -1, index)
         return out, order, {t: int(d) for t, d in zip(texts, index, strict=True)}
 
     def score_counts(

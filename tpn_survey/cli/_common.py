@@ -127,8 +127,11 @@ def print_summary(results: Results) -> None:
     """The overall agreement rates, formatted as the report formats them."""
     from rich.table import Table
 
+    from tpn_survey.report.disclosure import apply_withholding
+    from tpn_survey.report.disclosure import mask as withheld_mask
     from tpn_survey.report.format import ci_text, count, pct
 
+    results = apply_withholding(results)  # the flags every output reads
     min_n = results.settings.min_n
     labels = {item.id: item.headline or item.id for item in results.survey.items}
     table = Table(
@@ -141,8 +144,9 @@ def print_summary(results: Results) -> None:
         if est.group:
             continue
         label = escape(labels.get(est.item, est.item))
-        if est.suppressed or est.rate is None:
-            table.add_row(label, f"n<{min_n}", "", "")
+        masked = withheld_mask(est, min_n)
+        if masked is not None or est.rate is None:
+            table.add_row(label, masked or "–", "", "")
             continue
         ci = ci_text(est.ci_low, est.ci_high) if est.ci_low is not None else ""
         table.add_row(label, pct(est.rate), ci, count(est.n))

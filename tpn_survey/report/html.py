@@ -12,9 +12,9 @@ from markupsafe import Markup
 
 from tpn_survey import __version__
 from tpn_survey.report import charts, sections
-from tpn_survey.report.disclosure import comparison_mask, complementary, hidden_cells
+from tpn_survey.report.disclosure import COMPLEMENTARY, apply_withholding, group_text
+from tpn_survey.report.disclosure import mask as withheld_mask
 from tpn_survey.report.format import (
-    HIDDEN_TEXT,
     adjust_name,
     adjust_phrase,
     ci_text,
@@ -76,7 +76,7 @@ def agreement_matrix(
     cells: dict[str, dict[int, tuple[int, Estimate]]] = {}
     for j, (_, ests) in enumerate(columns):
         for i, est in ests:
-            cells.setdefault(" × ".join(est.group.values()), {})[j] = (i, est)
+            cells.setdefault(group_text(est.group), {})[j] = (i, est)
     rows: list[dict[str, Any]] = []
     shared = True
     for value, by_col in cells.items():
@@ -172,9 +172,8 @@ def _comparison_row(
     res: Results,
     items: dict[str, ItemInfo],
     group_labels: dict[str, str],
-    hidden: set[tuple[str, str, str]],
 ) -> dict[str, Any]:
-    mask = comparison_mask(c, res, hidden)
+    mask = withheld_mask(c, res.settings.min_n)  # withheld when either side is
     item = items.get(c.item)
     return {
         "item": item.text or item.id if item else c.item,
@@ -223,30 +222,34 @@ def _icc_text(value: float | None) -> str:
 def _network_context(
     res: Results, items: dict[str, ItemInfo], order: list[str]
 ) -> dict[str, Any] | None:
-    """Leaders per organization and ICC by leader; small organizations' ICCs masked."""
+    """Leaders per organization and ICC by leader; a withheld organization (on its
+    respondents, report.disclosure) shows its mask in every column."""
     if not res.network:
         return None
     min_n = res.settings.min_n
     rows = []
     for row in res.network:
-        small = row.respondents < min_n
         spread = (
             f"{row.per_leader_median:g} ({row.per_leader_min}–{row.per_leader_max})"
             if row.per_leader_median is not None
             else "–"
         )
-        iccs = [
-            suppressed_text(min_n) if small else _icc_text(row.icc.get(i))
-            for i in order
-            if i in row.icc
-        ]
+        iccs = [_icc_text(row.icc.get(i)) for i in order if i in row.icc]
+        shown = {
+            "leaders": count(row.leaders),
+            "respondents": count(row.respondents),
+            "spread": spread,
+        }
+        masked = withheld_mask(row, min_n)
+        if masked is not None:
+            shown = dict.fromkeys(shown, masked)
+            iccs = [masked for _ in iccs]
+        label = "All organizations" if row.organization is None else row.organization
         rows.append(
             {
-                "label": row.organization or "All organizations",
+                "label": group_text({"organization": label}),
                 "overall": row.organization is None,
-                "leaders": count(row.leaders),
-                "respondents": count(row.respondents),
-                "spread": spread,
+                **shown,
                 "iccs": iccs,
             }
         )
@@ -286,7 +289,6 @@ def _dot_charts(
 def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any]:
     min_n = res.settings.min_n
     level = res.settings.level
-    hidden = complementary(res)
     items = {it.id: it for it in res.survey.items}
     order = [it.id for it in res.survey.items]
     for est in res.estimates:
@@ -302,10 +304,7 @@ def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any
             order.append(est.item)
 
     def mask_of(i: int) -> str | None:
-        est = res.estimates[i]
-        if est.suppressed:
-            return suppressed_text(min_n)
-        return HIDDEN_TEXT if i in hidden else None
+        return withheld_mask(res.estimates[i], min_n)
 
     pooled: dict[str, tuple[int, Estimate]] = {}
     by_key: dict[str, list[tuple[int, Estimate]]] = defaultdict(list)
@@ -397,7 +396,7 @@ def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any
             ests = per_item[item_id]
             dots = []
             for i, est in ests:
-                gv = " × ".join(est.group.values())
+                gv = group_text(est.group)
                 dots.append(charts.DotRow(gv, est.rate, est.ci_low, est.ci_high, mask_of(i)))
             ov = pooled.get(item_id)
             ov_rate = ov[1].rate if ov and mask_of(ov[0]) is None else None
@@ -409,10 +408,7 @@ def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any
         bd.matrix = agreement_matrix(label, columns, mask_of, has_deff)
         breakdowns.append(bd)
 
-    hidden_keys = hidden_cells(res, hidden)
-    comparisons = [
-        _comparison_row(c, res, items, group_labels, hidden_keys) for c in res.comparisons
-    ]
+    comparisons = [_comparison_row(c, res, items, group_labels) for c in res.comparisons]
     compared_by = res.comparisons[0].by if res.comparisons else None
     comparison_groups: dict[str, list[dict[str, Any]]] = {}
     for row in comparisons:
@@ -465,7 +461,7 @@ def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any
         "design_text": _design_text(design),
         "min_n": min_n,
         "mask": suppressed_text(min_n),
-        "any_hidden": bool(hidden),
+        "any_hidden": any(e.suppressed_reason == COMPLEMENTARY for e in res.estimates),
         "any_suppressed": any(e.suppressed for e in res.estimates),
     }
 
@@ -489,7 +485,7 @@ def _key_figures(
         )
     for res, ctx in zip(surveys, contexts, strict=True):
         overall = next((r for r in res.response_rates if not r.group), None)
-        if overall is None or (overall.rr2 is None and overall.rr1 is None):
+        if overall is None or overall.suppressed or (overall.rr2 is None and overall.rr1 is None):
             continue
         kind, rate = ("RR2", overall.rr2) if overall.rr2 is not None else ("RR1", overall.rr1)
         note = f"{ctx['noun']}: {count(overall.complete + overall.partial)} of "
@@ -503,7 +499,9 @@ def _key_figures(
         for est in res.estimates:
             if len(est.group) == 1:
                 ((gid, value),) = est.group.items()
-                if gid in res.settings.by:  # breakdowns, not the groups compared or waves
+                answered = est.n + est.missing + est.non_substantive > 0
+                # breakdowns, not the groups compared or waves; a blank value is no group
+                if gid in res.settings.by and value.strip() and answered:
                     values[gid].add(value)
     for gid in sorted(values, key=lambda g: (not g.lower().startswith("org"), g)):
         label = _plural(labels.get(gid, gid).replace("_", " ")).lower()
@@ -542,6 +540,7 @@ def render_html(
 ) -> str:
     """The whole report as one HTML string (deterministic for the same inputs and environment)."""
     meta = meta or ReportMeta()
+    surveys = [apply_withholding(res) for res in surveys]  # flags complete, even if hand-made
     contexts = [_survey_context(res, i + 1, meta) for i, res in enumerate(surveys)]
     year = report_year(meta, surveys)
     date = build_date(meta, surveys)

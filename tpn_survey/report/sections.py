@@ -11,20 +11,18 @@ from collections.abc import Callable
 from typing import Any
 
 from tpn_survey.report import charts
-from tpn_survey.report.disclosure import complementary_means
+from tpn_survey.report.disclosure import COMPLEMENTARY, group_text
+from tpn_survey.report.disclosure import mask as withheld_mask
 from tpn_survey.report.format import (
-    HIDDEN_TEXT,
     adjust_phrase,
     ci_text,
     comparison_method_name,
     count,
     decimal,
-    group_value,
     level_text,
     mean_text,
     pct,
     scale_range,
-    suppressed_text,
 )
 from tpn_survey.results import Comparison, Estimate, ItemInfo, Results
 
@@ -124,16 +122,14 @@ def trends_context(
             c = changes.get((item_id, wave))
             row["change"] = None
             if c is not None:
-                sides = [by_item[item_id].get(w) for w in (c.level, c.reference)]
-                hidden = any(x is not None and mask_of(x[0]) == HIDDEN_TEXT for x in sides)
-                change_mask = suppressed_text(min_n) if c.suppressed else None
+                change_mask = withheld_mask(c, min_n)  # withheld when either wave is
                 row["change"] = {
-                    "mask": change_mask or (HIDDEN_TEXT if hidden else None),
+                    "mask": change_mask,
                     "difference": f"{pts(c.difference)} pts" if c.difference is not None else "–",
                     "ci": f"{pts(c.ci_low)} to {pts(c.ci_high)}" if c.ci_low is not None else "–",
                     "p_adjusted": p_text(c.p_adjusted),
                     "fisher": c.method == "newcombe-fisher",
-                    "significant": not hidden and significant(c, level),
+                    "significant": change_mask is None and significant(c, level),
                 }
             rows.append(row)
         short = text.rstrip(". ")
@@ -169,7 +165,6 @@ def means_context(
     if not res.means:
         return None
     min_n = res.settings.min_n
-    hidden = complementary_means(res)
     labels = {s.composite: s.label or s.composite for s in res.scales}
 
     def label_of(kind: str, of: str) -> str:
@@ -178,11 +173,8 @@ def means_context(
         it = items.get(of)
         return (it.text or of) if it else of
 
-    def mask(i: int) -> str | None:
-        m = res.means[i]
-        if m.suppressed:
-            return suppressed_text(min_n)
-        return HIDDEN_TEXT if i in hidden else None
+    def mask_at(i: int) -> str | None:
+        return withheld_mask(res.means[i], min_n)
 
     def rank(kind: str, of: str) -> tuple[int, int, str]:
         if kind == "composite":
@@ -209,7 +201,7 @@ def means_context(
         rows[m.kind].append(
             {
                 "label": label_of(m.kind, m.of),
-                "mask": mask(i),
+                "mask": mask_at(i),
                 "mean": mean_text(m.mean, m.points),
                 "ci": f"{decimal(m.ci_low)}–{decimal(m.ci_high)}",
                 "n": count(m.n),
@@ -221,7 +213,7 @@ def means_context(
     for i, m in enumerate(res.means):
         if m.group:
             key = " × ".join(m.group)
-            by_key[key].setdefault(group_value(m.group), {})[(m.kind, m.of)] = i
+            by_key[key].setdefault(group_text(m.group), {})[(m.kind, m.of)] = i
     group_labels = {g.id: g.label or g.id for g in res.survey.groups}
     keys = [k for k in res.settings.by if k in by_key]
     keys += [k for k in by_key if k not in keys]
@@ -235,8 +227,8 @@ def means_context(
                 i = cells.get(col, -1)
                 if i < 0:
                     out.append({"mask": "–"})
-                elif mask(i) is not None:
-                    out.append({"mask": mask(i)})
+                elif mask_at(i) is not None:
+                    out.append({"mask": mask_at(i)})
                 else:
                     m = res.means[i]
                     out.append(
@@ -266,7 +258,7 @@ def means_context(
         "design": any(m.method != "t" for m in res.means),
         "wave": top.get(WAVE),
         "scale": f"on a {scale_range(list(points[0]))} scale" if len(points) == 1 else None,
-        "any_hidden": bool(hidden),
+        "any_hidden": any(m.suppressed_reason == COMPLEMENTARY for m in res.means),
     }
 
 
@@ -285,7 +277,7 @@ def scales_context(res: Results, items: dict[str, ItemInfo]) -> list[dict[str, A
     out = []
     for s in res.scales:
         label = s.label or s.composite
-        mask = suppressed_text(min_n) if s.suppressed else None
+        mask = withheld_mask(s, min_n)
         rows = [
             {
                 "label": (items[i].text or i) if i in items else i,
@@ -308,17 +300,17 @@ def scales_context(res: Results, items: dict[str, ItemInfo]) -> list[dict[str, A
 
 
 def rates_context(res: Results) -> dict[str, Any] | None:
-    """AAPOR RR1/RR2 overall and by group: invited, complete, partial, break-off."""
+    """AAPOR RR1/RR2 overall and by group: invited, complete, partial, break-off; a withheld
+    group (on its returned questionnaires, report.disclosure) shows its mask in every column."""
     if not res.response_rates:
         return None
+    min_n = res.settings.min_n
     group_labels = {g.id: g.label or g.id for g in res.survey.groups}
     rows = []
     overall = None
     by = None
     for r in res.response_rates:
-        row = {
-            "label": group_value(r.group) if r.group else "All",
-            "overall": not r.group,
+        numbers = {
             "invited": count(r.invited),
             "complete": count(r.complete),
             "partial": count(r.partial),
@@ -326,6 +318,11 @@ def rates_context(res: Results) -> dict[str, Any] | None:
             "rr1": pct(r.rr1),
             "rr2": pct(r.rr2),
         }
+        masked = withheld_mask(r, min_n)
+        if masked is not None:
+            numbers = dict.fromkeys(numbers, masked)
+        row = {"label": group_text(r.group) if r.group else "All", "overall": not r.group}
+        row |= numbers
         if r.group:
             by = by or " × ".join(group_labels.get(g, g) for g in r.group)
             rows.append(row)

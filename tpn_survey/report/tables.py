@@ -1,9 +1,11 @@
-"""Results -> tidy tables (DataFrames, CSV), with suppressed cells masked; report/workbook.py
+"""Results -> tidy tables (DataFrames, CSV), with withheld cells masked; report/workbook.py
 lays the same rows out as XLSX.
 
-Suppressed estimates show `n<10` (the run's min-n) in place of every number; estimates hidden
-by complementary suppression show `hidden`. Text cells that a spreadsheet would read as a
-formula get a leading `'`. pandas and openpyxl are imported inside the functions.
+Numeric columns stay numeric: the numbers of a withheld row (its `suppressed` flag, decided
+once by `report.disclosure`) are blank, and its `suppressed` column says why: `n<10` (the
+run's min-n) or `complementary`. A blank group value reads `(no answer)`. Text cells that a
+spreadsheet would read as a formula get a leading `'`. pandas and openpyxl are imported inside
+the functions.
 """
 
 from __future__ import annotations
@@ -13,18 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tpn_survey.report._atomic import write_bytes_atomic
-from tpn_survey.report.disclosure import (
-    comparison_mask,
-    complementary,
-    complementary_means,
-    hidden_keys,
-)
-from tpn_survey.report.format import (
-    HIDDEN_TEXT,
-    group_key,
-    group_value,
-    suppressed_text,
-)
+from tpn_survey.report.disclosure import apply_withholding, group_text, reason_label
+from tpn_survey.report.format import group_key
 from tpn_survey.results import Results
 
 if TYPE_CHECKING:
@@ -87,18 +79,19 @@ def formula_safe(value: Any) -> Any:
 
 
 def item_rows(res: Results) -> list[dict[str, Any]]:
-    mask_small = suppressed_text(res.settings.min_n)
-    hidden = complementary(res)
+    """One row per estimate; a withheld one has blank numbers and its reason."""
+    res = apply_withholding(res)
+    min_n = res.settings.min_n
     texts = {it.id: it.text for it in res.survey.items}
     has_design = any(e.deff is not None or e.n_effective is not None for e in res.estimates)
     rows = []
-    for i, est in enumerate(res.estimates):
+    for est in res.estimates:
         row: dict[str, Any] = {
             "survey": res.survey.id,
             "item": est.item,
             "item_text": texts.get(est.item, ""),
             "group_by": group_key(est.group),
-            "group_value": group_value(est.group),
+            "group_value": group_text(est.group),
             "n": est.n,
             "positive": est.positive,
             "rate": est.rate,
@@ -107,15 +100,14 @@ def item_rows(res: Results) -> list[dict[str, Any]]:
             "method": est.method,
             "missing": est.missing,
             "non_substantive": est.non_substantive,
-            "suppressed": est.suppressed or i in hidden,
+            "suppressed": reason_label(est, min_n),
         }
         if has_design:
             row["deff"] = est.deff
             row["n_effective"] = est.n_effective
-        mask = mask_small if est.suppressed else HIDDEN_TEXT if i in hidden else None
-        if mask is not None:
+        if est.suppressed:
             for col in NUMBER_COLUMNS + (DESIGN_COLUMNS if has_design else []):
-                row[col] = mask
+                row[col] = None
         rows.append(row)
     return rows
 
@@ -161,7 +153,9 @@ RATE_COLUMNS = [
     "break_off",
     "rr1",
     "rr2",
+    "suppressed",
 ]
+_RATE_NUMBERS = ["invited", "complete", "partial", "break_off", "rr1", "rr2"]
 _COMPARISON_NUMBERS = [
     "difference",
     "ci_low",
@@ -174,9 +168,9 @@ _COMPARISON_NUMBERS = [
 
 
 def comparison_rows(res: Results, trends: bool = False) -> list[dict[str, Any]]:
-    """One row per comparison (or wave-to-wave change): masked like the report (`n<10` when
-    suppressed, `hidden` when a side is hidden by complementary suppression)."""
-    hidden = hidden_keys(res)
+    """One row per comparison (or wave-to-wave change); a withheld one (either side withheld)
+    has blank numbers."""
+    res = apply_withholding(res)
     texts = {it.id: it.text for it in res.survey.items}
     rows = []
     for c in res.trends if trends else res.comparisons:
@@ -184,30 +178,29 @@ def comparison_rows(res: Results, trends: bool = False) -> list[dict[str, Any]]:
         row: dict[str, Any] = {"survey": res.survey.id, "item": c.item}
         row["item_text"] = texts.get(c.item, "")
         row.update({k: d[k] for k in COMPARISON_COLUMNS[1:]})
-        mask = comparison_mask(c, res, hidden)
-        if mask is not None:
-            row["suppressed"] = True
+        row["suppressed"] = reason_label(c, res.settings.min_n)
+        if c.suppressed:
             for col in _COMPARISON_NUMBERS:
-                row[col] = mask
+                row[col] = None
         rows.append(row)
     return rows
 
 
 def mean_rows(res: Results) -> list[dict[str, Any]]:
     """One row per item or composite mean, overall and by group; masked like the report."""
-    mask_small = suppressed_text(res.settings.min_n)
-    hidden = complementary_means(res)
+    res = apply_withholding(res)
+    min_n = res.settings.min_n
     texts = {it.id: it.text for it in res.survey.items}
     labels = {s.composite: s.label or s.composite for s in res.scales}
     rows = []
-    for i, m in enumerate(res.means):
+    for m in res.means:
         row: dict[str, Any] = {
             "survey": res.survey.id,
             "kind": m.kind,
             "of": m.of,
             "label": labels.get(m.of, m.of) if m.kind == "composite" else texts.get(m.of, ""),
             "group_by": group_key(m.group),
-            "group_value": group_value(m.group),
+            "group_value": group_text(m.group),
             "n": m.n,
             "mean": m.mean,
             "sd": m.sd,
@@ -216,19 +209,18 @@ def mean_rows(res: Results) -> list[dict[str, Any]]:
             "scale_min": min(m.points) if m.points else None,
             "scale_max": max(m.points) if m.points else None,
             "method": m.method,
-            "suppressed": m.suppressed or i in hidden,
+            "suppressed": reason_label(m, min_n),
         }
-        mask = mask_small if m.suppressed else HIDDEN_TEXT if i in hidden else None
-        if mask is not None:
+        if m.suppressed:
             for col in ("n", "mean", "sd", "ci_low", "ci_high"):
-                row[col] = mask
+                row[col] = None
         rows.append(row)
     return rows
 
 
 def scale_rows(res: Results) -> list[dict[str, Any]]:
     """One row per item of each composite, with the composite's alpha and Feldt interval."""
-    mask_small = suppressed_text(res.settings.min_n)
+    res = apply_withholding(res)
     rows = []
     for sc in res.scales:
         for item in sc.items:
@@ -244,31 +236,38 @@ def scale_rows(res: Results) -> list[dict[str, Any]]:
                 "item": item,
                 "item_rest": sc.item_rest.get(item),
                 "alpha_if_deleted": sc.alpha_if_deleted.get(item),
-                "suppressed": sc.suppressed,
+                "suppressed": reason_label(sc, res.settings.min_n),
             }
             if sc.suppressed:
                 for col in ("n", "alpha", "ci_low", "ci_high", "item_rest", "alpha_if_deleted"):
-                    row[col] = mask_small
+                    row[col] = None
             rows.append(row)
     return rows
 
 
 def rate_rows(res: Results) -> list[dict[str, Any]]:
-    """AAPOR RR1/RR2 overall (empty group_by) and by group."""
-    return [
-        {
+    """AAPOR RR1/RR2 overall (empty group_by) and by group; a withheld group (on its returned
+    questionnaires) has blank numbers."""
+    res = apply_withholding(res)
+    rows = []
+    for r in res.response_rates:
+        row: dict[str, Any] = {
             "survey": res.survey.id,
             "group_by": group_key(r.group),
-            "group_value": group_value(r.group),
+            "group_value": group_text(r.group),
             "invited": r.invited,
             "complete": r.complete,
             "partial": r.partial,
             "break_off": r.break_off,
             "rr1": r.rr1,
             "rr2": r.rr2,
+            "suppressed": reason_label(r, res.settings.min_n),
         }
-        for r in res.response_rates
-    ]
+        if r.suppressed:
+            for col in _RATE_NUMBERS:
+                row[col] = None
+        rows.append(row)
+    return rows
 
 
 def tidy_tables(surveys: list[Results]) -> dict[str, pd.DataFrame]:
@@ -298,7 +297,7 @@ def tidy_table(surveys: list[Results]) -> pd.DataFrame:
 
     Columns: survey, item, item_text, group_by, group_value, n, positive, rate, ci_low, ci_high,
     method, missing, non_substantive, suppressed, and deff, n_effective for design-based results.
-    Numbers of suppressed estimates are replaced by `n<{min_n}` (or `hidden`).
+    Numbers of withheld estimates are blank; `suppressed` says `n<{min_n}` or `complementary`.
     """
     import pandas as pd
 

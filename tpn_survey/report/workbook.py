@@ -87,8 +87,9 @@ def _workbook(surveys: list[Results]) -> Any:
     about.append([])
     about.append(
         [
-            "Cells of estimates with fewer than min-n valid answers show n<min-n; 'hidden' marks "
-            "complementary suppression. Rates are shares (formatted as percents)."
+            "Withheld cells have blank numbers; their 'suppressed' column says n<min-n (fewer "
+            "valid answers than min-n) or 'complementary' (withheld so that a small group "
+            "cannot be worked out from the total). Rates are shares (formatted as percents)."
         ]
     )
     about.column_dimensions["B"].width = 50
