@@ -100,11 +100,15 @@ def read_records(
         ragged.append(row)
         return "skip"
 
+    block: dict[str, int | None] = {"size": None}  # pyarrow's default until a cell outgrows it
+
     def attempt(threads: bool, newlines: bool = True) -> Any:
         ragged.clear()
         return pacsv.read_csv(
             pa.BufferReader(pa.py_buffer(data)),
-            read_options=pacsv.ReadOptions(column_names=names, use_threads=threads),
+            read_options=pacsv.ReadOptions(
+                column_names=names, use_threads=threads, block_size=block["size"]
+            ),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter,
                 newlines_in_values=newlines,
@@ -120,15 +124,22 @@ def read_records(
 
     if not _NOT_SPACE.search(data):
         return pa.table({n: pa.array([], types[n]) for n in names}), []
-    try:
-        table = _fast_read(attempt, ncols, ragged)
-        if table is None:
-            table = attempt(True)
-        if ragged:  # row numbers are only known from a single-threaded read
-            table = attempt(False)
-    except (pa.ArrowInvalid, pa.ArrowException) as ex:
-        raise InputError(f"{name}: cannot parse as CSV: {_short(ex)}") from None
-    return table, list(ragged)
+    while True:
+        try:
+            table = _fast_read(attempt, ncols, ragged)
+            if table is None:
+                table = attempt(True)
+            if ragged:  # row numbers are only known from a single-threaded read
+                table = attempt(False)
+            return table, list(ragged)
+        except (pa.ArrowInvalid, pa.ArrowException) as ex:
+            # A record longer than pyarrow's block (1 MiB: one 10 MB free-text cell) "straddles"
+            # blocks: read again with blocks that hold it, up to the whole file in one block.
+            if "straddl" in str(ex) and (block["size"] or 0) < len(data) + 1:
+                grown = max(16 << 20, 4 * (block["size"] or 0))
+                block["size"] = min(grown, len(data) + 1, (1 << 31) - 1)
+                continue
+            raise InputError(f"{name}: cannot parse as CSV: {_short(ex)}") from None
 
 
 def _fast_read(attempt: Any, ncols: int, ragged: list[Any]) -> Any:

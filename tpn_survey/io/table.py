@@ -146,6 +146,10 @@ def read_table(
 
     path = Path(path)
     name = path.name
+    if encoding:
+        from tpn_survey.io.text import check_encoding
+
+        check_encoding(name, encoding)
     if chunksize:
         streamed = _read_chunked(path, chunksize, encoding, export, drop, tally)
         if streamed is not None:
@@ -159,7 +163,7 @@ def read_table(
     hasher = threading.Thread(target=digest.update, args=(raw,), daemon=True)
     hasher.start()
     flavour = normalize_export(name, export)
-    kind = "text" if mapped is not None else sniff_kind(name, raw)
+    kind = "text" if mapped is not None else sniff_kind(name, raw, encoding)
     problems: list[Problem] = []
     questions: dict[str, str] = {}
     levels: dict[str, list[str]] = {}
