@@ -49,6 +49,7 @@ def read_survey(
     """
     from tpn_survey.analysis.tally import Tally
     from tpn_survey.io import read_table, stack_tables
+    from tpn_survey.io.table import fold_group_values, tell_apart
     from tpn_survey.schema import Instrument, check_pii_options, load_schema
 
     paths = [Path(data)] if isinstance(data, str | Path) else [Path(p) for p in data]
@@ -76,7 +77,23 @@ def read_survey(
                 tally=tally,
             )
         )
-    return SurveyData(instrument, stack_tables(tables))
+    table = stack_tables(tell_apart(tables, paths))
+    if table.tally is None:  # group values compared after NFC and non-breaking-space folding
+        fold_group_values(table, group_columns(instrument, options))
+    return SurveyData(instrument, table)
+
+
+def group_columns(instrument: Instrument, options: Options | None) -> list[str]:
+    """Columns the results are broken down by: the schema's groups and --by/--compare."""
+    keys = [
+        *(options.by if options else []),
+        *([options.compare] if options and options.compare else []),
+    ]
+    cols = [g.column for g in instrument.groups]
+    for key in keys:
+        group = instrument.group(key)
+        cols.append(group.column if group else key)
+    return [c for c in dict.fromkeys(cols) if c not in instrument.pii]
 
 
 def tally_keys(instrument: Instrument, options: Options | None) -> list[str] | None:

@@ -35,6 +35,11 @@ class ProblemCode(StrEnum):
     NOT_INVITED = "not-invited"
     RATES_ONE_WAVE = "rates-one-wave"
     RATES_GROUP = "rates-group"
+    CUT_IN_QUOTE = "cut-in-quote"
+    MERGED_SPELLINGS = "merged-spellings"
+    FORMULA_WITHOUT_VALUE = "formula-without-value"
+    MERGED_CELLS = "merged-cells"
+    HIDDEN_SHEET = "hidden-sheet"
 
 
 class Problem(BaseModel):

@@ -419,5 +419,16 @@ def validate(
     problems += check_design(table, design)
     problems += check_personal(schema, table)
     if not any(p.severity == "error" for p in problems):
+        if len(checks.answered) and not checks.answered.any():
+            files = ", ".join(str(f["file"]) for f in table.files)
+            problems.append(
+                Problem(
+                    code=ProblemCode.NO_ANSWERS,
+                    severity="error",
+                    file=files,
+                    message=f"{files}: no answers: every answer to every item is blank",
+                )
+            )
+            return problems
         problems += check_unanswered(table, checks)
     return problems

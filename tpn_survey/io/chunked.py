@@ -25,7 +25,9 @@ from tpn_survey.io.csv_reader import (
     HEAD_BYTES,
     Parsed,
     blank_records,
+    cut_problem,
     empty_rows,
+    ends_in_quote,
     header_end,
     number_rows,
     sniff_delimiter,
@@ -188,6 +190,10 @@ def parse_chunked(
         if keep is not None:
             tally.drop_rows(keep)
         tally.columns = [c for c in shape.columns if c not in drop]
+    if len(rows) and path.stat().st_size:
+        with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            if ends_in_quote(mapped, start + skip):
+                problems.append(cut_problem(name, int(rows[-1])))
     return Parsed(frame=frame, rows=rows, problems=problems, layout=shape)
 
 

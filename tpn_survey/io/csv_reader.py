@@ -195,9 +195,39 @@ def parse(
     )
     if keep is not None:
         table = table.filter(keep)
+    if len(rows) and ends_in_quote(data, skip):
+        problems.append(cut_problem(name, int(rows[-1])))
     frame = arrow_frame(table)
     frame.columns = shape.columns
     return Parsed(frame=frame, rows=rows, problems=problems, layout=shape)
+
+
+def ends_in_quote(data: Any, start: int = 0) -> bool:
+    """True when the text from `start` ends inside a quoted field (a file cut short): an odd
+    number of quotes with the last one opening a field, not closing it."""
+    view = np.frombuffer(data, dtype=np.uint8)[start:]
+    try:
+        quotes = np.flatnonzero(view == ord('"'))
+        if len(quotes) % 2 == 0:
+            return False
+        last = int(quotes[-1])
+        before = int(view[last - 1]) if last > 0 else ord("\n")
+        return before in b",;\t\n\r"  # the last quote opens a field: it is never closed
+    finally:
+        del view  # an mmap cannot close while a view of it is alive
+
+
+def cut_problem(name: str, row: int) -> Problem:
+    return Problem(
+        code=ProblemCode.CUT_IN_QUOTE,
+        severity="error",
+        file=name,
+        row=row,
+        message=(
+            f"{name}, row {row}: the file ends inside a quoted field, so the last row is "
+            "incomplete (was the file cut short?)"
+        ),
+    )
 
 
 def blank_records(data: Any, start: int = 0) -> list[int]:
