@@ -57,6 +57,10 @@ def check_columns(
 ) -> list[Problem]:
     present = table.columns
     files = ", ".join(str(f["file"]) for f in table.files)
+    where = "the file"
+    if table.sheets:  # a workbook: say which sheet was read, and how to read another
+        read = ", ".join(f"sheet {shown(v)} of {k}" for k, v in table.sheets.items())
+        where = f"{read} (read another sheet with --sheet)"
     out = []
     for col in required_columns(schema, design, by):
         if col not in present:
@@ -66,7 +70,7 @@ def check_columns(
                     severity="error",
                     file=files,
                     column=col,
-                    message=f"{files}: column {col!r} named in the schema is not in the file"
+                    message=f"{files}: column {col!r} named in the schema is not in {where}"
                     + did_you_mean(col, present),
                 )
             )

@@ -30,6 +30,7 @@ class Parsed:
     rows: np.ndarray  # spreadsheet row of each respondent row
     problems: list[Problem]
     layout: Layout
+    sheet: str | None = None  # the worksheet read, for a workbook
 
 
 def sniff_delimiter(first_line: str) -> str:

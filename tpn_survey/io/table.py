@@ -69,6 +69,7 @@ class Table:
     levels: dict[str, list[str]] = field(default_factory=dict)
     non_substantive: dict[str, list[str]] = field(default_factory=dict)
     tally: Tallier | None = None
+    sheets: dict[str, str] = field(default_factory=dict)  # workbook file -> the sheet read
 
     @property
     def columns(self) -> list[str]:
@@ -166,6 +167,7 @@ def read_table(
     kind = "text" if mapped is not None else sniff_kind(name, raw, encoding)
     problems: list[Problem] = []
     questions: dict[str, str] = {}
+    sheets: dict[str, str] = {}
     levels: dict[str, list[str]] = {}
     non_subst: dict[str, list[str]] = {}
     if kind in ("text", "xlsx"):
@@ -191,6 +193,7 @@ def read_table(
             parsed = xlsx_reader.parse(name, raw, flavour, sheet)
             used = "xlsx"
         frame, rows, problems = parsed.frame, parsed.rows, problems + parsed.problems
+        sheets = {name: parsed.sheet} if parsed.sheet is not None else {}
         export_used = parsed.layout.export
         questions = dict(parsed.layout.questions)
         metadata = list(parsed.layout.metadata)
@@ -229,6 +232,7 @@ def read_table(
         metadata=[c for c in metadata if c in keep],
         levels={k: v for k, v in levels.items() if k in keep},
         non_substantive={k: v for k, v in non_subst.items() if k in keep},
+        sheets=sheets,
     )
     return table if tally is None else _tallied(table, tally)
 
@@ -318,6 +322,7 @@ def tell_apart(tables: list[Table], paths: list[Path]) -> list[Table]:
         if label != name:
             table.frame[FILE_COLUMN] = label
             table.files = [{**table.files[0], "file": label}, *table.files[1:]]
+            table.sheets = {label if k == name else k: v for k, v in table.sheets.items()}
             table.problems = [
                 p.model_copy(update={"file": label, "message": p.message.replace(name, label, 1)})
                 if p.file == name
@@ -409,5 +414,6 @@ def stack_tables(tables: list[Table], wave_column: str = "wave") -> Table:
         metadata=list(dict.fromkeys(c for t in tables for c in t.metadata)),
         levels={k: v for t in tables for k, v in t.levels.items()},
         non_substantive={k: v for t in tables for k, v in t.non_substantive.items()},
+        sheets={k: v for t in tables for k, v in t.sheets.items()},
         tally=tallies[0] if tallies else None,
     )
