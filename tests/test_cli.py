@@ -32,7 +32,12 @@ def test_analyze_writes_outputs_equal_to_library(tmp_path: Path) -> None:
     before = hashlib.sha256((SAMPLE / "teacher_leader.csv").read_bytes()).hexdigest()
     code, output = invoke("analyze", *LEADER, "--by", "organization", "--out", str(tmp_path))
     assert code == 0, output
-    assert {p.name for p in tmp_path.iterdir()} == {"results.json", "tables.csv", "report.html"}
+    assert {p.name for p in tmp_path.iterdir()} == {
+        "results.json",
+        "tables.csv",
+        "report.html",
+        "manifest.json",
+    }
     written = json.loads((tmp_path / "results.json").read_text("utf-8"))
     schema = load_schema(SCHEMAS / "teacher_leader.yaml")
     table = read_table(SAMPLE / "teacher_leader.csv", drop=schema.pii)

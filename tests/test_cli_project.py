@@ -45,6 +45,7 @@ def test_init_then_analyze_builds_the_annual_report(workdir: Path) -> None:
         "tables.csv",
         "tables.xlsx",
         "report.html",
+        "manifest.json",
     }
     teacher = json.loads((out / "results-teacher.json").read_text("utf-8"))
     assert teacher["settings"]["design"] == {"cluster": "leader_id"}
@@ -58,7 +59,7 @@ def test_init_then_analyze_builds_the_annual_report(workdir: Path) -> None:
         app,
         [
             "report",
-            *(str(p) for p in sorted(out.glob("*.json"))),
+            *(str(p) for p in sorted(out.glob("results*.json"))),
             "--out",
             "again",
             "--format",

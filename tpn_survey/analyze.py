@@ -40,7 +40,7 @@ from tpn_survey.results import (
     Survey,
     Tool,
 )
-from tpn_survey.schema import Group, Instrument
+from tpn_survey.schema import Group, Instrument, check_pii_options
 from tpn_survey.validate import check_columns, validate
 
 __all__ = ["DataError", "analyze"]
@@ -79,6 +79,7 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
     Raises DataError (carrying all problems) when the data have errors.
     """
     options = options or Options()
+    check_pii_options(schema, options.named_columns())
     design = resolve_design(schema, options)
     method = resolve_method(design, options.ci)
     groups = resolve_groups(schema, options.by, table.columns)

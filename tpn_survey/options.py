@@ -25,6 +25,14 @@ class Options(BaseModel):
     reference: str | None = None
     adjust: str = "holm"
 
+    def named_columns(self) -> dict[str, list[str]]:
+        """Option -> the groups or columns it names (for the pii check)."""
+        roles = {"--by": list(self.by), "--compare": [self.compare] if self.compare else []}
+        for option in ("weight", "cluster", "strata"):
+            value = getattr(self, option)
+            roles[f"--{option}"] = [value] if value else []
+        return roles
+
     @field_validator("adjust")
     @classmethod
     def _known_adjustment(cls, value: str) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tpn_survey.errors import DataError, OptionError, OutputError
+from tpn_survey.errors import DataError, OptionError
 from tpn_survey.options import Options
 from tpn_survey.problems import ValidationReport
 
@@ -49,12 +49,15 @@ def read_survey(
     """
     from tpn_survey.analysis.tally import Tally
     from tpn_survey.io import read_table, stack_tables
-    from tpn_survey.schema import Instrument, load_schema
+    from tpn_survey.io.table import fold_group_values, tell_apart
+    from tpn_survey.schema import Instrument, check_pii_options, load_schema
 
     paths = [Path(data)] if isinstance(data, str | Path) else [Path(p) for p in data]
     if not paths:
         raise OptionError("no data file given")
     instrument = schema if isinstance(schema, Instrument) else load_schema(schema)
+    if options is not None:  # before reading: a pii column is dropped as it is read
+        check_pii_options(instrument, options.named_columns())
     drop = [c for c in instrument.pii if c != instrument.respondent_id]
     # Answers and groups repeat a few labels: read as arrow dictionaries, coded once.
     coded = [item.column for item in instrument.items] + [g.column for g in instrument.groups]
@@ -74,7 +77,23 @@ def read_survey(
                 tally=tally,
             )
         )
-    return SurveyData(instrument, stack_tables(tables))
+    table = stack_tables(tell_apart(tables, paths))
+    if table.tally is None:  # group values compared after NFC and non-breaking-space folding
+        fold_group_values(table, group_columns(instrument, options))
+    return SurveyData(instrument, table)
+
+
+def group_columns(instrument: Instrument, options: Options | None) -> list[str]:
+    """Columns the results are broken down by: the schema's groups and --by/--compare."""
+    keys = [
+        *(options.by if options else []),
+        *([options.compare] if options and options.compare else []),
+    ]
+    cols = [g.column for g in instrument.groups]
+    for key in keys:
+        group = instrument.group(key)
+        cols.append(group.column if group else key)
+    return [c for c in dict.fromkeys(cols) if c not in instrument.pii]
 
 
 def tally_keys(instrument: Instrument, options: Options | None) -> list[str] | None:
@@ -155,10 +174,11 @@ def render(
     render_pdf: Any = None,
     inputs: Sequence[str | Path] = (),
 ) -> list[Path]:
-    """Render every requested output in memory, then write them all into `out`.
+    """Render every requested output in memory, then write them all into `out` as one set with
+    a manifest (an earlier run's other files removed).
 
-    An output that would land on one of `inputs` (data, schema, tpn.toml) is refused before
-    anything is written."""
+    An output that would land on one of `inputs` (data, schema, tpn.toml, templates) is refused
+    before anything is written."""
     from tpn_survey.report.outputs import render_outputs, write_files
     from tpn_survey.vocab import FORMATS
 
@@ -171,11 +191,5 @@ def render(
         list(results), list(formats), list(names) if names else None, report, template_dir,
         render_pdf,
     )  # fmt: skip
-    taken = {Path(p).resolve() for p in inputs}
-    for name in files:
-        if (out / name).resolve() in taken:
-            raise OptionError(f"{out / name}: is an input of this run; choose another --out")
-    try:
-        return write_files(out, files)
-    except OSError as ex:  # read-only folder, disk full: the previous outputs are kept
-        raise OutputError(f"{out}: cannot write the outputs ({ex.strerror or ex})") from None
+    # One set, all or nothing, never over an input (report.output_set).
+    return write_files(out, files, [*map(Path, inputs), *([template_dir] if template_dir else [])])

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from tpn_survey.shown import shown
+
 
 class ProblemCode(StrEnum):
     """Every problem code tpn reports (documented in schemas/results.schema.json)."""
@@ -33,6 +35,11 @@ class ProblemCode(StrEnum):
     NOT_INVITED = "not-invited"
     RATES_ONE_WAVE = "rates-one-wave"
     RATES_GROUP = "rates-group"
+    CUT_IN_QUOTE = "cut-in-quote"
+    MERGED_SPELLINGS = "merged-spellings"
+    FORMULA_WITHOUT_VALUE = "formula-without-value"
+    MERGED_CELLS = "merged-cells"
+    HIDDEN_SHEET = "hidden-sheet"
 
 
 class Problem(BaseModel):
@@ -60,12 +67,14 @@ def has_errors(problems: Iterable[Problem]) -> bool:
 def did_you_mean(value: str, choices: Iterable[str]) -> str:
     """' (did you mean 'X'?)' for the closest choice, or ''."""
     choices = list(choices)
+    if len(value) > 200:  # difflib is quadratic; a long value is no typo of a short choice
+        return ""
     close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
     if not close:
         folded = {c.casefold().strip(): c for c in choices}
         close = difflib.get_close_matches(value.casefold().strip(), list(folded), n=1, cutoff=0.6)
         close = [folded[c] for c in close]
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return f" (did you mean {shown(close[0])}?)" if close else ""
 
 
 class ValidationReport(BaseModel):

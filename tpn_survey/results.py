@@ -12,7 +12,7 @@ from tpn_survey.problems import Problem
 if TYPE_CHECKING:
     import pandas as pd
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION: Literal[2] = 2
 #: Versions `load_results` reads (a version 1 file gets its withheld cells decided on load).
 READABLE_VERSIONS = (1, 2)
 #: Why a row is withheld (DESIGN.md "Disclosure control"); None when it is shown.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from pathlib import Path
@@ -103,7 +104,7 @@ class Design(_Model):
     @field_validator("fpc")
     @classmethod
     def _positive_fpc(cls, value: str | float | None) -> str | float | None:
-        if isinstance(value, float | int) and not value > 0:
+        if isinstance(value, float | int) and not (value > 0 and math.isfinite(value)):
             raise ValueError("must be a positive number or a column name")
         return value
 
@@ -138,7 +139,7 @@ class Instrument(_Model):
     id: str
     title: str
     respondent_id: str
-    population: float | None = Field(default=None, gt=0)
+    population: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     scales: dict[str, Scale] = Field(min_length=1)
     items: list[Item] = Field(min_length=1)
     groups: list[Group] = []
@@ -198,7 +199,16 @@ def _compose_checked(loader: _Yaml12Loader) -> Any:
         if isinstance(current, yaml.SequenceNode):
             stack.extend((child, depth + 1) for child in current.value)
         elif isinstance(current, yaml.MappingNode):
+            keys: set[str] = set()
             for key, value in current.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in keys:
+                        mark = key.start_mark
+                        raise SchemaError(
+                            f"duplicate key {key.value!r} (line {mark.line + 1}, column "
+                            f"{mark.column + 1}); a key may appear once in a mapping"
+                        )
+                    keys.add(key.value)
                 stack.append((key, depth + 1))
                 stack.append((value, depth + 1))
         seen.add(id(current))
@@ -252,10 +262,69 @@ def _cross_check(inst: Instrument) -> list[str]:
         if group.id in gids:
             errors.append(f"groups[{i}].id: {group.id!r} repeats an earlier group id")
         gids.add(group.id)
+    errors += _check_labels(inst) + _check_pii(inst)
     errors += _check_composites(inst) + _check_invited(inst)
     if inst.population is not None and inst.design is not None and inst.design.fpc is not None:
         errors.append("population: give either population or design.fpc, not both")
     return errors
+
+
+def _check_labels(inst: Instrument) -> list[str]:
+    """Every level, positive, non-substantive answer and code label is a non-blank text."""
+    errors = []
+    for name, scale in inst.scales.items():
+        for key in ("levels", "positive", "non_substantive"):
+            for i, label in enumerate(getattr(scale, key)):
+                if not str(label).strip():
+                    errors.append(f"scales.{name}.{key}[{i}]: empty label")
+        if isinstance(scale.codes, dict):
+            for code, label in scale.codes.items():
+                if label is None or not str(label).strip():
+                    errors.append(f"scales.{name}.codes.{code}: empty label for code {code!r}")
+    return errors
+
+
+def pii_roles(inst: Instrument) -> list[tuple[str, str]]:
+    """(key path, column) of every use of a column other than the respondent id."""
+    uses = [(f"items[{i}].column", item.column) for i, item in enumerate(inst.items)]
+    uses += [(f"groups[{i}].column", g.column) for i, g in enumerate(inst.groups)]
+    design = inst.design
+    if design is not None:
+        for role in ("weight", "cluster", "strata", "fpc"):
+            value = getattr(design, role)
+            if isinstance(value, str):
+                uses.append((f"design.{role}", value))
+    if isinstance(inst.invited, Invited) and inst.invited.by and not inst.group(inst.invited.by):
+        uses.append(("invited.by", inst.invited.by))
+    return uses
+
+
+def _check_pii(inst: Instrument) -> list[str]:
+    """A pii column is never analyzed: not an item, group, design column or breakdown."""
+    private = set(inst.pii)
+    return [
+        f"{where}: {column!r} is listed under pii; personal data cannot be analyzed "
+        "(remove it from pii or from here)"
+        for where, column in pii_roles(inst)
+        if column in private
+    ]
+
+
+def check_pii_options(inst: Instrument, roles: dict[str, list[str]]) -> None:
+    """OptionError (exit 2) when an option names a pii column: `roles` maps an option
+    (`--by`, `--weight`...) to the columns or group ids it names."""
+    from tpn_survey.errors import OptionError
+
+    private = set(inst.pii)
+    for option, keys in roles.items():
+        for key in keys:
+            group = inst.group(key)
+            column = group.column if group else key
+            if column in private:
+                raise OptionError(
+                    f"{option} {key!r}: column {column!r} is listed under pii in the schema; "
+                    "personal data cannot be a group, weight, cluster or strata"
+                )
 
 
 def _check_composites(inst: Instrument) -> list[str]:

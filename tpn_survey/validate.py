@@ -19,6 +19,7 @@ from tpn_survey.analysis.tally import ItemChecks, item_checks
 from tpn_survey.io.table import FILE_COLUMN, ROW_COLUMN, Table
 from tpn_survey.problems import Problem, ProblemCode, did_you_mean
 from tpn_survey.schema import Design, Instrument
+from tpn_survey.shown import clip, shown, some
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -56,6 +57,10 @@ def check_columns(
 ) -> list[Problem]:
     present = table.columns
     files = ", ".join(str(f["file"]) for f in table.files)
+    where = "the file"
+    if table.sheets:  # a workbook: say which sheet was read, and how to read another
+        read = ", ".join(f"sheet {shown(v)} of {k}" for k, v in table.sheets.items())
+        where = f"{read} (read another sheet with --sheet)"
     out = []
     for col in required_columns(schema, design, by):
         if col not in present:
@@ -65,7 +70,7 @@ def check_columns(
                     severity="error",
                     file=files,
                     column=col,
-                    message=f"{files}: column {col!r} named in the schema is not in the file"
+                    message=f"{files}: column {col!r} named in the schema is not in {where}"
                     + did_you_mean(col, present),
                 )
             )
@@ -114,8 +119,8 @@ def check_ids(schema: Instrument, table: Table) -> list[Problem]:
             value = texts[inverse[positions[0]]]
             rows = all_rows[positions]
             files = all_files[positions]
-            shown = "a respondent id" if private else f"respondent id {value!r}"
-            where = ", ".join(f"{f} row {r}" for f, r in zip(files, rows, strict=True))
+            what = "a respondent id" if private else f"respondent id {shown(value)}"
+            where = some(f"{f} row {r}" for f, r in zip(files, rows, strict=True))
             out.append(
                 Problem(
                     code=ProblemCode.DUPLICATE_ID,
@@ -123,8 +128,8 @@ def check_ids(schema: Instrument, table: Table) -> list[Problem]:
                     file=str(files[0]),
                     row=int(rows[1]),
                     column=col,
-                    value=None if private else str(value),
-                    message=f"{shown} appears {len(rows)} times ({where})",
+                    value=None if private else clip(str(value)),
+                    message=f"{what} appears {len(rows)} times ({where})",
                 )
             )
     return out
@@ -176,10 +181,10 @@ def check_answers(schema: Instrument, table: Table, checks: ItemChecks) -> list[
                     file=file,
                     row=row,
                     column=item.column,
-                    value=value,
+                    value=clip(value),
                     message=(
                         f"{file}, {_rows_phrase(count, row)}, column {item.column!r}: "
-                        f"{value!r} is not an answer on the {item.scale!r} scale"
+                        f"{shown(value)} is not an answer on the {item.scale!r} scale"
                         f"{did_you_mean(value.strip(), choices)}"
                     ),
                 )
@@ -206,10 +211,10 @@ def check_groups(schema: Instrument, table: Table) -> list[Problem]:
                     file=file,
                     row=row,
                     column=group.column,
-                    value=value,
+                    value=clip(value),
                     message=(
                         f"{file}, {_rows_phrase(count, row)}, column {group.column!r}: "
-                        f"{value!r} is not one of the values listed for group {group.id!r}"
+                        f"{shown(value)} is not one of the values listed for group {group.id!r}"
                         f"{did_you_mean(value, group.values)}"
                     ),
                 )
@@ -237,7 +242,7 @@ def check_design(table: Table, design: Design | None) -> list[Problem]:
         for value in sorted(text[bad].unique()):
             mask = (text == value).to_numpy()
             file, row, count = _first_rows(frame, mask)
-            shown = repr(value) if value else "a blank"
+            got = shown(value) if value else "a blank"
             out.append(
                 Problem(
                     code=ProblemCode(f"bad-{role}"),
@@ -245,10 +250,10 @@ def check_design(table: Table, design: Design | None) -> list[Problem]:
                     file=file,
                     row=row,
                     column=col,
-                    value=value,
+                    value=clip(value),
                     message=(
                         f"{file}, {_rows_phrase(count, row)}, column {col!r}: {role} must be a "
-                        f"positive number, got {shown}"
+                        f"positive number, got {got}"
                     ),
                 )
             )
@@ -271,13 +276,16 @@ def check_design(table: Table, design: Design | None) -> list[Problem]:
 
 
 # Patterns of personal data. Emails and phone numbers are looked for anywhere in a cell (free
-# text can hold them); IP addresses and coordinates must be the whole (trimmed) cell.
+# text can hold them); IP addresses and coordinates must be the whole (trimmed) cell. Every
+# pattern runs in time linear in the cell: no leading `.*`, and each unbounded repeat stops at a
+# character the next part needs (a 2 MB cell is scanned once, not once per start position).
 PERSONAL_PATTERNS = {
-    "email addresses": r".*?[^@\s]+@[^@\s]+\.[A-Za-z]{2,}.*",
-    "phone numbers": r".*?(?:\+\d{1,3}[\s.-]?)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}.*",
+    "email addresses": r"[^@\s]@[^@\s.]+(?:\.[^@\s.]+)*\.[A-Za-z]{2,}",
+    "phone numbers": r"(?:\+\d{1,3}[\s.-]?)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}",
     "IP addresses": r"(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{0,4}){2,7}",
     "coordinates": r"-?\d{1,3}\.\d{4,}",
 }
+_ANYWHERE = {"email addresses", "phone numbers"}
 LOCATION_NAME = re.compile(r"(?i)lat|lon|coord|location")
 PERSONAL_NAMES = re.compile(
     r"(?i)(e-?mail|phone|mobile|first.?name|last.?name|full.?name|^name$|recipient|ip.?address"
@@ -293,7 +301,10 @@ def check_personal(schema: Instrument, table: Table) -> list[Problem]:
     """
     frame = table.frame
     used = {i.column for i in schema.items} | {schema.respondent_id}
-    patterns = {what: re.compile(p, re.S) for what, p in PERSONAL_PATTERNS.items()}
+    patterns = {
+        what: re.compile(p).search if what in _ANYWHERE else re.compile(p).fullmatch
+        for what, p in PERSONAL_PATTERNS.items()
+    }
     out = []
     for col in table.columns:
         if col in used or col in schema.pii:
@@ -307,12 +318,12 @@ def check_personal(schema: Instrument, table: Table) -> list[Problem]:
         per_text = np.bincount(inverse, minlength=len(texts))
         nonblank = int(per_text.sum() - per_text[texts.index("")])
         found = []
-        for what, pattern in patterns.items():
+        for what, matches in patterns.items():
             if what == "coordinates" and not LOCATION_NAME.search(col):
                 continue
-            if not any(pattern.fullmatch(t) for t in texts[:5000] if t):
+            if not any(matches(t) for t in texts[:5000] if t):
                 continue
-            count = sum(int(per_text[i]) for i, t in enumerate(texts) if t and pattern.fullmatch(t))
+            count = sum(int(per_text[i]) for i, t in enumerate(texts) if t and matches(t))
             found.append(f"{count} value(s) look like {what}")
         if PERSONAL_NAMES.search(col) and not found and nonblank:
             found.append("its name suggests personal data")
@@ -412,5 +423,16 @@ def validate(
     problems += check_design(table, design)
     problems += check_personal(schema, table)
     if not any(p.severity == "error" for p in problems):
+        if len(checks.answered) and not checks.answered.any():
+            files = ", ".join(str(f["file"]) for f in table.files)
+            problems.append(
+                Problem(
+                    code=ProblemCode.NO_ANSWERS,
+                    severity="error",
+                    file=files,
+                    message=f"{files}: no answers: every answer to every item is blank",
+                )
+            )
+            return problems
         problems += check_unanswered(table, checks)
     return problems

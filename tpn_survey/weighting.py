@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import yaml
 
-from tpn_survey.errors import DesignError, InputError, OptionError, SchemaError
+from tpn_survey.errors import DesignError, InputError, OptionError, OutputError, SchemaError
 from tpn_survey.io import read_table
 from tpn_survey.io.table import FILE_COLUMN, ROW_COLUMN
 from tpn_survey.schema import load_yaml
@@ -45,6 +45,11 @@ def rake_table(
     from tpn_survey.report._atomic import write_bytes_atomic
     from tpn_survey.stats.rake import rake
 
+    for given in (data, margins_path):
+        if Path(out).resolve() == Path(given).resolve():
+            raise OptionError(f"--out {out} is the input {given}; write the weights to a new file")
+    if Path(out).is_dir():
+        raise OptionError(f"--out {out} is a folder; give the CSV file to write")
     bounds = parse_trim(trim)
     margins = load_margins(margins_path)
     table = read_table(data, encoding=encoding)
@@ -71,7 +76,10 @@ def rake_table(
     written = frame.drop(columns=[FILE_COLUMN, ROW_COLUMN]).assign(
         **{column: [repr(float(w)) for w in result.weights]}
     )
-    write_bytes_atomic(out, written.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    try:
+        write_bytes_atomic(out, written.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    except OSError as ex:
+        raise OutputError(f"{out}: cannot write ({ex.strerror or type(ex).__name__})") from None
     lines = [
         f"raked {len(frame)} rows in {result.iterations} iteration(s)"
         + ("" if result.converged else f" (NOT converged within {max_iter})"),

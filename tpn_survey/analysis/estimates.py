@@ -107,12 +107,10 @@ def estimates_from_counts(
     for d, group in enumerate(labels):
         for j, item in enumerate(schema.items):
             levels = schema.scale_of(item).levels
-            extra: dict[str, float | None] = {}
+            deff = n_eff = None
             if design_values is not None:
-                extra = {
-                    "deff": finite(design_values["deff"][d, j]),
-                    "n_effective": finite(design_values["n_effective"][d, j]),
-                }
+                deff = finite(design_values["deff"][d, j])
+                n_eff = finite(design_values["n_effective"][d, j])
             out.append(
                 Estimate(
                     item=item.id,
@@ -129,7 +127,8 @@ def estimates_from_counts(
                     distribution={
                         level: int(counts[d, j, 1 + i]) for i, level in enumerate(levels)
                     },
-                    **extra,
+                    deff=deff,
+                    n_effective=n_eff,
                 )
             )
     return out

@@ -118,6 +118,13 @@ def build_design(frame: pd.DataFrame, design: Design, files: str = "the data") -
         return pd.Categorical.from_codes(codes, categories=pd.Index(labels))
 
     weights = parse_numbers(frame[design.weight]) if design.weight else None
+    if weights is not None and len(weights):
+        # Rates, means and their variances do not change when every weight is scaled by the
+        # same factor; weights near the float limits would overflow (or underflow) in the sums
+        # of squares, so such weights are scaled to a maximum of 1 first.
+        top = float(np.max(weights))
+        if np.isfinite(top) and top > 0 and not 1e-100 < top < 1e100:
+            weights = weights / top
     fpc: Any = design.fpc
     if isinstance(fpc, str):
         fpc = parse_numbers(frame[fpc])

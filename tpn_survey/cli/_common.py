@@ -46,9 +46,13 @@ def console(stderr: bool = False) -> Any:
 
 
 def escape(text: str) -> str:
+    """Text for the terminal: rich markup, control characters (shown as `\\x1b`) and length
+    escaped; line breaks kept (a schema error lists one bad key a line)."""
     from rich.markup import escape as rich_escape
 
-    return rich_escape(text)
+    from tpn_survey.shown import bounded, escape_controls
+
+    return rich_escape(escape_controls(bounded(text), keep_newlines=True))
 
 
 def fail(message: str, code: int) -> typer.Exit:

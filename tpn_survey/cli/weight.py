@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from tpn_survey.cli._common import EncodingOption, clean_errors, console
+from tpn_survey.cli._common import EncodingOption, clean_errors, console, escape
 
 app = typer.Typer(help="Survey weights: raking to population margins.", no_args_is_help=True)
 
@@ -34,4 +34,4 @@ def weight_rake(
         if out.resolve() in (data.resolve(), margins.resolve()):
             raise OptionError(f"--out {out}: is an input of this run; choose another file")
         summary = rake_table(data, margins, out, column, base, tol, max_iter, trim, encoding)
-        console().print(summary)
+        console().print(escape(summary))

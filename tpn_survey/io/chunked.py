@@ -11,6 +11,7 @@ Either way the analysis gives the same results as in memory, number for number.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import mmap
 from collections.abc import Collection
@@ -24,7 +25,9 @@ from tpn_survey.io.csv_reader import (
     HEAD_BYTES,
     Parsed,
     blank_records,
+    cut_problem,
     empty_rows,
+    ends_in_quote,
     header_end,
     number_rows,
     sniff_delimiter,
@@ -102,63 +105,75 @@ def parse_chunked(
         ragged.append(row)
         return "skip"
 
-    batches = []
-    empty: list[np.ndarray] = []  # rows with no text, numbered across the chunks
-    seen = 0
-    try:
-        with path.open("rb") as fh:
-            fh.seek(start + skip)
-            records = path.stat().st_size > start + skip  # pyarrow refuses a header alone
-            reader: Any = (
-                iter(())
-                if not records
-                else pacsv.open_csv(
-                    fh,
-                    read_options=pacsv.ReadOptions(
-                        column_names=names,
-                        use_threads=False,
-                        # At most MAX_BLOCK of text at a time: pyarrow's reader holds many
-                        # times its block size in memory (400 MB at 8 MiB blocks, 110 at 1 MiB).
-                        block_size=min(MAX_BLOCK, max(1 << 16, chunksize * per_row)),
-                    ),
-                    parse_options=pacsv.ParseOptions(
-                        delimiter=delimiter,
-                        newlines_in_values=True,
-                        ignore_empty_lines=False,  # numbered as rows; dropped below
-                        invalid_row_handler=on_invalid,
-                    ),
-                    convert_options=pacsv.ConvertOptions(
-                        column_types=dict.fromkeys(names, pa.string()),
-                        strings_can_be_null=False,
-                        quoted_strings_can_be_null=False,
-                    ),
+    block = min(MAX_BLOCK, max(1 << 16, chunksize * per_row))
+    fresh = copy.deepcopy(tally)  # to start again if a long cell outgrows the block
+    while True:
+        ragged.clear()
+        batches = []
+        empty: list[np.ndarray] = []  # rows with no text, numbered across the chunks
+        seen = 0
+        try:
+            with path.open("rb") as fh:
+                fh.seek(start + skip)
+                records = path.stat().st_size > start + skip  # pyarrow refuses a header alone
+                reader: Any = (
+                    iter(())
+                    if not records
+                    else pacsv.open_csv(
+                        fh,
+                        read_options=pacsv.ReadOptions(
+                            column_names=names,
+                            use_threads=False,
+                            # At most MAX_BLOCK of text at a time: pyarrow's reader holds many
+                            # times its block size in memory (400 MB at 8 MiB blocks, 110 at 1 MiB).
+                            block_size=block,
+                        ),
+                        parse_options=pacsv.ParseOptions(
+                            delimiter=delimiter,
+                            newlines_in_values=True,
+                            ignore_empty_lines=False,  # numbered as rows; dropped below
+                            invalid_row_handler=on_invalid,
+                        ),
+                        convert_options=pacsv.ConvertOptions(
+                            column_types=dict.fromkeys(names, pa.string()),
+                            strings_can_be_null=False,
+                            quoted_strings_can_be_null=False,
+                        ),
+                    )
                 )
-            )
-            encode: list[bool] | None = None
-            pending: list[list[Any]] = []  # parsed blocks not yet tallied
-            waiting = 0
-            for batch in reader:
-                empty.append(empty_rows(batch.columns) + seen)
-                seen += batch.num_rows
-                if encode is None:  # the first chunk tells answers (few values) from ids
-                    encode = [i in kept and _repeats(c) for i, c in enumerate(batch.columns)]
-                columns = [
-                    c.dictionary_encode() if enc else c
-                    for c, enc in zip(batch.columns, encode, strict=True)
-                ]
-                if tally is not None:
-                    pending.append([columns[i] for i in tallied])
-                    waiting += batch.num_rows
-                    if waiting >= chunksize:  # pyarrow's blocks are small: tally whole chunks
-                        tally.add(_chunk_frame(pending, waiting, tallied, shape.columns))
-                        pending, waiting = [], 0
-                batches.append(
-                    pa.record_batch([columns[i] for i in kept], names=[names[i] for i in kept])
-                )
-            if pending and tally is not None:
-                tally.add(_chunk_frame(pending, waiting, tallied, shape.columns))
-    except (pa.ArrowInvalid, pa.ArrowException) as ex:
-        raise InputError(f"{name}: cannot parse as UTF-8 CSV in chunks: {ex}") from None
+                encode: list[bool] | None = None
+                pending: list[list[Any]] = []  # parsed blocks not yet tallied
+                waiting = 0
+                for batch in reader:
+                    empty.append(empty_rows(batch.columns) + seen)
+                    seen += batch.num_rows
+                    if encode is None:  # the first chunk tells answers (few values) from ids
+                        encode = [i in kept and _repeats(c) for i, c in enumerate(batch.columns)]
+                    columns = [
+                        c.dictionary_encode() if enc else c
+                        for c, enc in zip(batch.columns, encode, strict=True)
+                    ]
+                    if tally is not None:
+                        pending.append([columns[i] for i in tallied])
+                        waiting += batch.num_rows
+                        if waiting >= chunksize:  # pyarrow's blocks are small: tally whole chunks
+                            tally.add(_chunk_frame(pending, waiting, tallied, shape.columns))
+                            pending, waiting = [], 0
+                    batches.append(
+                        pa.record_batch([columns[i] for i in kept], names=[names[i] for i in kept])
+                    )
+                if pending and tally is not None:
+                    tally.add(_chunk_frame(pending, waiting, tallied, shape.columns))
+            break
+        except (pa.ArrowInvalid, pa.ArrowException) as ex:
+            # A record longer than the block (a 10 MB free-text cell) "straddles" blocks:
+            # start again with blocks that hold it, the tally as it was.
+            if "straddl" in str(ex) and block < path.stat().st_size + 1:
+                block = min(max(16 << 20, 4 * block), path.stat().st_size + 1, (1 << 31) - 1)
+                if tally is not None and fresh is not None:
+                    tally.__dict__.update(copy.deepcopy(fresh).__dict__)
+                continue
+            raise InputError(f"{name}: cannot parse as UTF-8 CSV in chunks: {ex}") from None
     frame = _categorical_frame(batches, [names[i] for i in kept])
     frame.columns = [shape.columns[i] for i in kept]
     rows, keep, problems = number_rows(
@@ -175,6 +190,10 @@ def parse_chunked(
         if keep is not None:
             tally.drop_rows(keep)
         tally.columns = [c for c in shape.columns if c not in drop]
+    if len(rows) and path.stat().st_size:
+        with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            if ends_in_quote(mapped, start + skip):
+                problems.append(cut_problem(name, int(rows[-1])))
     return Parsed(frame=frame, rows=rows, problems=problems, layout=shape)
 
 

@@ -30,6 +30,7 @@ class Parsed:
     rows: np.ndarray  # spreadsheet row of each respondent row
     problems: list[Problem]
     layout: Layout
+    sheet: str | None = None  # the worksheet read, for a workbook
 
 
 def sniff_delimiter(first_line: str) -> str:
@@ -100,11 +101,15 @@ def read_records(
         ragged.append(row)
         return "skip"
 
+    block: dict[str, int | None] = {"size": None}  # pyarrow's default until a cell outgrows it
+
     def attempt(threads: bool, newlines: bool = True) -> Any:
         ragged.clear()
         return pacsv.read_csv(
             pa.BufferReader(pa.py_buffer(data)),
-            read_options=pacsv.ReadOptions(column_names=names, use_threads=threads),
+            read_options=pacsv.ReadOptions(
+                column_names=names, use_threads=threads, block_size=block["size"]
+            ),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter,
                 newlines_in_values=newlines,
@@ -120,15 +125,22 @@ def read_records(
 
     if not _NOT_SPACE.search(data):
         return pa.table({n: pa.array([], types[n]) for n in names}), []
-    try:
-        table = _fast_read(attempt, ncols, ragged)
-        if table is None:
-            table = attempt(True)
-        if ragged:  # row numbers are only known from a single-threaded read
-            table = attempt(False)
-    except (pa.ArrowInvalid, pa.ArrowException) as ex:
-        raise InputError(f"{name}: cannot parse as CSV: {_short(ex)}") from None
-    return table, list(ragged)
+    while True:
+        try:
+            table = _fast_read(attempt, ncols, ragged)
+            if table is None:
+                table = attempt(True)
+            if ragged:  # row numbers are only known from a single-threaded read
+                table = attempt(False)
+            return table, list(ragged)
+        except (pa.ArrowInvalid, pa.ArrowException) as ex:
+            # A record longer than pyarrow's block (1 MiB: one 10 MB free-text cell) "straddles"
+            # blocks: read again with blocks that hold it, up to the whole file in one block.
+            if "straddl" in str(ex) and (block["size"] or 0) < len(data) + 1:
+                grown = max(16 << 20, 4 * (block["size"] or 0))
+                block["size"] = min(grown, len(data) + 1, (1 << 31) - 1)
+                continue
+            raise InputError(f"{name}: cannot parse as CSV: {_short(ex)}") from None
 
 
 def _fast_read(attempt: Any, ncols: int, ragged: list[Any]) -> Any:
@@ -184,9 +196,39 @@ def parse(
     )
     if keep is not None:
         table = table.filter(keep)
+    if len(rows) and ends_in_quote(data, skip):
+        problems.append(cut_problem(name, int(rows[-1])))
     frame = arrow_frame(table)
     frame.columns = shape.columns
     return Parsed(frame=frame, rows=rows, problems=problems, layout=shape)
+
+
+def ends_in_quote(data: Any, start: int = 0) -> bool:
+    """True when the text from `start` ends inside a quoted field (a file cut short): an odd
+    number of quotes with the last one opening a field, not closing it."""
+    view = np.frombuffer(data, dtype=np.uint8)[start:]
+    try:
+        quotes = np.flatnonzero(view == ord('"'))
+        if len(quotes) % 2 == 0:
+            return False
+        last = int(quotes[-1])
+        before = int(view[last - 1]) if last > 0 else ord("\n")
+        return before in b",;\t\n\r"  # the last quote opens a field: it is never closed
+    finally:
+        del view  # an mmap cannot close while a view of it is alive
+
+
+def cut_problem(name: str, row: int) -> Problem:
+    return Problem(
+        code=ProblemCode.CUT_IN_QUOTE,
+        severity="error",
+        file=name,
+        row=row,
+        message=(
+            f"{name}, row {row}: the file ends inside a quoted field, so the last row is "
+            "incomplete (was the file cut short?)"
+        ),
+    )
 
 
 def blank_records(data: Any, start: int = 0) -> list[int]:

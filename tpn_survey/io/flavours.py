@@ -145,9 +145,15 @@ def detect_export(records: list[list[str]]) -> str:
         return "qualtrics"  # legacy export: V1..Vn ids, then a row of names/question text
     if _qualtrics_text_row(first, second):
         return "qualtrics"  # the ImportId row was deleted by hand; the question row is left
-    if any(c.casefold() in _SM_SUBS for c in second):
-        return "surveymonkey"
     folded = [c.casefold() for c in first]
+    # SurveyMonkey's second row is a sub-heading row: "Response" under a question, blank under
+    # its own columns, and a question heads several columns (blank header cells). A plain file
+    # whose first answer happens to be "Response" has neither blanks in its header nor a blank
+    # first cell under it.
+    if any(c.casefold() in _SM_SUBS for c in second) and (
+        "" in first or second[:1] == [""] or "respondent id" in folded
+    ):
+        return "surveymonkey"
     if "respondent id" in folded and "collector id" in folded:
         idx = folded.index("respondent id")
         if len(second) > idx and second[idx] == "":

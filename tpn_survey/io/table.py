@@ -69,6 +69,7 @@ class Table:
     levels: dict[str, list[str]] = field(default_factory=dict)
     non_substantive: dict[str, list[str]] = field(default_factory=dict)
     tally: Tallier | None = None
+    sheets: dict[str, str] = field(default_factory=dict)  # workbook file -> the sheet read
 
     @property
     def columns(self) -> list[str]:
@@ -146,6 +147,10 @@ def read_table(
 
     path = Path(path)
     name = path.name
+    if encoding:
+        from tpn_survey.io.text import check_encoding
+
+        check_encoding(name, encoding)
     if chunksize:
         streamed = _read_chunked(path, chunksize, encoding, export, drop, tally)
         if streamed is not None:
@@ -159,9 +164,10 @@ def read_table(
     hasher = threading.Thread(target=digest.update, args=(raw,), daemon=True)
     hasher.start()
     flavour = normalize_export(name, export)
-    kind = "text" if mapped is not None else sniff_kind(name, raw)
+    kind = "text" if mapped is not None else sniff_kind(name, raw, encoding)
     problems: list[Problem] = []
     questions: dict[str, str] = {}
+    sheets: dict[str, str] = {}
     levels: dict[str, list[str]] = {}
     non_subst: dict[str, list[str]] = {}
     if kind in ("text", "xlsx"):
@@ -187,6 +193,7 @@ def read_table(
             parsed = xlsx_reader.parse(name, raw, flavour, sheet)
             used = "xlsx"
         frame, rows, problems = parsed.frame, parsed.rows, problems + parsed.problems
+        sheets = {name: parsed.sheet} if parsed.sheet is not None else {}
         export_used = parsed.layout.export
         questions = dict(parsed.layout.questions)
         metadata = list(parsed.layout.metadata)
@@ -225,6 +232,7 @@ def read_table(
         metadata=[c for c in metadata if c in keep],
         levels={k: v for k, v in levels.items() if k in keep},
         non_substantive={k: v for k, v in non_subst.items() if k in keep},
+        sheets=sheets,
     )
     return table if tally is None else _tallied(table, tally)
 
@@ -287,6 +295,96 @@ def _read_chunked(
     )
 
 
+def tell_apart(tables: list[Table], paths: list[Path]) -> list[Table]:
+    """Files of several waves that share a name are told apart by their folder: their rows,
+    problems and fingerprints say `folder/name` (so the waves are `folder/stem`). The same
+    file given twice is an InputError."""
+    names = [str(t.files[0]["file"]) if t.files else "" for t in tables]
+    if len(set(names)) == len(names):
+        return tables
+    seen: dict[Path, int] = {}
+    for i, path in enumerate(paths):
+        real = Path(path).resolve()
+        if real in seen:
+            raise InputError(f"{path}: given twice (as file {seen[real] + 1} and {i + 1})")
+        seen[real] = i
+    labels = [
+        f"{Path(p).parent.name}/{n}" if names.count(n) > 1 else n
+        for p, n in zip(paths, names, strict=True)
+    ]
+    if len(set(labels)) != len(labels):
+        clash = next(label for label in labels if labels.count(label) > 1)
+        raise InputError(
+            f"two files are both {clash!r}; rename one so that each wave has its own name"
+        )
+    out = []
+    for table, name, label in zip(tables, names, labels, strict=True):
+        if label != name:
+            table.frame[FILE_COLUMN] = label
+            table.files = [{**table.files[0], "file": label}, *table.files[1:]]
+            table.sheets = {label if k == name else k: v for k, v in table.sheets.items()}
+            table.problems = [
+                p.model_copy(update={"file": label, "message": p.message.replace(name, label, 1)})
+                if p.file == name
+                else p
+                for p in table.problems
+            ]
+        out.append(table)
+    return out
+
+
+_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2007": " "})
+
+
+def fold_text(value: str) -> str:
+    """A group value as it is compared: Unicode NFC, non-breaking spaces as spaces."""
+    import unicodedata
+
+    return unicodedata.normalize("NFC", value).translate(_SPACES)
+
+
+def fold_group_values(table: Table, columns: Collection[str]) -> list[Problem]:
+    """Fold the cells of `columns` (group columns) with `fold_text`, in place; a warning for
+    each column where two spellings became one (they were counted apart before)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from tpn_survey.problems import ProblemCode
+    from tpn_survey.shown import shown, some
+
+    problems = []
+    frame = table.frame
+    for col in columns:
+        if col not in frame.columns:
+            continue
+        codes, uniques = pd.factorize(frame[col])
+        texts = ["" if v is None else str(v) for v in uniques]
+        folded = [fold_text(t) for t in texts]
+        if folded == texts:
+            continue
+        merged: dict[str, list[str]] = {}
+        for text, fold in zip(texts, folded, strict=True):
+            merged.setdefault(fold.strip(), []).append(text)
+        values = np.array(folded, dtype=object)[codes] if len(codes) else np.array([], object)
+        frame[col] = pd.Series(values, index=frame.index, dtype=pd.ArrowDtype(pa.string()))
+        joined = {k: v for k, v in merged.items() if len(v) > 1}
+        if joined:
+            names = some(shown(k) for k in joined)
+            problems.append(
+                Problem(
+                    code=ProblemCode.MERGED_SPELLINGS,
+                    severity="warning",
+                    column=col,
+                    message=(
+                        f"column {col!r}: values written with different Unicode forms or "
+                        f"non-breaking spaces were merged: {names}"
+                    ),
+                )
+            )
+    table.problems = [*table.problems, *problems]
+    return problems
+
+
 def stack_tables(tables: list[Table], wave_column: str = "wave") -> Table:
     """Stack several files as waves; each row keeps its file's stem in `wave` unless it has one."""
     import pandas as pd
@@ -300,7 +398,7 @@ def stack_tables(tables: list[Table], wave_column: str = "wave") -> Table:
     for table in tables:
         frame = table.frame
         if wave_column not in frame.columns:
-            stem = Path(str(table.files[0]["file"])).stem
+            stem = str(Path(str(table.files[0]["file"])).with_suffix(""))  # "2017", "w1/s"
             frame = frame.assign(**{wave_column: stem})
             if table.tally is not None:
                 table.tally.relabel_blank(wave_column, stem)
@@ -316,5 +414,6 @@ def stack_tables(tables: list[Table], wave_column: str = "wave") -> Table:
         metadata=list(dict.fromkeys(c for t in tables for c in t.metadata)),
         levels={k: v for t in tables for k, v in t.levels.items()},
         non_substantive={k: v for t in tables for k, v in t.non_substantive.items()},
+        sheets={k: v for t in tables for k, v in t.sheets.items()},
         tally=tallies[0] if tallies else None,
     )

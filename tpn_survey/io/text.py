@@ -35,8 +35,45 @@ class Decoded:
     guessed: bool
 
 
-def sniff_kind(name: str, raw: bytes) -> str:
-    """The container by magic bytes: "xlsx", "sav", "parquet" or "text" (else InputError)."""
+USUAL_ENCODINGS = (
+    "utf-8",
+    "utf-8-sig",
+    "utf-16",
+    "utf-16-le",
+    "utf-16-be",
+    "windows-1252",
+    "latin-1",
+    "mac-roman",
+)
+
+
+def check_encoding(name: str, encoding: str) -> str:
+    """The codec's canonical name; InputError (exit 2) listing the usual ones if `encoding` is
+    not a text encoding Python knows."""
+    try:
+        info = codecs.lookup(encoding)
+    except (LookupError, TypeError, ValueError):
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        raise InputError(
+            f"{name}: unknown encoding {encoding!r}; usual ones: {', '.join(USUAL_ENCODINGS)}"
+        )
+    return info.name
+
+
+def wide_encoding(encoding: str | None) -> bool:
+    """True for UTF-16/UTF-32 codecs, whose text is full of NUL bytes."""
+    if not encoding:
+        return False
+    try:
+        return codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))
+    except LookupError:
+        return False
+
+
+def sniff_kind(name: str, raw: bytes, encoding: str | None = None) -> str:
+    """The container by magic bytes: "xlsx", "sav", "parquet" or "text" (else InputError).
+    With a UTF-16/32 `encoding` given, NUL bytes are text, not a sign of a binary file."""
     if raw.startswith(b"PK\x03\x04"):
         import zipfile
 
@@ -54,7 +91,8 @@ def sniff_kind(name: str, raw: bytes) -> str:
         return "sav"
     if raw.startswith(b"PAR1"):
         return "parquet"
-    sniff_binary(name, raw[:8192])
+    if not wide_encoding(encoding):
+        sniff_binary(name, raw[:8192])
     return "text"
 
 
@@ -66,7 +104,22 @@ def sniff_binary(name: str, head: bytes) -> None:
     if head.startswith(b"PK\x03\x04"):
         raise InputError(f"{name}: this is a zip archive, not a CSV export")
     if b"\x00" in head[:8192] and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise InputError(f"{name}: this is a binary file, not a CSV export")
+        sample = head[:8192]
+        odd, even = sample[1::2], sample[0::2]
+        if odd.count(0) > len(odd) * 0.6 > 0 and even.count(0) < len(even) * 0.2:
+            raise InputError(
+                f"{name}: looks like UTF-16 text without a byte-order mark; "
+                "give --encoding utf-16-le"
+            )
+        if even.count(0) > len(even) * 0.6 > 0 and odd.count(0) < len(odd) * 0.2:
+            raise InputError(
+                f"{name}: looks like UTF-16 text without a byte-order mark; "
+                "give --encoding utf-16-be"
+            )
+        raise InputError(
+            f"{name}: this is a binary file, not a CSV export "
+            "(if it is UTF-16 text without a byte-order mark, give --encoding utf-16-le)"
+        )
 
 
 def is_utf8(data: Any, block: int = 1 << 24) -> bool:
@@ -109,37 +162,72 @@ def _utf8_error(raw: bytes, block: int = 1 << 24) -> int | None:
 def decode(name: str, raw: bytes, encoding: str | None = None) -> Decoded:
     """Decode by --encoding, else BOM (UTF-8, UTF-16), else strict UTF-8, else Windows-1252."""
     if encoding:
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise InputError(f"{name}: unknown encoding {encoding!r}") from None
+        check_encoding(name, encoding)
         try:
             text = raw.decode(encoding)
         except UnicodeDecodeError as ex:
             raise InputError(
-                f"{name}: not valid {encoding} text (byte {ex.start}: {raw[ex.start : ex.start + 1]!r})"
+                f"{name}: not valid {encoding} text: {_where(raw, ex.start, encoding)}"
             ) from None
-        return Decoded(text.lstrip("\ufeff").encode("utf-8"), encoding, False)
+        return Decoded(_line_ends(text.lstrip("\ufeff").encode("utf-8")), encoding, False)
     if raw.startswith(codecs.BOM_UTF8):
         body = raw[len(codecs.BOM_UTF8) :]
         bad = _utf8_error(body)
         if bad is not None:
-            raise InputError(f"{name}: has a UTF-8 BOM but invalid UTF-8 at byte {bad + 3}")
-        return Decoded(body, "utf-8-sig", False)
+            raise InputError(
+                f"{name}: has a UTF-8 BOM but is not valid UTF-8: {_where(body, bad, 'utf-8')}"
+            )
+        return Decoded(_line_ends(body), "utf-8-sig", False)
     for bom, enc in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
         if raw.startswith(bom):
             try:
                 text = raw[len(bom) :].decode(enc)
             except UnicodeDecodeError:
                 raise InputError(f"{name}: has a UTF-16 BOM but is not valid UTF-16") from None
-            return Decoded(text.encode("utf-8"), "utf-16", False)
+            return Decoded(_line_ends(text.encode("utf-8")), "utf-16", False)
     if _utf8_error(raw) is None:
-        return Decoded(raw, "utf-8", False)
+        return Decoded(_line_ends(raw), "utf-8", False)
     try:
         text = raw.decode("cp1252")
     except UnicodeDecodeError as ex:
         raise InputError(
-            f"{name}: cannot decode the text: not UTF-8 and not Windows-1252 "
-            f"(byte {ex.start}: {raw[ex.start : ex.start + 1]!r}); give --encoding"
+            f"{name}: cannot decode the text: not UTF-8 and not Windows-1252: "
+            f"{_where(raw, ex.start, 'cp1252')}; give --encoding"
         ) from None
-    return Decoded(text.encode("utf-8"), "windows-1252", True)
+    return Decoded(_line_ends(text.encode("utf-8")), "windows-1252", True)
+
+
+def _line_ends(data: bytes) -> bytes:
+    """Lone CR line ends (old Mac exports) as LF; CRLF and LF files unchanged."""
+    head = data[: 1 << 20]
+    if b"\r" in head and b"\n" not in head:
+        return data.replace(b"\r", b"\n")
+    return data
+
+
+def _where(raw: bytes, offset: int, encoding: str) -> str:
+    """Where an undecodable byte is, as a spreadsheet shows it: row (header = row 1), column
+    (by its header name when the header reads) and the byte."""
+    import csv
+
+    byte = raw[offset : offset + 1]
+    unit = 2 if wide_encoding(encoding) else 1
+    newline = "\n".encode(encoding if unit == 2 else "latin-1")
+    before = raw[:offset]
+    line_start = before.rfind(newline) + len(newline) if newline in before else 0
+    if unit == 2:
+        line_start -= line_start % 2
+    row = before.count(newline) + 1
+    first_end = raw.find(newline)
+    try:
+        header_text = raw[: first_end if first_end >= 0 else len(raw)].decode(encoding)
+        line_text = raw[line_start:offset].decode(encoding, errors="replace")
+    except (UnicodeDecodeError, LookupError):
+        return f"row {row}, byte {offset}: {byte!r}"
+    delimiter = max(",;\t", key=header_text.count)
+    header = next(csv.reader([header_text], delimiter=delimiter), [])
+    cells = next(csv.reader([line_text], delimiter=delimiter), [""])
+    index = max(0, len(cells) - 1)
+    column = header[index].strip() if index < len(header) else f"column {index + 1}"
+    shown = f"column {column!r}" if index < len(header) else column
+    return f"row {row}, {shown}, byte {offset}: {byte!r}"

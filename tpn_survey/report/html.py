@@ -253,8 +253,8 @@ def _network_context(
                 "iccs": iccs,
             }
         )
-    shown = [i for i in order if i in res.network[0].icc]
-    legend = [(k + 1, items[i].text or i) for k, i in enumerate(shown)]
+    with_icc = [i for i in order if i in res.network[0].icc]
+    legend = [(k + 1, items[i].text or i) for k, i in enumerate(with_icc)]
     return {"rows": rows, "legend": legend}
 
 

@@ -1,18 +1,19 @@
 """All outputs of a run, rendered in memory first and then written together.
 
-Rendering (the slow part: the PDF) happens before any file is touched, so a run that fails or
-is interrupted leaves the previous outputs as they were; each file is then replaced atomically.
+Rendering (the slow part: the PDF) happens before any file is touched; the files are then
+written as one set (`report.output_set`), never over an input, so a run that fails or is
+interrupted leaves the previous outputs as they were.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from tpn_survey.errors import InputError
-from tpn_survey.report._atomic import write_bytes_atomic
+from tpn_survey.errors import OutputError
+from tpn_survey.report.output_set import MANIFEST, write_output_set
 from tpn_survey.results import Results
 
 FORMATS = ("html", "pdf", "json", "csv", "xlsx")
@@ -64,15 +65,24 @@ def render_outputs(
     return files
 
 
-def write_files(out: Path, files: dict[str, bytes]) -> list[Path]:
-    """Write every file into `out` (created if needed), each atomically."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as ex:
-        raise InputError(f"{out}: cannot create the output folder ({ex.strerror})") from None
-    written = []
-    for name, data in files.items():
-        path = out / name
-        write_bytes_atomic(path, data)
-        written.append(path)
-    return written
+def refuse_inputs(out: Path, names: Iterable[str], inputs: Iterable[Path]) -> None:
+    """OutputError (exit 2) if writing `names` into `out` would overwrite an input file (data,
+    schema, margins, tpn.toml, templates, results.json) or `out` is an input itself."""
+    target = Path(out).resolve()
+    written = {target / n for n in names} | {target / MANIFEST}
+    for given in inputs:
+        path = Path(given).resolve()
+        if path == target:
+            raise OutputError(f"--out {out} is an input ({given}); give another output folder")
+        if path in written:
+            raise OutputError(
+                f"--out {out} would overwrite the input {given} (tpn writes {path.name} there); "
+                "give another output folder"
+            )
+
+
+def write_files(out: Path, files: dict[str, bytes], inputs: Iterable[Path] = ()) -> list[Path]:
+    """Write every file into `out` as one output set (see `report.output_set`): all or nothing,
+    with a manifest; never over an input."""
+    refuse_inputs(out, files, inputs)
+    return write_output_set(out, files, inputs)

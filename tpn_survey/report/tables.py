@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tpn_survey.report._atomic import write_bytes_atomic
+from tpn_survey.report.cells import safe_cell
 from tpn_survey.report.disclosure import apply_withholding, group_text, reason_label
 from tpn_survey.report.format import group_key
 from tpn_survey.results import Results
@@ -68,14 +69,7 @@ COMPARISON_COLUMNS = [
     "n_reference",
     "suppressed",
 ]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def formula_safe(value: Any) -> Any:
-    """A text cell starting with = + - @ tab or CR gets a leading `'`; other values unchanged."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+formula_safe = safe_cell  # every text cell, header and sheet name passes through report.cells
 
 
 def item_rows(res: Results) -> list[dict[str, Any]]:
@@ -310,7 +304,8 @@ def tidy_table(surveys: list[Results]) -> pd.DataFrame:
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
     """The table as UTF-8 CSV (with a BOM, so Excel reads accents), `\\n` line ends."""
-    return df.map(formula_safe).to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+    safe = df.map(safe_cell).rename(columns=lambda c: safe_cell(str(c)))
+    return safe.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> None:

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from tpn_survey.report._atomic import write_bytes_atomic
+from tpn_survey.report.cells import safe_cell, safe_row
 from tpn_survey.report.format import method_name
 from tpn_survey.report.tables import (
     DESIGN_COLUMNS,
     ITEM_COLUMNS,
     comparison_rows,
-    formula_safe,
     item_rows,
     mean_rows,
     rate_rows,
@@ -27,7 +27,9 @@ _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
-    base = _SHEET_BAD.sub(" ", name).strip("' ")[:31] or "Sheet"
+    base = _SHEET_BAD.sub(" ", safe_cell(name)).strip("' ")[:31] or "Sheet"
+    if base.startswith(("=", "+", "-", "@")):
+        base = "_" + base[:30]
     out, k = base, 2
     while out.lower() in used:
         suffix = f" ({k})"
@@ -47,11 +49,11 @@ def _add_sheet(
     from openpyxl.styles import Font
 
     ws = wb.create_sheet(_sheet_name(name, used))
-    ws.append(headers)
+    ws.append(safe_row(headers))
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append([formula_safe(v) for v in row])
+        ws.append(safe_row(row))
     for col_idx in pct_cols:
         for (cell,) in ws.iter_rows(min_row=2, min_col=col_idx + 1, max_col=col_idx + 1):
             if isinstance(cell.value, float):
@@ -75,14 +77,16 @@ def _workbook(surveys: list[Results]) -> Any:
     for k, res in enumerate(surveys, start=1):
         design = bool(res.settings.design)
         about.append(
-            [
-                f"S{k}",
-                formula_safe(res.survey.title),
-                method_name(res.settings.ci, design=design),
-                res.settings.level,
-                res.settings.min_n,
-                res.tool.version,
-            ]
+            safe_row(
+                [
+                    f"S{k}",
+                    res.survey.title,
+                    method_name(res.settings.ci, design=design),
+                    res.settings.level,
+                    res.settings.min_n,
+                    res.tool.version,
+                ]
+            )
         )
     about.append([])
     about.append(
