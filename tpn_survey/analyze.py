@@ -102,7 +102,16 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
     if has_errors(problems):
         raise DataError(problems)
     assert checks is not None  # no errors: the columns are there
+    questions = None
+    if schema.questions or any(item.asked_if for item in schema.items):
+        from tpn_survey.analysis.questions import code_questions, skip_likert
+
+        questions = code_questions(schema, table.frame)
+        if coded is not None:
+            coded = skip_likert(schema, coded, questions)
     excluded = ~checks.answered
+    if questions is not None:
+        excluded &= ~questions.answered(len(table.frame))
     frame = table.frame
     # Answer columns are coded already, so they are not copied or reordered; a column that is
     # also a group or a design column is kept.
@@ -119,6 +128,7 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
     domain_groups = list({g.id: g for g in [*groups, *compared, *waves]}.values())
 
     estimates: list[Estimate] = []
+    row_order: np.ndarray | None = None
     built = None
     masks: tuple[np.ndarray, np.ndarray] | None = None
     network: list[NetworkRow] = []
@@ -165,6 +175,8 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
         )
         kinds = rate_kinds_by_group(schema, table.frame, coded)
 
+    asked = _question_results(schema, questions, excluded, row_order, frame, domain_groups, built,
+                              method, options)  # fmt: skip
     comparisons, trends, reference = group_comparisons(
         schema, estimates, compared, waves, options, frame, masks, built
     )
@@ -196,9 +208,46 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
         response_rates=rates,
         problems=problems,
         network=network,
+        **asked,
     )
     return apply_withholding(results)  # the same withheld cells in every list (DESIGN.md)
 
 
 def _file_names(table: Table) -> str:
     return ", ".join(dict.fromkeys(str(f.get("file", "")) for f in table.files)) or "the data"
+
+
+def _question_results(
+    schema: Instrument,
+    questions: Any,
+    excluded: np.ndarray,
+    order: np.ndarray | None,
+    frame: pd.DataFrame,
+    groups: list[Group],
+    built: Any,
+    method: str,
+    options: Options,
+) -> dict[str, Any]:
+    """The `choices`, `numbers`, `texts` and `reach` lists (analysis/questions.py), on the
+    rows and in the row order of `frame`."""
+    if questions is None or not schema.questions:
+        return {}
+    from tpn_survey.analysis.questions import question_domains, question_info, question_results
+
+    coded = questions.take(np.flatnonzero(~excluded))
+    if order is not None:
+        coded = coded.take(order)
+    waves = [g for g in groups if g.id == "wave"]
+    domains = question_domains(
+        frame, [g for g in groups if g.id != "wave"], waves[0] if waves else None
+    )
+    found = question_results(
+        schema, coded, domains, built, method, options.level, options.min_n
+    )
+    return {
+        "questions": question_info(schema),
+        "choices": found.choices,
+        "numbers": found.numbers,
+        "texts": found.texts,
+        "reach": found.reach,
+    }

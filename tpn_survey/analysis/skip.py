@@ -1,0 +1,63 @@
+"""Skip logic (`asked_if`): which respondents were asked an item.
+
+`{column: C, in: [...]}` matches the column's trimmed values, case kept (as group values
+match); `{item: I, in: [...]}` matches item I's answers as answers match (folded labels,
+canonical codes). The denominator of an item is the respondents asked; an answer from
+someone not asked is a warning (`answered-not-asked`) and is left out.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from tpn_survey.analysis.coding import MISSING, code_answers, trimmed_factorize
+from tpn_survey.schema import AskedIf, Instrument, normalize_code, normalize_label
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from tpn_survey.analysis.question_answers import QuestionAnswers
+
+
+def asked_mask(
+    schema: Instrument,
+    cond: AskedIf,
+    frame: pd.DataFrame,
+    answers: dict[str, QuestionAnswers],
+) -> np.ndarray:
+    """Rows that were asked, by one `asked_if` condition."""
+    wanted = [str(v).strip() for v in cond.values]
+    if cond.column is not None:
+        inverse, texts = trimmed_factorize(frame[cond.column])
+        listed = set(wanted)
+        return np.array([t in listed for t in texts], dtype=bool)[inverse]
+    target = cond.item or ""
+    likert = next((i for i in schema.items if i.id == target), None)
+    if likert is not None:
+        scale = schema.scale_of(likert)
+        table = scale.lookup()
+        codes = {
+            table[k]
+            for v in wanted
+            for k in (normalize_label(v), normalize_code(v))
+            if k is not None and k in table
+        }
+        coded, _ = code_answers(frame[likert.column], scale)
+        return np.isin(coded, list(codes)) & (coded != MISSING)
+    qa = answers[target]
+    if qa.question.type in ("multi", "choice"):
+        from tpn_survey.analysis.question_answers import _lookup, option_lookup
+
+        table = option_lookup(qa.question)
+        picked = [j for v in wanted if (j := _lookup(table, v)) is not None]
+        picked = [j for j in picked if j < len(qa.options)]
+        return qa.chosen[:, picked].any(axis=1) if picked else np.zeros(len(frame), bool)
+    if qa.question.type == "number":
+        numbers = [float(c) for v in wanted if (c := normalize_code(v)) is not None]
+        assert qa.values is not None
+        return np.isin(qa.values, numbers)
+    assert qa.texts is not None
+    folded = {normalize_label(v) for v in wanted}
+    return np.array([normalize_label(t) in folded for t in qa.texts], dtype=bool)
