@@ -111,7 +111,8 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
             coded = skip_likert(schema, coded, questions)
     excluded = ~checks.answered
     if questions is not None:
-        excluded &= ~questions.answered(len(table.frame))
+        answered = questions.answered(len(table.frame))
+        excluded = ~answered if not schema.items else excluded & ~answered
     frame = table.frame
     # Answer columns are coded already, so they are not copied or reordered; a column that is
     # also a group or a design column is kept.
@@ -154,6 +155,8 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
 
         assert coded is not None
         codes = coded.codes[~excluded] if excluded.any() else coded.codes
+        if not schema.items:  # only other question types: no Likert codes
+            codes = np.zeros((int((~excluded).sum()), 0), dtype=np.int16)
         # Weighted sums depend on the order of their terms in the last bits: a canonical row
         # order makes results byte-identical whatever the order of the input file.
         row_order = canonical_order(frame[schema.respondent_id], frame[FILE_COLUMN])

@@ -432,7 +432,9 @@ def validate(
 
         problems += question_problems(schema, table.frame)
         answered = code_questions(schema, table.frame).answered(len(table.frame))
-        checks = ItemChecks(checks.off_scale, checks.answered | answered)
+        if checks.answered.shape == answered.shape:  # else: no Likert items
+            answered |= checks.answered
+        checks = ItemChecks(checks.off_scale, answered)
     if not any(p.severity == "error" for p in problems):
         if len(checks.answered) and not checks.answered.any():
             files = ", ".join(str(f["file"]) for f in table.files)

@@ -32,7 +32,7 @@ ScoreKey = tuple[str | None, str, int, float]  # (column or None overall, text, 
 
 def count_width(schema: Instrument) -> int:
     """Slots per item in a count table: missing, then every category."""
-    return 1 + max(len(s.categories()) for s in schema.scales.values())
+    return 1 + max((len(s.categories()) for s in schema.scales.values()), default=0)
 
 
 def counts_by(coded: ItemCodes, domain: np.ndarray, n_domains: int, width: int) -> np.ndarray:

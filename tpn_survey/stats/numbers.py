@@ -54,9 +54,10 @@ def simple_median(values: np.ndarray, level: float = 0.95) -> Median:
 
 
 def quantile_math(x: np.ndarray, w: np.ndarray, p: float) -> float:
-    """R survey's `qrule_math` on sorted values `x` with weights `w` (zero weights dropped):
-    with pos the last position whose cumulative weight is <= p W, x(pos) when the cumulative
-    share there equals p exactly, else the next value."""
+    """R survey's `qrule_math` on values `x` with weights `w` (zero weights dropped): sorted,
+    with pos the last position whose cumulative weight is <= p W (the first when there is
+    none, as survey's `last()` gives), x(pos) when the cumulative share there equals p
+    exactly, else the next value."""
     keep = w != 0
     x, w = x[keep], w[keep]
     if x.size == 0:
@@ -65,9 +66,7 @@ def quantile_math(x: np.ndarray, w: np.ndarray, p: float) -> float:
     x, cumw = x[order], np.cumsum(w[order])
     total = cumw[-1]
     at = np.flatnonzero(cumw <= p * total)
-    if at.size == 0:
-        return float(x[0])
-    pos = int(at[-1])
+    pos = int(at[-1]) if at.size else 0
     if p - cumw[pos] / total == 0:
         return float(x[pos])
     return float(x[min(pos + 1, x.size - 1)])
@@ -104,8 +103,9 @@ def design_medians(
         half = float(dist.t_ppf(1 - (1 - level) / 2, df)) * float(props.se[d, 0])
         share = float(props.rate[d, 0])
         w = design.weights[rows]
-        low = quantile_math(x[rows], w, share - half)
-        high = quantile_math(x[rows], w, share + half)
+        # As survey's woodruffCI: a limit of the share outside [0, 1] gives no limit (NaN).
+        low = quantile_math(x[rows], w, share - half) if share - half >= 0 else np.nan
+        high = quantile_math(x[rows], w, share + half) if share + half <= 1 else np.nan
         out.append(Median(float(medians[d]), low, high))
     return out
 
