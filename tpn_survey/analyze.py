@@ -139,7 +139,8 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
         if tally is None:
             assert coded is not None
             tally = Tally(schema, [g.column for g in domain_groups])
-            tally.add(table.frame, coded)
+            if schema.items:  # else only other question types: nothing to tally
+                tally.add(table.frame, coded)
         breakdowns: list[Any] = [(None, tally.overall[None], [{}], {"": 0})]
         for group in domain_groups:
             counts, order, domain_of = tally.breakdown(group)
