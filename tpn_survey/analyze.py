@@ -245,9 +245,7 @@ def _question_results(
     domains = question_domains(
         frame, [g for g in groups if g.id != "wave"], waves[0] if waves else None
     )
-    found = question_results(
-        schema, coded, domains, built, method, options.level, options.min_n
-    )
+    found = question_results(schema, coded, domains, built, method, options.level, options.min_n)
     return {
         "questions": question_info(schema),
         "choices": found.choices,

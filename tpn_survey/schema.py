@@ -260,7 +260,8 @@ class Instrument(_Model):
 
 def split_items(raw: list[Any]) -> tuple[list[int], list[int]]:
     """Positions in a YAML `items:` list of the Likert items and of the other questions."""
-    likert, other = [], []
+    likert: list[int] = []
+    other: list[int] = []
     for i, entry in enumerate(raw):
         kind = entry.get("type") if isinstance(entry, dict) else None
         (other if kind in QUESTION_TYPES else likert).append(i)
@@ -330,9 +331,11 @@ def _cross_check(
     `likert_at` / `question_at`: positions in the YAML `items:` list of `inst.items` and
     `inst.questions` (so messages name the key as the user wrote it)."""
     likert_at = likert_at if likert_at is not None else list(range(len(inst.items)))
-    question_at = question_at if question_at is not None else [
-        len(inst.items) + k for k in range(len(inst.questions))
-    ]
+    question_at = (
+        question_at
+        if question_at is not None
+        else [len(inst.items) + k for k in range(len(inst.questions))]
+    )
     errors: list[str] = []
     for name, scale in inst.scales.items():
         levels = [normalize_label(v) for v in scale.levels]
@@ -365,7 +368,7 @@ def _cross_check(
             errors.append(f"items[{i}].id: {question.id!r} repeats an earlier item id")
         ids.add(question.id)
         errors += [f"items[{i}].{e}" for e in _check_question(question)]
-    every = [*inst.items, *inst.questions]
+    every: list[Item | Question] = [*inst.items, *inst.questions]
     positions = [*likert_at, *question_at]
     for i, entry in zip(positions, every, strict=True):
         cond = entry.asked_if

@@ -163,7 +163,7 @@ def code_question(q: Question, frame: pd.DataFrame) -> QuestionAnswers:
     blank = np.array([not t for t in texts], dtype=bool)
     if q.type == "text":
         none = np.zeros((rows, 0), dtype=bool)
-        answered = ~blank[inverse]
+        answered: np.ndarray = np.asarray(~blank[inverse], dtype=bool)
         cells = [texts[i] for i in inverse]
         return QuestionAnswers(q, [], none, answered, answered, texts=cells)
     options = q.option_list()
@@ -198,9 +198,7 @@ def code_question(q: Question, frame: pd.DataFrame) -> QuestionAnswers:
         for c in picked:
             marks[u, c] = True
         given[u] = subst[u] = bool(picked)
-    return QuestionAnswers(
-        q, options, marks[inverse], given[inverse], subst[inverse], bad=bad
-    )
+    return QuestionAnswers(q, options, marks[inverse], given[inverse], subst[inverse], bad=bad)
 
 
 def _code_split_multi(q: Question, frame: pd.DataFrame) -> QuestionAnswers:
@@ -213,14 +211,16 @@ def _code_split_multi(q: Question, frame: pd.DataFrame) -> QuestionAnswers:
         on = np.array([bool(t) and normalize_code(t) != "0" for t in texts], dtype=bool)
         chosen[:, j] = on[inverse]
     bad = []
-    answered = chosen.any(axis=1)
+    answered: np.ndarray = np.asarray(chosen.any(axis=1), dtype=bool)
     for e in q.exclusive:
         j = options.index(next(o for o in options if normalize_label(o) == normalize_label(e)))
         combined = chosen[:, j] & (chosen.sum(axis=1) > 1)
         if combined.any():
-            bad.append(BadCells("exclusive-combined", columns[options[j]], "", options[j], combined))
+            bad.append(
+                BadCells("exclusive-combined", columns[options[j]], "", options[j], combined)
+            )
             chosen[combined] = False
-            answered = answered & ~combined
+            answered = np.asarray(answered & ~combined, dtype=bool)
     return QuestionAnswers(q, options, chosen, answered, answered.copy(), bad=bad)
 
 
@@ -250,4 +250,4 @@ def _code_number(q: Question, values: pd.Series) -> QuestionAnswers:
     numbers = np.where(out, np.nan, numbers)
     answered = np.isfinite(numbers)
     none = np.zeros((rows, 0), dtype=bool)
-    return QuestionAnswers(q, [], none, answered, answered.copy(), values=numbers)
+    return QuestionAnswers(q, [], none, answered, answered.copy(), values=numbers, bad=bad)

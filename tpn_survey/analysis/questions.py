@@ -25,7 +25,7 @@ from tpn_survey.results import (
     ReachFigure,
     TextRow,
 )
-from tpn_survey.schema import AskedIf, Group, Instrument
+from tpn_survey.schema import AskedIf, Group, Instrument, Item, Question
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,7 +39,8 @@ def question_columns(schema: Instrument) -> list[str]:
     cols: list[str] = []
     for q in schema.questions:
         cols += q.source_columns()
-    for entry in [*schema.items, *schema.questions]:
+    entries: list[Item | Question] = [*schema.items, *schema.questions]
+    for entry in entries:
         if entry.asked_if is not None and entry.asked_if.column is not None:
             cols.append(entry.asked_if.column)
     return list(dict.fromkeys(cols))
@@ -73,9 +74,8 @@ def code_questions(schema: Instrument, frame: pd.DataFrame) -> CodedQuestions:
     """Code every question of `frame` and apply the skip conditions (in dependency order, so
     a condition on a skipped item sees only the answers of those asked it)."""
     answers = {q.id: code_question(q, frame) for q in schema.questions}
-    conditions: dict[str, AskedIf] = {
-        e.id: e.asked_if for e in [*schema.items, *schema.questions] if e.asked_if is not None
-    }
+    entries: list[Item | Question] = [*schema.items, *schema.questions]
+    conditions: dict[str, AskedIf] = {e.id: e.asked_if for e in entries if e.asked_if}
     asked: dict[str, np.ndarray] = {}
     not_asked: dict[str, np.ndarray] = {}
     likert = {item.id: j for j, item in enumerate(schema.items)}
@@ -197,10 +197,11 @@ def question_domains(frame: pd.DataFrame, groups: list[Group], wave: Group | Non
         out.append((index, [({group.id: v}, None) for v in order]))
     if wave is not None:
         w_index, w_order = code_groups(frame[wave.column], wave.values)
-        out.append((w_index, [({}, w) for w in w_order]))
+        by_wave: list[Label] = [({}, w) for w in w_order]
+        out.append((w_index, by_wave))
         for group, index, order in coded:
             cross = np.where((w_index >= 0) & (index >= 0), w_index * len(order) + index, -1)
-            labels = [({group.id: v}, w) for w in w_order for v in order]
+            labels: list[Label] = [({group.id: v}, w) for w in w_order for v in order]
             out.append((cross, labels))
     return out
 

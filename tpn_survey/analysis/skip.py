@@ -45,7 +45,7 @@ def asked_mask(
             if k is not None and k in table
         }
         coded, _ = code_answers(frame[likert.column], scale)
-        return np.isin(coded, list(codes)) & (coded != MISSING)
+        return np.asarray(np.isin(coded, list(codes)) & (coded != MISSING), dtype=bool)
     qa = answers[target]
     if qa.question.type in ("multi", "choice"):
         from tpn_survey.analysis.question_answers import _lookup, option_lookup
@@ -53,11 +53,13 @@ def asked_mask(
         table = option_lookup(qa.question)
         picked = [j for v in wanted if (j := _lookup(table, v)) is not None]
         picked = [j for j in picked if j < len(qa.options)]
-        return qa.chosen[:, picked].any(axis=1) if picked else np.zeros(len(frame), bool)
+        if not picked:
+            return np.zeros(len(frame), dtype=bool)
+        return np.asarray(qa.chosen[:, picked].any(axis=1), dtype=bool)
     if qa.question.type == "number":
         numbers = [float(c) for v in wanted if (c := normalize_code(v)) is not None]
         assert qa.values is not None
-        return np.isin(qa.values, numbers)
+        return np.asarray(np.isin(qa.values, numbers), dtype=bool)
     assert qa.texts is not None
     folded = {normalize_label(v) for v in wanted}
-    return np.array([normalize_label(t) in folded for t in qa.texts], dtype=bool)
+    return np.asarray([normalize_label(t) in folded for t in qa.texts], dtype=bool)

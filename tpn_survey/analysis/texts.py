@@ -26,7 +26,9 @@ _SCRUB = [
     re.compile(r"[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+\.[A-Za-z]{2,}"),  # e-mail
     re.compile(r"(?i)\b(?:https?://|ftp://|www\.)[^\s<>\"']+"),  # URL with a scheme or www.
     re.compile(r"(?i)\b[a-z0-9.-]+\.(?:com|org|net|edu|gov|io|us|uk|ca|au|info|biz)(?:/[^\s]*)?\b"),
-    re.compile(r"(?<!\w)(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?|\d{2,4}[\s.-])\d{3,4}[\s.-]\d{3,4}(?!\w)"),
+    re.compile(
+        r"(?<!\w)(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?|\d{2,4}[\s.-])\d{3,4}[\s.-]\d{3,4}(?!\w)"
+    ),
 ]
 
 
