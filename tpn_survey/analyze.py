@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -42,6 +42,9 @@ from tpn_survey.results import (
 )
 from tpn_survey.schema import Group, Instrument, check_pii_options
 from tpn_survey.validate import check_columns, validate
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["DataError", "analyze"]
 

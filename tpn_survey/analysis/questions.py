@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tpn_survey.analysis.coding import MISSING, ItemCodes, code_groups
 from tpn_survey.analysis.question_answers import QuestionAnswers, code_question
 from tpn_survey.analysis.skip import asked_mask
-from tpn_survey.analysis.coding import MISSING, ItemCodes, code_groups
 from tpn_survey.io.table import FILE_COLUMN, ROW_COLUMN
-from tpn_survey.problems import Problem
+from tpn_survey.problems import Problem, ProblemCode
 from tpn_survey.results import (
     ChoiceRow,
     NumberRow,
@@ -151,7 +151,7 @@ def question_problems(schema: Instrument, frame: pd.DataFrame) -> list[Problem]:
             where = f"row {row}" if count == 1 else f"{count} rows, first row {row}"
             out.append(
                 Problem(
-                    code=bad.kind,
+                    code=ProblemCode(bad.kind),
                     severity="error",
                     file=file,
                     row=row,
@@ -172,7 +172,7 @@ def question_problems(schema: Instrument, frame: pd.DataFrame) -> list[Problem]:
         where = f"row {row}" if count == 1 else f"{count} rows, first row {row}"
         out.append(
             Problem(
-                code="answered-not-asked",
+                code=ProblemCode.ANSWERED_NOT_ASKED,
                 severity="warning",
                 file=file,
                 row=row,
