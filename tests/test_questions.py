@@ -416,3 +416,145 @@ def test_schema_errors_name_the_yaml_item() -> None:
     assert "items[1].options: required for a multi item" in text
     assert "items[2].options: options repeat" in text
     assert "reach.item: 'b' is not a number item" in text
+
+
+# ---- waves, reach, report and tables ------------------------------------------------------
+
+
+def _two_waves() -> tuple[Instrument, Table]:
+    from tpn_survey.io.table import stack_tables
+
+    schema = _schema(
+        [
+            {"id": "act", "type": "multi", "column": "Q7", "options": ["A", "B"]},
+            {"id": "num", "type": "number", "column": "Q9", "total": True},
+            {"id": "c", "type": "text", "column": "Q10", "quotes": True},
+        ],
+        groups=[{"id": "org", "column": "org"}],
+        reach={"item": "num", "label": "teachers supported"},
+    )
+    first = _table({"id": ["1", "2", "3"], "org": ["X", "Y", "X"], "Q7": ["A", "A,B", "B"],
+                    "Q9": ["1", "2", "3"], "Q10": ["a b", "", "c d"]})  # fmt: skip
+    second = _table({"id": ["1", "2"], "org": ["X", "X"], "Q7": ["B", ""], "Q9": ["10", "20"],
+                     "Q10": ["e f", "g h"]})  # fmt: skip
+    first.files[0]["file"] = "2016.csv"
+    second.files[0]["file"] = "2017.csv"
+    first.frame[FILE_COLUMN] = "2016.csv"
+    second.frame[FILE_COLUMN] = "2017.csv"
+    return schema, stack_tables([first, second])
+
+
+def test_rows_by_wave_and_group_within_wave() -> None:
+    schema, table = _two_waves()
+    res = analyze(schema, table, Options(by=["org"], min_n=0))
+    numbers = {(tuple(r.group.items()), r.wave): r for r in res.numbers}
+    assert numbers[((), None)].n == 5 and numbers[((), None)].total == 36
+    assert numbers[((), "2016")].total == 6 and numbers[((), "2017")].total == 30
+    assert numbers[((("org", "X"),), "2017")].n == 2
+    assert numbers[((("org", "Y"),), "2016")].n == 1
+    b = {(tuple(r.group.items()), r.wave): r for r in res.choices if r.option == "B"}
+    assert (b[((), "2016")].n, b[((), "2016")].count) == (3, 2)
+    assert (b[((), "2017")].n, b[((), "2017")].count) == (1, 1)
+    reach = {r.wave: r for r in res.reach}
+    assert reach[None].total == 36 and reach["2017"].total == 30
+    assert not reach[None].estimated and reach[None].ci_low is None
+    data = res.to_dict()
+    assert "wave" not in data["numbers"][0] and data["numbers"][-1]["wave"] == "2017"
+
+
+def test_reach_estimated_under_a_design_and_its_key_figure() -> None:
+    from tpn_survey.report.html import render_html
+    from tpn_survey.report.meta import ReportMeta
+
+    schema, table = _two_waves()
+    res = analyze(schema, table, Options(min_n=0, population=400))
+    overall = next(r for r in res.reach if r.wave is None)
+    assert overall.estimated and overall.ci_low is not None and overall.ci_high is not None
+    # svytotal with fpc N = 400 and weights N / n: 400 / 5 * 36
+    assert overall.total == pytest.approx(400 / 5 * 36)
+    html = render_html([res])
+    assert "teachers supported" in html and "estimated" in html
+    typed = render_html([res], ReportMeta(teachers_reached=12000))
+    assert "12,000" in typed and "teachers supported</span>" not in typed
+
+
+def test_report_and_tables_of_question_types() -> None:
+    import io as _io
+
+    import openpyxl
+
+    from tpn_survey.report.html import render_html
+    from tpn_survey.report.question_tables import question_tables
+    from tpn_survey.report.tables import csv_bytes
+    from tpn_survey.report.workbook import xlsx_bytes
+
+    res, _ = _choice_results("wilson")
+    schema = _schema([{"id": "c", "type": "text", "column": "Q10", "quotes": True}])
+    secret = "call me at 555-201-7788 about the plan"
+    texts = analyze(
+        schema,
+        _table(
+            {"id": [str(i) for i in range(12)], "Q10": [secret] + [f"a b {i}" for i in range(11)]}
+        ),
+    )
+    html = render_html([res, texts])
+    assert "respondents could choose several" in html
+    assert "Numbers " in html and "Quote bank" in html
+    assert "555-201-7788" not in html and "[removed]" in html
+    tables = question_tables([res, texts])
+    assert set(tables) == {"choices", "numbers", "texts"}
+    assert "quotes" not in tables["texts"].columns
+    for frame in tables.values():
+        assert b"a b 1" not in csv_bytes(frame)
+    book = openpyxl.load_workbook(_io.BytesIO(xlsx_bytes([res, texts])))
+    cells = [str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert not any("a b 1" in c or "555" in c for c in cells)
+    assert "S1 Choices" in book.sheetnames and "S2 Open answers" in book.sheetnames
+
+
+def test_withheld_rows_show_no_numbers() -> None:
+    from tpn_survey.report.html import render_html
+    from tpn_survey.report.question_tables import question_tables
+
+    res, _ = _choice_results("wilson")
+    small = analyze(
+        _schema([{"id": "num", "type": "number", "column": "Q9", "total": True}]),
+        _table({"id": ["1", "2", "3"], "Q9": ["101", "202", "303"]}),
+    )
+    assert all(r.suppressed for r in small.numbers)
+    html = render_html([small])
+    assert "606" not in html and "202" not in html and "n&lt;10" in html
+    frame = question_tables([small])["numbers"]
+    assert frame["total"].isna().all() and frame["mean"].isna().all()
+    assert list(frame["suppressed"]) == ["n<10"]
+    assert res.numbers[0].suppressed is False
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.text(max_size=12), st.text(max_size=6), st.text(max_size=8)),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_validate_never_raises_on_messy_question_cells(cells: list[tuple[str, str, str]]) -> None:
+    schema = _schema(
+        [
+            MULTI,
+            {"id": "f", "type": "choice", "column": "Q8", "options": ["Weekly", "Never"]},
+            {"id": "n", "type": "number", "column": "Q9", "min": 0, "max": 10},
+        ]
+    )
+    table = _table(
+        {
+            "id": [str(i) for i in range(len(cells))],
+            "Q7": [c[0] for c in cells],
+            "Q8": [c[1] for c in cells],
+            "Q9": [c[2] for c in cells],
+        }
+    )
+    problems = validate(schema, table)
+    for p in problems:
+        if p.code in ("unknown-option", "not-a-number", "out-of-range", "exclusive-combined"):
+            assert p.row is not None and p.column in ("Q7", "Q8", "Q9") and p.value is not None

@@ -36,6 +36,13 @@ def asked_mask(
     target = cond.item or ""
     likert = next((i for i in schema.items if i.id == target), None)
     if likert is not None:
+        if likert.column not in frame.columns:  # tallied as read (--chunksize): not kept
+            from tpn_survey.errors import OptionError
+
+            raise OptionError(
+                f"asked_if on the Likert item {target!r} needs its answers: read the file "
+                "whole (without --chunksize)"
+            )
         scale = schema.scale_of(likert)
         table = scale.lookup()
         codes = {

@@ -124,7 +124,7 @@ def questions_context(res: Results, anchor: str) -> dict[str, Any]:
 
 def _number_row(info: QuestionInfo, row: NumberRow, mask: str) -> dict[str, Any]:
     if row.suppressed:
-        return {"label": _label(info), "mask": mask}
+        return {"label": _label(info), "mask": mask, "total": None}
 
     def interval(low: float | None, high: float | None) -> str:
         if low is None or high is None:
