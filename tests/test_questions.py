@@ -212,11 +212,21 @@ def test_asked_if_on_a_likert_item() -> None:
         ],
         scales={"yn": {"levels": ["No", "Yes"], "positive": ["Yes"]}},
     )
-    table = _table({"id": ["1", "2", "3"], "A": ["Yes", "No", "yes"], "B": ["Yes", "Yes", "No"]})
+    table = _table(
+        {
+            "id": ["1", "2", "3", "4"],
+            "A": ["Yes", "No", "yes", "Yes"],
+            "B": ["Yes", "Yes", "No", ""],
+        }
+    )
     assert [p.code for p in validate(schema, table)] == ["answered-not-asked"]
-    res = analyze(schema, table, Options(min_n=0))
-    b = next(e for e in res.estimates if e.item == "b")
-    assert b.n == 2 and b.positive == 1
+    for options in (Options(min_n=0), Options(min_n=0, weight="w")):
+        if options.weight:
+            table.frame["w"] = "1"
+        res = analyze(schema, table, options)
+        b = next(e for e in res.estimates if e.item == "b" and not e.group)
+        # asked: rows 1, 3, 4; row 2 (No) answered anyway: left out, and not "missing"
+        assert (b.n, b.positive, b.missing) == (2, 1, 1)
 
 
 # ---- simple statistics against references -----------------------------------------------

@@ -106,12 +106,14 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
         raise DataError(problems)
     assert checks is not None  # no errors: the columns are there
     questions = None
+    likert_rows = None  # rows whose Likert answers are counted, for asked_if's missing counts
     if schema.questions or any(item.asked_if for item in schema.items):
         from tpn_survey.analysis.questions import code_questions, skip_likert
 
         questions = code_questions(schema, table.frame)
         if coded is not None:
             coded = skip_likert(schema, coded, questions)
+            likert_rows = coded.answered if design is None else None
     excluded = ~checks.answered
     if questions is not None:
         answered = questions.answered(len(table.frame))
@@ -182,6 +184,12 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
         )
         kinds = rate_kinds_by_group(schema, table.frame, coded)
 
+    if questions is not None and questions.asked and coded is not None:
+        from tpn_survey.analysis.skip import leave_out_not_asked, not_asked_counts
+
+        rows = likert_rows if likert_rows is not None else ~excluded
+        skipped = not_asked_counts(schema, questions.asked, rows, table.frame, domain_groups)
+        estimates = leave_out_not_asked(estimates, skipped)
     asked = _question_results(schema, questions, excluded, row_order, frame, domain_groups, built,
                               method, options)  # fmt: skip
     comparisons, trends, reference = group_comparisons(

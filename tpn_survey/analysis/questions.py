@@ -96,6 +96,13 @@ def code_questions(schema: Instrument, frame: pd.DataFrame) -> CodedQuestions:
             from tpn_survey.analysis.coding import code_answers
 
             item = schema.items[likert[key]]
+            if item.column not in frame.columns:  # tallied as read (--chunksize)
+                from tpn_survey.errors import OptionError
+
+                raise OptionError(
+                    f"asked_if on the Likert item {key!r} needs its answers: read the file "
+                    "whole (without --chunksize)"
+                )
             codes, _ = code_answers(frame[item.column], schema.scale_of(item))
             not_asked[key] = (codes != MISSING) & ~mask
 

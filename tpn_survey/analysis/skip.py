@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tpn_survey.analysis.coding import MISSING, code_answers, trimmed_factorize
-from tpn_survey.schema import AskedIf, Instrument, normalize_code, normalize_label
+from tpn_survey.analysis.coding import MISSING, code_answers, code_groups, trimmed_factorize
+from tpn_survey.results import Estimate
+from tpn_survey.schema import AskedIf, Group, Instrument, normalize_code, normalize_label
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -70,3 +71,41 @@ def asked_mask(
     assert qa.texts is not None
     folded = {normalize_label(v) for v in wanted}
     return np.asarray([normalize_label(t) in folded for t in qa.texts], dtype=bool)
+
+
+def not_asked_counts(
+    schema: Instrument,
+    asked: dict[str, np.ndarray],
+    rows: np.ndarray,
+    frame: pd.DataFrame,
+    groups: list[Group],
+) -> dict[tuple[str, tuple[tuple[str, str], ...]], int]:
+    """For each Likert item with `asked_if`: how many of the counted `rows` (bool mask) were
+    not asked it, overall and in each group value ((item, group items) -> count)."""
+    out: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
+    for item in schema.items:
+        if item.id not in asked:
+            continue
+        skipped = rows & ~asked[item.id]
+        out[(item.id, ())] = int(skipped.sum())
+        for group in groups:
+            index, order = code_groups(frame[group.column], group.values)
+            inside = index >= 0
+            per = np.bincount(index[inside], weights=skipped[inside], minlength=len(order))
+            for value, count in zip(order, per, strict=True):
+                out[(item.id, ((group.id, value),))] = int(count)
+    return out
+
+
+def leave_out_not_asked(
+    estimates: list[Estimate], counts: dict[tuple[str, tuple[tuple[str, str], ...]], int]
+) -> list[Estimate]:
+    """Estimates whose `missing` no longer counts respondents who were not asked the item
+    (DESIGN.md: only a blank from someone asked is missing)."""
+    if not counts:
+        return estimates
+    out = []
+    for est in estimates:
+        skipped = counts.get((est.item, tuple(est.group.items())), 0)
+        out.append(est.model_copy(update={"missing": est.missing - skipped}) if skipped else est)
+    return out
