@@ -470,6 +470,7 @@ def test_rows_by_wave_and_group_within_wave() -> None:
     assert not reach[None].estimated and reach[None].ci_low is None
     data = res.to_dict()
     assert "wave" not in data["numbers"][0] and data["numbers"][-1]["wave"] == "2017"
+    assert Results.from_dict(data) == res  # `tpn report` re-renders the same rows
 
 
 def test_reach_estimated_under_a_design_and_its_key_figure() -> None:

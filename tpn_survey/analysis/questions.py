@@ -127,7 +127,7 @@ _MESSAGES = {
     "unknown-option": "{detail!r} is not an option of {item!r}{hint}",
     "exclusive-combined": "{detail!r} must be chosen alone in {item!r}, but other options were too",
     "not-a-number": "{detail!r} is not a number ({item!r} is a number item)",
-    "out-of-range": "{detail} is outside {item!r}'s range [{low}, {high}]",
+    "out-of-range": "{detail} is outside the range [{low}, {high}] of {item!r}",
 }
 
 
