@@ -32,11 +32,14 @@ def test_analyze_writes_outputs_equal_to_library(tmp_path: Path) -> None:
     before = hashlib.sha256((SAMPLE / "teacher_leader.csv").read_bytes()).hexdigest()
     code, output = invoke("analyze", *LEADER, "--by", "organization", "--out", str(tmp_path))
     assert code == 0, output
+    # the sample teacher leader survey has choice, multi, number and text items (issue 16)
+    question_csvs = {"choices.csv", "numbers.csv", "texts.csv"}
     assert {p.name for p in tmp_path.iterdir()} == {
         "results.json",
         "tables.csv",
         "report.html",
         "manifest.json",
+        *question_csvs,
     }
     written = json.loads((tmp_path / "results.json").read_text("utf-8"))
     schema = load_schema(SCHEMAS / "teacher_leader.yaml")

@@ -43,6 +43,9 @@ def test_init_then_analyze_builds_the_annual_report(workdir: Path) -> None:
         "results-teacher.json",
         "results-end_of_year.json",
         "tables.csv",
+        "choices.csv",  # question types of the sample teacher leader survey (issue 16)
+        "numbers.csv",
+        "texts.csv",
         "tables.xlsx",
         "report.html",
         "manifest.json",

@@ -43,14 +43,17 @@ def test_known_scales_and_non_substantive() -> None:
 
 
 def test_numeric_codes_with_not_applicable() -> None:
+    # Codes without labels are choice items: which codes agree is never guessed (issue 16).
     data = draft(
         {"rid": ["a", "b", "c", "d"], "q": ["1", "4", "9", "3.0"], "r": ["2", "99", "1", "2"]}
     )
-    q = data["scales"]["codes_1_4"]
-    assert q["codes"] == {1: "1", 2: "2", 3: "3", 4: "4", 9: "Not applicable"}
-    assert list(q["positive"]) == ["3", "4"]
-    r = data["scales"]["codes_1_2"]
-    assert r["codes"][99] == "Not applicable" and list(r["positive"]) == ["2"]
+    items = {i["column"]: i for i in data["items"]}
+    q = items["q"]
+    assert q["type"] == "choice" and q["options"] == ["1", "2", "3", "4"]
+    assert q["codes"] == {9: "Not applicable"} and q["non_substantive"] == ["Not applicable"]
+    r = items["r"]
+    assert r["options"] == ["1", "2"] and r["codes"] == {99: "Not applicable"}
+    assert "positive" not in q and "scales" not in data
 
 
 def test_declared_levels_win() -> None:

@@ -313,4 +313,4 @@ def test_every_export_kind_tallied_equals_in_memory(name: str) -> None:
     table = read_table(EXPORTS / name, drop=drop, chunksize=3, tally=_tally(schema, options))
     assert table.tally is not None
     assert json.dumps(analyze(schema, table, options).to_dict()) == json.dumps(whole.to_dict())
-    assert whole.estimates
+    assert whole.estimates or whole.choices  # numeric codes are drafted as choice items

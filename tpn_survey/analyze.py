@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -42,6 +42,9 @@ from tpn_survey.results import (
 )
 from tpn_survey.schema import Group, Instrument, check_pii_options
 from tpn_survey.validate import check_columns, validate
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["DataError", "analyze"]
 
@@ -102,7 +105,19 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
     if has_errors(problems):
         raise DataError(problems)
     assert checks is not None  # no errors: the columns are there
+    questions = None
+    likert_rows = None  # rows whose Likert answers are counted, for asked_if's missing counts
+    if schema.questions or any(item.asked_if for item in schema.items):
+        from tpn_survey.analysis.questions import code_questions, skip_likert
+
+        questions = code_questions(schema, table.frame)
+        if coded is not None:
+            coded = skip_likert(schema, coded, questions)
+            likert_rows = coded.answered if design is None else None
     excluded = ~checks.answered
+    if questions is not None:
+        answered = questions.answered(len(table.frame))
+        excluded = ~answered if not schema.items else excluded & ~answered
     frame = table.frame
     # Answer columns are coded already, so they are not copied or reordered; a column that is
     # also a group or a design column is kept.
@@ -119,6 +134,7 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
     domain_groups = list({g.id: g for g in [*groups, *compared, *waves]}.values())
 
     estimates: list[Estimate] = []
+    row_order: np.ndarray | None = None
     built = None
     masks: tuple[np.ndarray, np.ndarray] | None = None
     network: list[NetworkRow] = []
@@ -128,7 +144,8 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
         if tally is None:
             assert coded is not None
             tally = Tally(schema, [g.column for g in domain_groups])
-            tally.add(table.frame, coded)
+            if schema.items:  # else only other question types: nothing to tally
+                tally.add(table.frame, coded)
         breakdowns: list[Any] = [(None, tally.overall[None], [{}], {"": 0})]
         for group in domain_groups:
             counts, order, domain_of = tally.breakdown(group)
@@ -144,6 +161,8 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
 
         assert coded is not None
         codes = coded.codes[~excluded] if excluded.any() else coded.codes
+        if not schema.items:  # only other question types: no Likert codes
+            codes = np.zeros((int((~excluded).sum()), 0), dtype=np.int16)
         # Weighted sums depend on the order of their terms in the last bits: a canonical row
         # order makes results byte-identical whatever the order of the input file.
         row_order = canonical_order(frame[schema.respondent_id], frame[FILE_COLUMN])
@@ -165,6 +184,14 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
         )
         kinds = rate_kinds_by_group(schema, table.frame, coded)
 
+    if questions is not None and questions.asked and coded is not None:
+        from tpn_survey.analysis.skip import leave_out_not_asked, not_asked_counts
+
+        rows = likert_rows if likert_rows is not None else ~excluded
+        skipped = not_asked_counts(schema, questions.asked, rows, table.frame, domain_groups)
+        estimates = leave_out_not_asked(estimates, skipped)
+    asked = _question_results(schema, questions, excluded, row_order, frame, domain_groups, built,
+                              method, options)  # fmt: skip
     comparisons, trends, reference = group_comparisons(
         schema, estimates, compared, waves, options, frame, masks, built
     )
@@ -196,9 +223,44 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
         response_rates=rates,
         problems=problems,
         network=network,
+        **asked,
     )
     return apply_withholding(results)  # the same withheld cells in every list (DESIGN.md)
 
 
 def _file_names(table: Table) -> str:
     return ", ".join(dict.fromkeys(str(f.get("file", "")) for f in table.files)) or "the data"
+
+
+def _question_results(
+    schema: Instrument,
+    questions: Any,
+    excluded: np.ndarray,
+    order: np.ndarray | None,
+    frame: pd.DataFrame,
+    groups: list[Group],
+    built: Any,
+    method: str,
+    options: Options,
+) -> dict[str, Any]:
+    """The `choices`, `numbers`, `texts` and `reach` lists (analysis/questions.py), on the
+    rows and in the row order of `frame`."""
+    if questions is None or not schema.questions:
+        return {}
+    from tpn_survey.analysis.questions import question_domains, question_info, question_results
+
+    coded = questions.take(np.flatnonzero(~excluded))
+    if order is not None:
+        coded = coded.take(order)
+    waves = [g for g in groups if g.id == "wave"]
+    domains = question_domains(
+        frame, [g for g in groups if g.id != "wave"], waves[0] if waves else None
+    )
+    found = question_results(schema, coded, domains, built, method, options.level, options.min_n)
+    return {
+        "questions": question_info(schema),
+        "choices": found.choices,
+        "numbers": found.numbers,
+        "texts": found.texts,
+        "reach": found.reach,
+    }

@@ -25,6 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from tpn_survey.errors import TpnError
+from tpn_survey.infer_questions import (
+    code_choice,
+    number_item,
+    one_column_multi,
+    role_like,
+    split_multis,
+    text_item,
+)
 from tpn_survey.io.table import Table
 from tpn_survey.schema import normalize_code, normalize_label, parse_schema
 
@@ -372,14 +380,33 @@ def infer_schema(table: Table, name: str | None = None) -> dict[str, Any]:
     item_columns: set[str] = set()
     taken: set[str] = set()
     named_id = _named_id(table, columns)
-    for col in columns:
-        if col in metadata or col in pii or col == named_id:
+    candidates = [c for c in columns if c not in metadata and c not in pii and c != named_id]
+    questions: list[dict[str, Any]] = []
+    for multi in split_multis(table, candidates, distinct):  # one column per option
+        name = multi["text"] or next(iter(multi["columns"].values()))
+        questions.append({"id": _unique(slug(name), taken), **multi})
+        item_columns |= set(multi["columns"].values())
+    for col in candidates:
+        if col in item_columns:
             continue
         values = distinct[col]
-        if len(values) > 64:
-            continue
-        found = _classify(col, table, values)
+        text = " ".join(table.questions.get(col, "").split()).removesuffix(" - Selected Choice")
+        found = _classify(col, table, values) if len(values) <= 64 else None
+        if found is None and role_like(col, text) and 2 <= len(values) <= MAX_GROUP_VALUES:
+            continue  # a group (below), even when coded as numbers
         if found is None:
+            other = (
+                code_choice(col, values)
+                or one_column_multi(table, col, values)
+                or number_item(col, values)
+                or text_item(table, col, values)
+            )
+            if other is not None:
+                other = {"id": _item_id(col, export, taken), **other}
+                if text:
+                    other["text"] = text
+                questions.append(other)
+                item_columns.add(col)
             continue
         scale_name, scale = found
         if scale_name in scales:
@@ -394,16 +421,15 @@ def infer_schema(table: Table, name: str | None = None) -> dict[str, Any]:
             "column": col,
             "scale": scale_name,
         }
-        text = table.questions.get(col, "")
         if text:
-            item["text"] = " ".join(text.split())
+            item["text"] = text
         items.append(item)
         item_columns.add(col)
-    if not items:
+    if not items and not questions:
         raise InferError(
             f"{source}: no column holds answers on a known scale (agreement, extent, frequency, "
-            "satisfaction, quality, yes/no), labels declared by the file, or small whole-number "
-            "codes; nothing to draft a schema from"
+            "satisfaction, quality, yes/no), labels declared by the file, codes, options, "
+            "numbers or open text; nothing to draft a schema from"
         )
     _merge_nested_scales(scales, items)
     rest = [c for c in columns if c not in item_columns]
@@ -429,8 +455,10 @@ def infer_schema(table: Table, name: str | None = None) -> dict[str, Any]:
         "title": f"{stem} (draft schema from {source})",
         "respondent_id": respondent_id,
         "scales": {k: v.as_dict() for k, v in scales.items()},
-        "items": items,
+        "items": _in_column_order(items + questions, columns),
     }
+    if not scales:
+        del data["scales"]
     # Whatever validation would warn about as possible personal data goes under pii too.
     from tpn_survey.validate import check_personal
 
@@ -442,6 +470,17 @@ def infer_schema(table: Table, name: str | None = None) -> dict[str, Any]:
     if pii:
         data["pii"] = _Flow(pii)
     return data
+
+
+def _in_column_order(items: list[dict[str, Any]], columns: list[str]) -> list[dict[str, Any]]:
+    """Items in the order of their (first) column in the file."""
+    place = {c: i for i, c in enumerate(columns)}
+
+    def first(item: dict[str, Any]) -> int:
+        cols = list(item["columns"].values()) if "columns" in item else [item["column"]]
+        return min(place.get(c, len(place)) for c in cols)
+
+    return sorted(items, key=first)
 
 
 def _merge_nested_scales(scales: dict[str, _Scale], items: list[dict[str, Any]]) -> None:
@@ -481,7 +520,7 @@ def _classify(col: str, table: Table, values: list[str]) -> tuple[str, _Scale] |
         out = _Scale(list(scale.levels), list(scale.positive))
         out.add_non_substantive(seen_ns)
         return scale.name, out
-    return _code_scale(values)
+    return None  # numeric codes without labels: a choice item (infer_questions.code_choice)
 
 
 def to_yaml(data: dict[str, Any], source: str = "", rows: int | None = None) -> str:

@@ -40,6 +40,12 @@ class ProblemCode(StrEnum):
     FORMULA_WITHOUT_VALUE = "formula-without-value"
     MERGED_CELLS = "merged-cells"
     HIDDEN_SHEET = "hidden-sheet"
+    # question types (issue 16)
+    UNKNOWN_OPTION = "unknown-option"
+    EXCLUSIVE_COMBINED = "exclusive-combined"
+    NOT_A_NUMBER = "not-a-number"
+    OUT_OF_RANGE = "out-of-range"
+    ANSWERED_NOT_ASKED = "answered-not-asked"
 
 
 class Problem(BaseModel):

@@ -186,6 +186,90 @@ class NetworkRow(_Frozen):
     suppressed_reason: Reason = None
 
 
+class QuestionInfo(_Frozen):
+    """What a report needs to know about a multi, choice, number or text item."""
+
+    id: str
+    type: Literal["multi", "choice", "number", "text"]
+    text: str
+    short: str | None = None
+    headline: str | None = None
+    options: list[str] = []
+    total: bool = False
+    asked_if: str | None = None  # who was asked, in words
+
+
+class ChoiceRow(_Frozen):
+    """One option of a choice or multi item in one group (and wave): its share of the
+    respondents who answered (multi) or gave one of the options (choice)."""
+
+    item: str
+    group: dict[str, str]
+    wave: str | None = None
+    option: str
+    n: int  # the denominator
+    count: int
+    rate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    method: str
+    suppressed: bool
+    missing: int = 0  # asked, no answer
+    non_substantive: int | None = None  # choice items only
+    deff: float | None = None
+    n_effective: float | None = None
+
+
+class NumberRow(_Frozen):
+    """n, mean, median (and total) of a number item in one group (and wave)."""
+
+    item: str
+    group: dict[str, str]
+    wave: str | None = None
+    n: int
+    missing: int = 0
+    mean: float | None
+    mean_ci_low: float | None
+    mean_ci_high: float | None
+    median: float | None
+    median_ci_low: float | None
+    median_ci_high: float | None
+    total: float | None = None
+    total_ci_low: float | None = None
+    total_ci_high: float | None = None
+    method: str  # "t" (simple) or "linearized-t" (design)
+    suppressed: bool
+
+
+class TextRow(_Frozen):
+    """Answered and blank counts of a text item; `quotes` (scrubbed) on the overall row of an
+    item with `quotes: true`. `n` is the answered count (the disclosure rule's cell size)."""
+
+    item: str
+    group: dict[str, str]
+    wave: str | None = None
+    n: int
+    answered: int
+    blank: int
+    quotes: list[str] | None = None
+    suppressed: bool
+
+
+class ReachFigure(_Frozen):
+    """The `reach:` key figure: the total of a number item, estimated (a design or a known
+    population: with an interval) or as reported by the respondents (no interval)."""
+
+    item: str
+    label: str
+    wave: str | None = None
+    total: float | None
+    ci_low: float | None
+    ci_high: float | None
+    n: int
+    estimated: bool
+    suppressed: bool
+
+
 class Results(_Frozen):
     schema_version: Literal[1, 2] = SCHEMA_VERSION
     tool: Tool
@@ -207,6 +291,12 @@ class Results(_Frozen):
         description="Always true: results.json keeps the numbers of withheld cells, so it is "
         "the evaluator's record and is not shared; the report is.",
     )
+    # Added by issue 16 (question types).
+    questions: list[QuestionInfo] = []
+    choices: list[ChoiceRow] = []
+    numbers: list[NumberRow] = []
+    texts: list[TextRow] = []
+    reach: list[ReachFigure] = []
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict in results.json's shape; design-only fields are left out of simple ones."""
@@ -219,6 +309,7 @@ class Results(_Frozen):
             for key in ("se", "df"):
                 if comp[key] is None:
                     del comp[key]
+        _drop_question_nulls(self, data)
         return data
 
     @classmethod
@@ -252,6 +343,27 @@ class Results(_Frozen):
             rows, columns=["item", "group_by", "group_value", *numbers, "method", "suppressed"]
         )
         return frame.astype({k: "float64" for k in numbers})
+
+
+def _drop_question_nulls(results: Results, data: dict[str, Any]) -> None:
+    """Leave out of the question lists what does not apply: `wave` without waves, design
+    fields of simple rows, `non_substantive` of multi items, totals of items without
+    `total: true`, `quotes` where none are given."""
+    totals = {q.id for q in results.questions if q.total}
+    for key, optional in (
+        ("choices", ("wave", "deff", "n_effective", "non_substantive")),
+        ("numbers", ("wave",)),
+        ("texts", ("wave", "quotes")),
+        ("reach", ("wave",)),
+    ):
+        for row in data.get(key, []):
+            for name in optional:
+                if row.get(name) is None:
+                    row.pop(name, None)
+    for row in data.get("numbers", []):
+        if row["item"] not in totals:
+            for name in ("total", "total_ci_low", "total_ci_high"):
+                row.pop(name, None)
 
 
 def finite(value: float) -> float | None:

@@ -189,6 +189,66 @@ def _answers(rng: np.random.Generator, z: np.ndarray, survey: str) -> dict[str, 
     return out
 
 
+ACTIVITIES = (
+    "Planned professional learning",
+    "Facilitated professional learning",
+    "Coached peers 1:1",
+    "Shared materials, lessons or units",  # holds the separator: matched longest first
+)
+NONE_OF_THESE = "None of these"
+MEETINGS = ("Weekly", "Every two weeks", "Monthly", "A few times a year", "Never")
+COACHING_FOCUS = ("Planning lessons", "Using instructional materials", "Classroom practice",
+                  "Student work and assessment")  # fmt: skip
+COMMENTS = (
+    "The network gave me materials I use every week.",
+    "More time to plan with other leaders would help.",
+    "Coaching was the most useful part of the year.",
+    "Please schedule sessions after school, not on Saturdays.",
+    "I would like more support for new teachers in my building.",
+    "The summer institute was excellent; keep it.",
+    "Our group met less often after winter break.",
+    "Happy to share my unit plans, email me at leader@example.org.",
+    "Call me at 555-201-7788 if you need a facilitator next year.",
+    "Resources are on https://example.org/tpn-units for anyone who wants them.",
+    "Too many surveys.",
+    "Thank you for a great year!",
+)
+
+
+def _leader_questions(rng: np.random.Generator, z: np.ndarray) -> dict[str, np.ndarray]:
+    """Answers of teacher leaders to the non-Likert questions (DESIGN.md "Question types"):
+    Q7 activities (select all, one column joined by ","), Q8 meeting frequency, Q9 teachers
+    supported (a number), Q10 a comment (open text), Q11 coaching focus (asked only of those
+    who coached 1:1). Drawn from their own random stream, so the Likert answers stay as
+    they were."""
+    n = len(z)
+    p = 1 / (1 + np.exp(-(np.array([0.9, 0.4, -0.1, 1.2])[None, :] + 0.8 * z[:, None])))
+    chosen = rng.random((n, len(ACTIVITIES))) < p
+    none = ~chosen.any(axis=1)
+    activities = np.array([",".join(a for a, c in zip(ACTIVITIES, row, strict=True) if c)
+                           for row in chosen], dtype=object)  # fmt: skip
+    activities[none] = NONE_OF_THESE
+    blank = rng.random(n) < 0.03
+    activities[blank] = ""
+    coached = chosen[:, 2] & ~blank
+
+    step = np.clip(np.round(1.8 - 1.1 * z + rng.normal(0, 0.8, n)), 0, 4).astype(int)
+    meetings = np.array(MEETINGS, dtype=object)[step]
+    meetings[rng.random(n) < 0.03] = "Prefer not to say"
+    meetings[rng.random(n) < 0.03] = ""
+
+    supported = np.round(rng.gamma(2.2, 11.0 * np.exp(0.15 * z))).astype(int)
+    supported_text = supported.astype(str).astype(object)
+    supported_text[rng.random(n) < 0.05] = ""
+
+    comments = np.array(COMMENTS, dtype=object)[rng.integers(0, len(COMMENTS), n)]
+    comments[rng.random(n) < 0.7] = ""
+
+    focus = np.array(COACHING_FOCUS, dtype=object)[rng.integers(0, len(COACHING_FOCUS), n)]
+    focus[~coached | (rng.random(n) < 0.05)] = ""
+    return {"Q7": activities, "Q8": meetings, "Q9": supported_text, "Q10": comments, "Q11": focus}
+
+
 def _shuffled_orgs(rng: np.random.Generator, survey: str) -> np.ndarray:
     """Organization index of each respondent to a survey (sizes from ORGS), in random order."""
     return rng.permutation(np.repeat(np.arange(len(ORGS)), _SIZES[:, SURVEYS.index(survey)]))
@@ -223,6 +283,7 @@ def make_samples(seed: int = 2017) -> dict[str, pd.DataFrame]:
     tl["leader_id"] = lead_id[rows]
     z = org_effect[lead_org[rows]] + lead_u[rows]
     tl = tl.assign(**_answers(r_tl, z, "teacher_leader"))
+    tl = tl.assign(**_leader_questions(np.random.default_rng([seed, 16]), z))
 
     # Teacher survey: each teacher supported by a leader of their organization (uneven loads).
     org = _shuffled_orgs(r_t, "teacher")

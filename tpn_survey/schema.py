@@ -6,12 +6,19 @@ import math
 import re
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from tpn_survey.errors import SchemaError, validation_messages
+from tpn_survey.errors import SchemaError, key_path
 from tpn_survey.problems import did_you_mean
 
 _CURLY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
@@ -80,12 +87,77 @@ class Scale(_Model):
         return [normalize_label(level) in pos for level in self.levels]
 
 
+class AskedIf(_Model):
+    """Skip logic: only respondents whose `column` value (trimmed, case kept), or whose answer
+    to `item` (matched as answers are), is one of `in` were asked."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    column: str | None = None
+    item: str | None = None
+    values: list[Code] = Field(alias="in", min_length=1)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> AskedIf:
+        if (self.column is None) == (self.item is None):
+            raise ValueError("give either column or item")
+        return self
+
+
 class Item(_Model):
+    """A Likert item: an answer on one of the instrument's scales."""
+
     id: str
     column: str
     scale: str
+    type: Literal["likert"] | None = None
     text: str = ""
     headline: str | None = None
+    short: str | None = Field(default=None, max_length=40)
+    asked_if: AskedIf | None = None
+
+
+QUESTION_TYPES = ("multi", "choice", "number", "text")
+
+
+class Question(_Model):
+    """A question that is not a Likert item: `type` multi (select all that apply), choice
+    (one option), number or text. See DESIGN.md "Question types"."""
+
+    id: str
+    type: Literal["multi", "choice", "number", "text"]
+    column: str | None = None
+    columns: dict[str, str] | None = None  # multi: option -> its own column
+    text: str = ""
+    headline: str | None = None
+    short: str | None = Field(default=None, max_length=40)
+    asked_if: AskedIf | None = None
+    options: list[str] | None = None
+    codes: list[Code] | dict[Code, str] | None = None  # numeric codes of options
+    exclusive: list[str] = []
+    separator: str = Field(default=",", min_length=1)
+    non_substantive: list[str] = []
+    min: float | None = None
+    max: float | None = None
+    total: bool = False
+    quotes: bool = False
+
+    def option_list(self) -> list[str]:
+        """The options, in schema order (a per-option multi: its columns' keys)."""
+        if self.options is not None:
+            return list(self.options)
+        return list(self.columns or {})
+
+    def source_columns(self) -> list[str]:
+        """The data columns this question reads."""
+        return list(self.columns.values()) if self.columns else [self.column or ""]
+
+
+class Reach(_Model):
+    """A key figure from a number item: its total (estimated or reported)."""
+
+    item: str
+    label: str = "teachers reached"
 
 
 class Group(_Model):
@@ -140,13 +212,31 @@ class Instrument(_Model):
     title: str
     respondent_id: str
     population: float | None = Field(default=None, gt=0, allow_inf_nan=False)
-    scales: dict[str, Scale] = Field(min_length=1)
-    items: list[Item] = Field(min_length=1)
+    scales: dict[str, Scale] = {}
+    items: list[Item] = []  # the Likert items (YAML `items:` of other types go to `questions`)
+    questions: list[Question] = []
     groups: list[Group] = []
     design: Design | None = None
     pii: list[str] = []
     composites: dict[str, Composite] = {}
     invited: Invited | int | None = None
+    reach: Reach | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_items(cls, data: Any) -> Any:
+        """YAML lists every question under `items:`; Likert items stay there, the other
+        types move to `questions` (so code about Likert items sees only them)."""
+        if isinstance(data, dict) and isinstance(data.get("items"), list):
+            raw = data["items"]
+            likert, other = split_items(raw)
+            data = dict(data)
+            data["items"] = [raw[i] for i in likert]
+            data["questions"] = list(data.get("questions") or []) + [raw[i] for i in other]
+        return data
+
+    def question(self, key: str) -> Question | None:
+        return next((q for q in self.questions if q.id == key), None)
 
     def scale_of(self, item: Item) -> Scale:
         return self.scales[item.scale]
@@ -166,6 +256,16 @@ class Instrument(_Model):
             if group.column == key:
                 return group
         return None
+
+
+def split_items(raw: list[Any]) -> tuple[list[int], list[int]]:
+    """Positions in a YAML `items:` list of the Likert items and of the other questions."""
+    likert: list[int] = []
+    other: list[int] = []
+    for i, entry in enumerate(raw):
+        kind = entry.get("type") if isinstance(entry, dict) else None
+        (other if kind in QUESTION_TYPES else likert).append(i)
+    return likert, other
 
 
 class _Yaml12Loader(yaml.SafeLoader):
@@ -224,8 +324,18 @@ def load_yaml(text: str) -> Any:
         loader.dispose()
 
 
-def _cross_check(inst: Instrument) -> list[str]:
-    """Checks that need the whole instrument; each message starts with the key's path."""
+def _cross_check(
+    inst: Instrument, likert_at: list[int] | None = None, question_at: list[int] | None = None
+) -> list[str]:
+    """Checks that need the whole instrument; each message starts with the key's path.
+    `likert_at` / `question_at`: positions in the YAML `items:` list of `inst.items` and
+    `inst.questions` (so messages name the key as the user wrote it)."""
+    likert_at = likert_at if likert_at is not None else list(range(len(inst.items)))
+    question_at = (
+        question_at
+        if question_at is not None
+        else [len(inst.items) + k for k in range(len(inst.questions))]
+    )
     errors: list[str] = []
     for name, scale in inst.scales.items():
         levels = [normalize_label(v) for v in scale.levels]
@@ -242,21 +352,38 @@ def _cross_check(inst: Instrument) -> list[str]:
                 f"scales.{name}.codes: {len(scale.codes)} codes for {len(scale.levels)} levels"
             )
         if scale.codes is not None:
-            keys = list(scale.codes) if isinstance(scale.codes, list) else list(scale.codes.keys())
-            canon = [normalize_code(str(k)) for k in keys]
-            for i, (key, c) in enumerate(zip(keys, canon, strict=True)):
-                if c is None:
-                    errors.append(f"scales.{name}.codes[{i}]: {key!r} is not a number")
-            if len(set(canon)) != len(canon):
-                errors.append(f"scales.{name}.codes: codes repeat")
+            errors += _check_codes(f"scales.{name}", scale.codes)
+    if not inst.items and not inst.questions:
+        errors.append("items: the instrument has no items")
     ids: set[str] = set()
-    for i, item in enumerate(inst.items):
+    for i, item in zip(likert_at, inst.items, strict=True):
         if item.id in ids:
             errors.append(f"items[{i}].id: {item.id!r} repeats an earlier item id")
         ids.add(item.id)
         if item.scale not in inst.scales:
             hint = did_you_mean(item.scale, list(inst.scales))
             errors.append(f"items[{i}].scale: {item.scale!r} is not a defined scale{hint}")
+    for i, question in zip(question_at, inst.questions, strict=True):
+        if question.id in ids:
+            errors.append(f"items[{i}].id: {question.id!r} repeats an earlier item id")
+        ids.add(question.id)
+        errors += [f"items[{i}].{e}" for e in _check_question(question)]
+    every: list[Item | Question] = [*inst.items, *inst.questions]
+    positions = [*likert_at, *question_at]
+    for i, entry in zip(positions, every, strict=True):
+        cond = entry.asked_if
+        if cond is not None and cond.item is not None:
+            if cond.item == entry.id:
+                errors.append(f"items[{i}].asked_if.item: an item cannot depend on itself")
+            elif cond.item not in ids:
+                hint = did_you_mean(cond.item, sorted(ids))
+                errors.append(f"items[{i}].asked_if.item: {cond.item!r} is not an item{hint}")
+    if inst.reach is not None:
+        target = inst.question(inst.reach.item)
+        if target is None or target.type != "number":
+            numbers = [q.id for q in inst.questions if q.type == "number"]
+            hint = did_you_mean(inst.reach.item, numbers)
+            errors.append(f"reach.item: {inst.reach.item!r} is not a number item{hint}")
     gids: set[str] = set()
     for i, group in enumerate(inst.groups):
         if group.id in gids:
@@ -287,6 +414,11 @@ def _check_labels(inst: Instrument) -> list[str]:
 def pii_roles(inst: Instrument) -> list[tuple[str, str]]:
     """(key path, column) of every use of a column other than the respondent id."""
     uses = [(f"items[{i}].column", item.column) for i, item in enumerate(inst.items)]
+    uses += [
+        (f"items[{q.id}].{'columns' if q.columns else 'column'}", column)
+        for q in inst.questions
+        for column in q.source_columns()
+    ]
     uses += [(f"groups[{i}].column", g.column) for i, g in enumerate(inst.groups)]
     design = inst.design
     if design is not None:
@@ -327,6 +459,67 @@ def check_pii_options(inst: Instrument, roles: dict[str, list[str]]) -> None:
                 )
 
 
+def _check_codes(where: str, codes: list[Code] | dict[Code, str]) -> list[str]:
+    errors = []
+    keys = list(codes) if isinstance(codes, list) else list(codes.keys())
+    canon = [normalize_code(str(k)) for k in keys]
+    for i, (key, c) in enumerate(zip(keys, canon, strict=True)):
+        if c is None:
+            errors.append(f"{where}.codes[{i}]: {key!r} is not a number")
+    if len(set(canon)) != len(canon):
+        errors.append(f"{where}.codes: codes repeat")
+    return errors
+
+
+_ONLY = {
+    "columns": ("multi",),
+    "exclusive": ("multi",),
+    "options": ("multi", "choice"),
+    "codes": ("multi", "choice"),
+    "non_substantive": ("choice",),
+    "min": ("number",),
+    "max": ("number",),
+    "total": ("number",),
+    "quotes": ("text",),
+}
+
+
+def _check_question(q: Question) -> list[str]:
+    """Type-specific checks of one question; messages start with the key under the item."""
+    errors = []
+    for key, types in _ONLY.items():
+        if q.type not in types and key in q.model_fields_set:
+            errors.append(f"{key}: only for {' or '.join(types)} items, not {q.type}")
+    if q.columns is not None and q.column is not None:
+        errors.append("columns: give either column or columns, not both")
+    elif q.column is None and not (q.type == "multi" and q.columns):
+        errors.append("column: required" + (" (or columns)" if q.type == "multi" else ""))
+    if q.type in ("multi", "choice") and q.columns is None and not q.options:
+        errors.append("options: required for a " + q.type + " item")
+    options = q.option_list()
+    folded = [normalize_label(o) for o in options]
+    if len(set(folded)) != len(folded):
+        errors.append("options: options repeat")
+    for i, ex in enumerate(q.exclusive):
+        if normalize_label(ex) not in folded:
+            errors.append(f"exclusive[{i}]: {ex!r} is not one of the options")
+    for i, ns in enumerate(q.non_substantive):
+        if normalize_label(ns) in folded:
+            errors.append(f"non_substantive[{i}]: {ns!r} is also an option")
+    if isinstance(q.codes, list) and len(q.codes) != len(options):
+        errors.append(f"codes: {len(q.codes)} codes for {len(options)} options")
+    if isinstance(q.codes, dict):
+        known = set(folded) | {normalize_label(n) for n in q.non_substantive}
+        for code, label in q.codes.items():
+            if normalize_label(label) not in known:
+                errors.append(f"codes.{code}: {label!r} is not an option")
+    if q.codes is not None:
+        errors += [e.removeprefix(".") for e in _check_codes("", q.codes)]
+    if q.min is not None and q.max is not None and q.min > q.max:
+        errors.append("min: larger than max")
+    return errors
+
+
 def _check_composites(inst: Instrument) -> list[str]:
     errors = []
     items = {item.id: item for item in inst.items}
@@ -365,18 +558,35 @@ def _check_invited(inst: Instrument) -> list[str]:
     return errors
 
 
+def _user_loc(
+    loc: tuple[Any, ...], likert_at: list[int], question_at: list[int]
+) -> tuple[Any, ...]:
+    """An error location in the model, as the YAML `items:` list numbers its entries."""
+    if len(loc) >= 2 and isinstance(loc[1], int):
+        at = {"items": likert_at, "questions": question_at}.get(str(loc[0]))
+        if at is not None and loc[1] < len(at):
+            return ("items", at[loc[1]], *loc[2:])
+    return loc
+
+
 def parse_schema(data: Any, source: str = "schema") -> Instrument:
     """Build an Instrument from parsed YAML; every error names the path of the bad key."""
     if not isinstance(data, dict):
         raise SchemaError(
             f"{source}: expected a mapping of instrument keys, got {type(data).__name__}"
         )
+    raw_items = data.get("items")
+    likert_at, question_at = split_items(raw_items) if isinstance(raw_items, list) else ([], [])
     try:
         inst = Instrument.model_validate(data)
     except ValidationError as ex:
-        lines = [f"{key or '(top level)'}: {msg}" for key, msg in validation_messages(ex)]
+        lines = [
+            f"{key_path(_user_loc(tuple(e['loc']), likert_at, question_at)) or '(top level)'}: "
+            + str(e["msg"]).removeprefix("Value error, ")
+            for e in ex.errors()
+        ]
         raise SchemaError(f"{source}: invalid schema\n  " + "\n  ".join(lines)) from None
-    problems = _cross_check(inst)
+    problems = _cross_check(inst, likert_at, question_at)
     if problems:
         raise SchemaError(f"{source}: invalid schema\n  " + "\n  ".join(problems))
     return inst
@@ -412,6 +622,10 @@ def load_schema(path: str | Path) -> Instrument:
 def instrument_json_schema() -> dict[str, Any]:
     """JSON Schema of the instrument format, for editors."""
     schema = Instrument.model_json_schema()
+    # One `items:` list holds Likert items and the other question types (see _split_items).
+    props = schema["properties"]
+    props["items"]["items"] = {"anyOf": [{"$ref": "#/$defs/Item"}, {"$ref": "#/$defs/Question"}]}
+    del props["questions"]
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "tpn instrument"
     return schema

@@ -40,7 +40,10 @@ def required_columns(
     schema: Instrument, design: Design | None, by: Iterable[str] = ()
 ) -> list[str]:
     """Columns the analysis reads, in schema order."""
+    from tpn_survey.analysis.questions import question_columns
+
     cols = [schema.respondent_id] + [i.column for i in schema.items]
+    cols += question_columns(schema)
     cols += [g.column for g in schema.groups]
     if design is not None:
         cols += [c for c in (design.weight, design.cluster, design.strata) if c]
@@ -301,6 +304,8 @@ def check_personal(schema: Instrument, table: Table) -> list[Problem]:
     """
     frame = table.frame
     used = {i.column for i in schema.items} | {schema.respondent_id}
+    # Open answers are never copied to tables; quotes from them are scrubbed (analysis/texts).
+    used |= {q.column for q in schema.questions if q.type == "text" and q.column}
     patterns = {
         what: re.compile(p).search if what in _ANYWHERE else re.compile(p).fullmatch
         for what, p in PERSONAL_PATTERNS.items()
@@ -422,6 +427,14 @@ def validate(
     problems += check_groups(schema, table)
     problems += check_design(table, design)
     problems += check_personal(schema, table)
+    if schema.questions or any(i.asked_if for i in schema.items):
+        from tpn_survey.analysis.questions import code_questions, question_problems
+
+        problems += question_problems(schema, table.frame)
+        answered = code_questions(schema, table.frame).answered(len(table.frame))
+        if checks.answered.shape == answered.shape:  # else: no Likert items
+            answered |= checks.answered
+        checks = ItemChecks(checks.off_scale, answered)
     if not any(p.severity == "error" for p in problems):
         if len(checks.answered) and not checks.answered.any():
             files = ", ".join(str(f["file"]) for f in table.files)

@@ -32,7 +32,7 @@ ScoreKey = tuple[str | None, str, int, float]  # (column or None overall, text, 
 
 def count_width(schema: Instrument) -> int:
     """Slots per item in a count table: missing, then every category."""
-    return 1 + max(len(s.categories()) for s in schema.scales.values())
+    return 1 + max((len(s.categories()) for s in schema.scales.values()), default=0)
 
 
 def counts_by(coded: ItemCodes, domain: np.ndarray, n_domains: int, width: int) -> np.ndarray:
@@ -156,6 +156,10 @@ class Tally:
     def add(self, frame: pd.DataFrame, coded: ItemCodes | None = None) -> None:
         """Tally the rows of `frame` (`coded`: its items' codes, if already coded)."""
         schema = self.schema
+        if not schema.items:  # only other question types: analyzed from the kept columns
+            self.answered.append(np.zeros(len(frame), dtype=bool))
+            self.rows += len(frame)
+            return
         if coded is None and not self.item_columns <= set(frame.columns):
             # A missing item column: validation says so, and nothing is analyzed.
             self.answered.append(np.zeros(len(frame), dtype=bool))

@@ -28,6 +28,7 @@ from tpn_survey.report.format import (
     suppressed_text,
 )
 from tpn_survey.report.meta import ReportMeta, build_date, logo_uri, report_year
+from tpn_survey.report.questions import questions_context, quote_bank, reach_figure
 from tpn_survey.report.sections import p_text, pts, significant
 from tpn_survey.resources import templates_dir
 from tpn_survey.results import Comparison, Estimate, ItemInfo, Results
@@ -463,6 +464,7 @@ def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any
         "mask": suppressed_text(min_n),
         "any_hidden": any(e.suppressed_reason == COMPLEMENTARY for e in res.estimates),
         "any_suppressed": any(e.suppressed for e in res.estimates),
+        "questions": questions_context(res, f"survey-{index}"),
     }
 
 
@@ -478,6 +480,9 @@ def _key_figures(
                 "note": "by the network this year",
             }
         )
+    if not meta.teachers_reached:  # a typed-in figure overrides the surveys' reach
+        reach = (reach_figure(res, ctx["noun"]) for res, ctx in zip(surveys, contexts, strict=True))
+        figures += [fig for fig in reach if fig is not None]
     for res, ctx in zip(surveys, contexts, strict=True):
         label = f"{ctx['noun']} responded"
         figures.append(
@@ -552,6 +557,7 @@ def render_html(
         year=year,
         surveys=contexts,
         key_figures=_key_figures(surveys, contexts, meta),
+        quotes=quote_bank(surveys),
         css=Markup(css.replace("</", "<\\/")),
         logo=logo_uri(meta.logo),
         date=date.strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -47,6 +47,10 @@ def render_outputs(
         from tpn_survey.report.tables import csv_bytes, tidy_table
 
         files["tables.csv"] = csv_bytes(tidy_table(results))
+        from tpn_survey.report.question_tables import question_tables
+
+        for name, frame in question_tables(results).items():  # no free text: counts only
+            files[f"{name}.csv"] = csv_bytes(frame)
     if "xlsx" in formats:
         from tpn_survey.report.workbook import xlsx_bytes
 

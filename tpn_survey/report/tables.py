@@ -18,6 +18,7 @@ from tpn_survey.report._atomic import write_bytes_atomic
 from tpn_survey.report.cells import safe_cell
 from tpn_survey.report.disclosure import apply_withholding, group_text, reason_label
 from tpn_survey.report.format import group_key
+from tpn_survey.report.question_tables import question_tables
 from tpn_survey.results import Results
 
 if TYPE_CHECKING:
@@ -283,7 +284,7 @@ def tidy_tables(surveys: list[Results]) -> dict[str, pd.DataFrame]:
         rows = [row for res in surveys for row in build(res)]
         if rows:
             out[name] = pd.DataFrame(rows, columns=columns)
-    return out
+    return out | question_tables(surveys)
 
 
 def tidy_table(surveys: list[Results]) -> pd.DataFrame:

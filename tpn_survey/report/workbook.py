@@ -12,6 +12,7 @@ from typing import Any
 from tpn_survey.report._atomic import write_bytes_atomic
 from tpn_survey.report.cells import safe_cell, safe_row
 from tpn_survey.report.format import method_name
+from tpn_survey.report.question_tables import question_sheets
 from tpn_survey.report.tables import (
     DESIGN_COLUMNS,
     ITEM_COLUMNS,
@@ -119,6 +120,7 @@ def _workbook(surveys: list[Results]) -> Any:
             ("Means", mean_rows(res), set()),
             ("Scales", scale_rows(res), set()),
             ("Response rates", rate_rows(res), {"rr1", "rr2"}),
+            *question_sheets(res),
         ]
         for title, rows_, pct_names in sheets:
             if not rows_:
