@@ -84,3 +84,25 @@ def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
     assert "Traceback" not in output
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     return result.exit_code, output
+
+
+# The instrument of tests/golden/panel.csv (two linked waves; issue 17).
+PANEL_SCHEMA = """\
+id: panel
+title: Panel
+respondent_id: rid
+link: tid
+scales:
+  agreement:
+    levels: [Strongly disagree, Disagree, Agree, Strongly agree]
+    codes: {1: Strongly disagree, 2: Disagree, 3: Agree, 4: Strongly agree, 9: Not applicable}
+    positive: [Agree, Strongly agree]
+items:
+  - {id: q1, column: q1, scale: agreement}
+  - {id: q2, column: q2, scale: agreement}
+  - {id: q3, column: q3, scale: agreement}
+composites:
+  composite: {items: [q1, q2, q3]}
+groups:
+  - {id: organization, column: org}
+"""

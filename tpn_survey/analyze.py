@@ -34,6 +34,7 @@ from tpn_survey.results import (
     InputFile,
     ItemInfo,
     NetworkRow,
+    PairInfo,
     Respondents,
     Results,
     Settings,
@@ -71,6 +72,7 @@ def _survey(schema: Instrument, table: Table, groups: list[Group]) -> Survey:
         items=items,
         groups=[GroupInfo(id=g.id, column=g.column, label=g.label) for g in shown.values()],
         inputs=[InputFile.model_validate(f) for f in table.files],
+        pairs=[PairInfo(id=p.id, text=p.text, headline=p.headline) for p in schema.pairs],
     )
 
 
@@ -197,6 +199,10 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
     )
     rates, rate_problems = survey_response_rates(schema, table, waves, kinds)
     problems += rate_problems
+    paired, attrition, change_problems = _change(
+        schema, table, coded, ~excluded, waves, design, options
+    )
+    problems += change_problems
     results = Results(
         tool=Tool(version=__version__),
         survey=_survey(schema, table, domain_groups),
@@ -224,8 +230,35 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
         problems=problems,
         network=network,
         **asked,
+        paired=paired,
+        attrition=attrition,
     )
     return apply_withholding(results)  # the same withheld cells in every list (DESIGN.md)
+
+
+def _change(
+    schema: Instrument,
+    table: Table,
+    coded: ItemCodes | None,
+    answered: np.ndarray,
+    waves: list[Group],
+    design: Any,
+    options: Options,
+) -> tuple[list[Any], list[Any], list[Any]]:
+    """Panel comparisons (--paired) and retrospective pairs (see analysis/panels.py)."""
+    from tpn_survey.analysis.panels import Context, change_results
+
+    if not options.paired and not schema.pairs:
+        return [], [], []
+    files = _file_names(table)
+    build = None if design is None else (lambda f: build_design(f, design, files))
+    ctx = Context(level=options.level, min_n=options.min_n, adjust=options.adjust, build=build)
+    labels = (waves[0].values or []) if waves else []
+    codes = coded.codes if coded is not None else None
+    found = change_results(schema, table.frame, codes, answered, labels, ctx, options.paired)
+    if has_errors(found[2]):
+        raise DataError(found[2])
+    return found
 
 
 def _file_names(table: Table) -> str:

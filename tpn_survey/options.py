@@ -24,6 +24,7 @@ class Options(BaseModel):
     population: float | None = Field(default=None, gt=0)
     reference: str | None = None
     adjust: str = "holm"
+    paired: bool = False  # compare linked people wave to wave (schema `link:`)
 
     def named_columns(self) -> dict[str, list[str]]:
         """Option -> the groups or columns it names (for the pii check)."""

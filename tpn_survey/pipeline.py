@@ -58,10 +58,13 @@ def read_survey(
     instrument = schema if isinstance(schema, Instrument) else load_schema(schema)
     if options is not None:  # before reading: a pii column is dropped as it is read
         check_pii_options(instrument, options.named_columns())
-    drop = [c for c in instrument.pii if c != instrument.respondent_id]
+    # A pii link column is read for linking waves only; no output ever carries its values.
+    drop = [c for c in instrument.pii if c not in (instrument.respondent_id, instrument.link)]
     # Answers and groups repeat a few labels: read as arrow dictionaries, coded once.
     coded = [item.column for item in instrument.items] + [g.column for g in instrument.groups]
     keys = tally_keys(instrument, options) if chunksize else None
+    if instrument.pairs or (options is not None and options.paired):
+        keys = None  # people are linked (waves, before/after columns) row by row: keep rows
     tables = []
     for path in paths:
         tally = Tally(instrument, keys) if keys is not None else None

@@ -46,6 +46,9 @@ class ProblemCode(StrEnum):
     NOT_A_NUMBER = "not-a-number"
     OUT_OF_RANGE = "out-of-range"
     ANSWERED_NOT_ASKED = "answered-not-asked"
+    LINK_REPEATED = "link-repeated"  # issue 17: a link id twice in one wave
+    PAIR_ADJACENT = "pair-adjacent"  # issue 17: a retrospective pair's columns side by side
+    PAIRS_CHUNKED = "pairs-chunked"  # issue 17: pairs not analyzed when read in chunks
 
 
 class Problem(BaseModel):

@@ -27,7 +27,7 @@ Reason = Annotated[
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 
 class Tool(_Frozen):
@@ -62,12 +62,21 @@ class InputFile(_Frozen):
     export: str
 
 
+class PairInfo(_Frozen):
+    """A retrospective pre-post pair, for reports (issue 17)."""
+
+    id: str
+    text: str = ""
+    headline: str | None = None
+
+
 class Survey(_Frozen):
     id: str
     title: str
     items: list[ItemInfo] = []
     groups: list[GroupInfo] = []
     inputs: list[InputFile] = []
+    pairs: list[PairInfo] = []  # issue 17: retrospective pairs
 
 
 class Settings(_Frozen):
@@ -103,6 +112,16 @@ class Estimate(_Frozen):
     deff: float | None = None
     n_effective: float | None = None
     suppressed_reason: Reason = None
+    flags: list[str] = []  # reliability: "low-n-effective", "wide-interval" (see panels)
+
+
+class EffectSize(_Frozen):
+    """An effect size of a difference: Cohen's h (rates) or Hedges' g (composite means)."""
+
+    measure: Literal["cohens_h", "hedges_g"]
+    value: float | None
+    ci_low: float | None = None
+    ci_high: float | None = None
 
 
 class Comparison(_Frozen):
@@ -122,6 +141,69 @@ class Comparison(_Frozen):
     se: float | None = None
     df: int | None = None
     suppressed_reason: Reason = None
+    effect_size: EffectSize | None = None
+
+
+class Paired(_Frozen):
+    """Change in the same people: wave `from` -> wave `to` on the respondents linked in both
+    with a valid answer in both (or a retrospective pair: `before` -> `after`).
+
+    kind "rate": rates of agreement, difference to - from. kind "mean": a composite's mean
+    score (rate_from/rate_to are then the means)."""
+
+    item: str
+    kind: Literal["rate", "mean"] = "rate"
+    group: dict[str, str] = {}
+    from_: str = Field(alias="from")
+    to: str
+    n_pairs: int
+    rate_from: float | None
+    rate_to: float | None
+    difference: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    p_adjusted: float | None
+    method: str
+    effect_size: EffectSize | None = None
+    retrospective: bool = False
+    suppressed: bool = False
+    suppressed_reason: Reason = None
+    se: float | None = None
+    df: int | None = None
+
+
+class Attrition(_Frozen):
+    """Who was lost between two waves: each item's baseline (wave `from`) rate among those
+    linked in wave `to` (retained) and among those not (lost), unweighted, with the
+    difference retained - lost and Newcombe's interval."""
+
+    item: str
+    from_: str = Field(alias="from")
+    to: str
+    retained: int
+    lost: int
+    rate_retained: float | None
+    rate_lost: float | None
+    difference: float | None
+    ci_low: float | None
+    ci_high: float | None
+    suppressed: bool = False
+    suppressed_reason: Reason = None
+
+
+class Composition(_Frozen):
+    """Respondents' share of a group value against invitees' share (nonresponse)."""
+
+    by: str
+    value: str
+    invited: int
+    respondents: int
+    share_invited: float | None
+    share_respondents: float | None
+    difference: float | None
+    rate: float | None  # respondents / invited
+    flagged: bool  # response rate under 85% (NCES standard: a bias analysis is due)
 
 
 class Mean(_Frozen):
@@ -297,10 +379,14 @@ class Results(_Frozen):
     numbers: list[NumberRow] = []
     texts: list[TextRow] = []
     reach: list[ReachFigure] = []
+    # Added by issue 17 (change in the same people).
+    paired: list[Paired] = []
+    attrition: list[Attrition] = []
+    composition: list[Composition] = []
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict in results.json's shape; design-only fields are left out of simple ones."""
-        data = self.model_dump(mode="json")
+        data = self.model_dump(mode="json", by_alias=True)
         for est in data["estimates"]:
             for key in ("deff", "n_effective"):
                 if est[key] is None:

@@ -205,6 +205,18 @@ class Invited(_Model):
     partial: float = Field(default=0.5, gt=0, le=1)  # at least this, below complete: a partial
 
 
+class Pair(_Model):
+    """A retrospective pre-post question: the same answer scale asked "before" and "now" on
+    one form (DESIGN.md "Change in the same people")."""
+
+    id: str
+    before: str  # column
+    after: str  # column
+    scale: str
+    text: str = ""
+    headline: str | None = None
+
+
 class Instrument(_Model):
     """One survey instrument as DESIGN.md defines it."""
 
@@ -220,6 +232,8 @@ class Instrument(_Model):
     pii: list[str] = []
     composites: dict[str, Composite] = {}
     invited: Invited | int | None = None
+    link: str | None = None  # column: a stable id of a person across waves (may be pii)
+    pairs: list[Pair] = []
     reach: Reach | None = None
 
     @model_validator(mode="before")
@@ -266,6 +280,19 @@ def split_items(raw: list[Any]) -> tuple[list[int], list[int]]:
         kind = entry.get("type") if isinstance(entry, dict) else None
         (other if kind in QUESTION_TYPES else likert).append(i)
     return likert, other
+
+
+def pairs_as_items(inst: Instrument) -> Instrument:
+    """The instrument with the before and after columns of each retrospective pair as its
+    items (ids `<pair>:before`, `<pair>:after`), to code and check them as items are."""
+    items = [
+        Item(id=f"{pair.id}:{side}", column=column, scale=pair.scale)
+        for pair in inst.pairs
+        for side, column in (("before", pair.before), ("after", pair.after))
+    ]
+    return inst.model_copy(
+        update={"items": items, "composites": {}, "pairs": [], "questions": [], "reach": None}
+    )
 
 
 class _Yaml12Loader(yaml.SafeLoader):
@@ -390,7 +417,7 @@ def _cross_check(
             errors.append(f"groups[{i}].id: {group.id!r} repeats an earlier group id")
         gids.add(group.id)
     errors += _check_labels(inst) + _check_pii(inst)
-    errors += _check_composites(inst) + _check_invited(inst)
+    errors += _check_composites(inst) + _check_invited(inst) + _check_pairs(inst, ids)
     if inst.population is not None and inst.design is not None and inst.design.fpc is not None:
         errors.append("population: give either population or design.fpc, not both")
     return errors
@@ -567,6 +594,21 @@ def _user_loc(
         if at is not None and loc[1] < len(at):
             return ("items", at[loc[1]], *loc[2:])
     return loc
+
+
+def _check_pairs(inst: Instrument, item_ids: set[str]) -> list[str]:
+    errors = []
+    seen: set[str] = set()
+    for i, pair in enumerate(inst.pairs):
+        if pair.id in seen or pair.id in item_ids:
+            errors.append(f"pairs[{i}].id: {pair.id!r} repeats an item or pair id")
+        seen.add(pair.id)
+        if pair.scale not in inst.scales:
+            hint = did_you_mean(pair.scale, list(inst.scales))
+            errors.append(f"pairs[{i}].scale: {pair.scale!r} is not a defined scale{hint}")
+        if pair.before == pair.after:
+            errors.append(f"pairs[{i}]: before and after name the same column")
+    return errors
 
 
 def parse_schema(data: Any, source: str = "schema") -> Instrument:

@@ -18,7 +18,7 @@ from tpn_survey.analysis.coding import (
 from tpn_survey.analysis.tally import ItemChecks, item_checks
 from tpn_survey.io.table import FILE_COLUMN, ROW_COLUMN, Table
 from tpn_survey.problems import Problem, ProblemCode, did_you_mean
-from tpn_survey.schema import Design, Instrument
+from tpn_survey.schema import Design, Instrument, pairs_as_items
 from tpn_survey.shown import clip, shown, some
 
 if TYPE_CHECKING:
@@ -189,6 +189,36 @@ def check_answers(schema: Instrument, table: Table, checks: ItemChecks) -> list[
                         f"{file}, {_rows_phrase(count, row)}, column {item.column!r}: "
                         f"{shown(value)} is not an answer on the {item.scale!r} scale"
                         f"{did_you_mean(value.strip(), choices)}"
+                    ),
+                )
+            )
+    return out
+
+
+def check_pairs(schema: Instrument, table: Table) -> list[Problem]:
+    """Retrospective pairs (issue 17): their columns exist, their answers are on the scale,
+    and a warning when the two columns sit side by side on the form (a then/now grid, which
+    invites answering "before" low to show change)."""
+    if not schema.pairs:
+        return []
+    pseudo = pairs_as_items(schema)
+    missing = check_columns(pseudo, table, None)
+    if missing:
+        return missing
+    checks = item_checks(pseudo, table.frame, code_items(pseudo, table.frame))
+    out = check_answers(pseudo, table, checks)
+    position = {c: i for i, c in enumerate(table.frame.columns)}
+    for pair in schema.pairs:
+        if abs(position[pair.before] - position[pair.after]) == 1:
+            out.append(
+                Problem(
+                    code=ProblemCode.PAIR_ADJACENT,
+                    severity="warning",
+                    column=f"{pair.before}, {pair.after}",
+                    message=(
+                        f"pair {pair.id!r}: columns {pair.before!r} and {pair.after!r} are next "
+                        "to each other on the form; retrospective before/now answers given "
+                        "side by side tend to overstate change"
                     ),
                 )
             )
@@ -435,6 +465,7 @@ def validate(
         if checks.answered.shape == answered.shape:  # else: no Likert items
             answered |= checks.answered
         checks = ItemChecks(checks.off_scale, answered)
+    problems += check_pairs(schema, table)
     if not any(p.severity == "error" for p in problems):
         if len(checks.answered) and not checks.answered.any():
             files = ", ".join(str(f["file"]) for f in table.files)

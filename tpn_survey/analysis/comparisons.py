@@ -16,10 +16,11 @@ from tpn_survey.analysis.coding import code_groups
 from tpn_survey.errors import OptionError
 from tpn_survey.options import Options
 from tpn_survey.problems import did_you_mean
-from tpn_survey.results import Comparison, Estimate, finite
+from tpn_survey.results import Comparison, EffectSize, Estimate, finite
 from tpn_survey.schema import Group, Instrument
 from tpn_survey.stats.compare import adjust_pvalues, compare_proportions, design_differences
 from tpn_survey.stats.design import Design
+from tpn_survey.stats.effect_size import cohens_h
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -97,10 +98,15 @@ def simple_comparisons(
     a = np.array([index[p[0]] for p in pairs])
     b = np.array([index[p[1]] for p in pairs])
     res = compare_proportions(pos[a], n[a], pos[b], n[b], level)  # (pairs, items)
+    h = cohens_h(pos[a], n[a], pos[b], n[b], level)  # issue 17: effect sizes
     return [
         _comparison(
             res, i, j, item, by, pair, int(n[a[i], j]), int(n[b[i], j]), min_n,
             method="newcombe-fisher" if res.exact[i, j] else "newcombe-score",
+            effect_size=EffectSize(
+                measure="cohens_h", value=finite(h.value[i, j]),
+                ci_low=finite(h.ci_low[i, j]), ci_high=finite(h.ci_high[i, j]),
+            ),
         )
         for i, pair in enumerate(pairs)
         for j, item in enumerate(items)

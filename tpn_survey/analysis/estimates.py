@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from tpn_survey.analysis.flags import reliability_flags
 from tpn_survey.analysis.tally import count_width
 from tpn_survey.options import Options
 from tpn_survey.results import Estimate, finite
@@ -129,6 +130,9 @@ def estimates_from_counts(
                     },
                     deff=deff,
                     n_effective=n_eff,
+                    flags=reliability_flags(
+                        int(n[d, j]), n_eff, finite(low[d, j]), finite(high[d, j])
+                    ),
                 )
             )
     return out

@@ -53,6 +53,12 @@ def analyze(
     cluster: Annotated[str | None, typer.Option(help="Cluster (PSU) column.")] = None,
     strata: Annotated[str | None, typer.Option(help="Strata column.")] = None,
     population: Annotated[float | None, typer.Option(help="Population size N (fpc).")] = None,
+    paired: Annotated[
+        bool,
+        typer.Option(
+            "--paired", help="Change in the same people: link waves by the schema's `link:`."
+        ),
+    ] = False,
     out: Annotated[Path | None, typer.Option(help="Output folder [default: tpn-out].")] = None,
     output_format: Annotated[
         str | None,
@@ -99,6 +105,7 @@ def analyze(
             cluster=cluster,
             strata=strata,
             population=population,
+            paired=paired or None,
         )
         from tpn_survey.pipeline import analyze_survey, read_survey, render
 

@@ -170,6 +170,8 @@ LISTS: tuple[Cells | Pairs, ...] = (
     Cells("network", count="respondents", item=None, group=_organization),
     Pairs("comparisons"),
     Pairs("trends"),
+    Pairs("paired", by=lambda r: "wave", sides=("from_", "to"), counts=("n_pairs",)),
+    Pairs("attrition", by=lambda r: "wave", sides=("from_", "to"), counts=("retained", "lost")),
 )
 
 

@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from tpn_survey import __version__
 from tpn_survey.report import charts, sections
+from tpn_survey.report.change import change_context
 from tpn_survey.report.disclosure import COMPLEMENTARY, apply_withholding, group_text
 from tpn_survey.report.disclosure import mask as withheld_mask
 from tpn_survey.report.format import (
@@ -455,6 +456,7 @@ def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any
         "means": sections.means_context(res, items, order, latest),
         "scales": sections.scales_context(res, items),
         "rates": sections.rates_context(res),
+        "change": change_context(res, noun),
         "problems": sorted(problems.values(), key=lambda e: (e["severity"] != "error", e["code"])),
         "n_problems": len(res.problems),
         "ci_name": method_name(res.settings.ci, design=bool(design)),

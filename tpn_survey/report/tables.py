@@ -265,6 +265,52 @@ def rate_rows(res: Results) -> list[dict[str, Any]]:
     return rows
 
 
+PAIRED_COLUMNS = [
+    "survey", "item", "kind", "group_by", "group_value", "from", "to", "retrospective",
+    "n_pairs", "rate_from", "rate_to", "difference", "ci_low", "ci_high", "p_value",
+    "p_adjusted", "method", "effect_size", "suppressed",
+]  # fmt: skip
+ATTRITION_COLUMNS = [
+    "survey", "item", "from", "to", "retained", "lost", "rate_retained", "rate_lost",
+    "difference", "ci_low", "ci_high", "suppressed",
+]  # fmt: skip
+_PAIRED_NUMBERS = PAIRED_COLUMNS[8:18]
+_ATTRITION_NUMBERS = ATTRITION_COLUMNS[4:11]
+
+
+def paired_rows(res: Results) -> list[dict[str, Any]]:
+    """Change in the same people (issue 17): one row per paired comparison; a withheld one
+    has blank numbers and its reason in `suppressed`."""
+    res = apply_withholding(res)
+    rows = []
+    for p in res.paired:
+        d = p.model_dump(by_alias=True)
+        row = {k: d.get(k) for k in PAIRED_COLUMNS}
+        row.update(survey=res.survey.id, group_by=group_key(p.group),
+                   group_value=group_text(p.group))  # fmt: skip
+        row["effect_size"] = p.effect_size.value if p.effect_size is not None else None
+        row["suppressed"] = reason_label(p, res.settings.min_n)
+        if p.suppressed:
+            row.update(dict.fromkeys(_PAIRED_NUMBERS, None))
+        rows.append(row)
+    return rows
+
+
+def attrition_rows(res: Results) -> list[dict[str, Any]]:
+    """Baseline rates of retained and lost respondents (issue 17); a withheld row has blank
+    numbers and its reason in `suppressed`."""
+    res = apply_withholding(res)
+    rows = []
+    for a in res.attrition:
+        row = {k: v for k, v in a.model_dump(by_alias=True).items() if k in ATTRITION_COLUMNS}
+        row["survey"] = res.survey.id
+        row["suppressed"] = reason_label(a, res.settings.min_n)
+        if a.suppressed:
+            row.update(dict.fromkeys(_ATTRITION_NUMBERS, None))
+        rows.append(row)
+    return rows
+
+
 def tidy_tables(surveys: list[Results]) -> dict[str, pd.DataFrame]:
     """Every table as a tidy DataFrame with a `survey` column, masked for people:
     `estimates` (= `tidy_table`), and where any survey has them `comparisons`, `trends`,
@@ -279,6 +325,8 @@ def tidy_tables(surveys: list[Results]) -> dict[str, pd.DataFrame]:
         ("means", mean_rows, MEAN_COLUMNS),
         ("scales", scale_rows, SCALE_COLUMNS),
         ("response_rates", rate_rows, RATE_COLUMNS),
+        ("paired", paired_rows, PAIRED_COLUMNS),
+        ("attrition", attrition_rows, ATTRITION_COLUMNS),
     ]
     for name, build, columns in builders:
         rows = [row for res in surveys for row in build(res)]

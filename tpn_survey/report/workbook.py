@@ -16,9 +16,11 @@ from tpn_survey.report.question_tables import question_sheets
 from tpn_survey.report.tables import (
     DESIGN_COLUMNS,
     ITEM_COLUMNS,
+    attrition_rows,
     comparison_rows,
     item_rows,
     mean_rows,
+    paired_rows,
     rate_rows,
     scale_rows,
 )
@@ -121,6 +123,8 @@ def _workbook(surveys: list[Results]) -> Any:
             ("Scales", scale_rows(res), set()),
             ("Response rates", rate_rows(res), {"rr1", "rr2"}),
             *question_sheets(res),
+            ("Change", paired_rows(res), set()),  # issue 17: rates and mean scores mixed
+            ("Attrition", attrition_rows(res), {"rate_retained", "rate_lost", "difference"}),
         ]
         for title, rows_, pct_names in sheets:
             if not rows_:
