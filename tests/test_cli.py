@@ -131,7 +131,7 @@ def test_data_problems_exit_1_and_write_nothing(tmp_path: Path, mini_schema: Pat
         (["--ci", "logit"], "--ci 'logit'"),
         (["--level", "1.5"], "--level"),
         (["--by", "organisation"], "did you mean 'organization'"),
-        (["--format", "docx"], "--format"),
+        (["--format", "rtf"], "--format"),
     ],
 )
 def test_bad_options_exit_2(tmp_path: Path, args: list[str], message: str) -> None:

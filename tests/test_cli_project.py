@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -126,3 +127,55 @@ def test_weight_rake_matches_r(workdir: Path) -> None:
     )
     # a missing file of any kind exits 2, naming it (issue 13)
     assert empty.exit_code == 2 and "nope.yaml: margins file not found" in empty.output
+
+
+def test_report_keeps_survey_order_and_settings_without_tpn_toml(workdir: Path) -> None:
+    """`tpn report` of a project's results.json files, in any order and with no tpn.toml at
+    hand, renders the report the project made: same survey order, same [report] settings."""
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    result = runner.invoke(app, ["analyze", "--format", "json,html"])
+    assert result.exit_code == 0, result.output
+    first = (workdir / "tpn-out" / "report.html").read_text("utf-8")
+    files = sorted((workdir / "tpn-out").glob("*.json"))  # alphabetical: not the report's order
+    stored = json.loads(files[0].read_text("utf-8"))["report"]
+    assert stored["settings"]["title"] == "Annual Impact Report 2017" and "order" in stored
+    elsewhere = workdir / "elsewhere"
+    elsewhere.mkdir()
+    os.chdir(elsewhere)  # no tpn.toml here
+    result = runner.invoke(app, ["report", *map(str, reversed(files)), "--format", "html"])
+    assert result.exit_code == 0, result.output
+    again = (elsewhere / "tpn-out" / "report.html").read_text("utf-8")
+
+    def order(html: str) -> list[str]:
+        return re.findall(r'<section class="survey" id="[^"]+">\s*<h2>([^<]+)</h2>', html)
+
+    assert (
+        order(again)
+        == order(first)
+        == [
+            "TPN Teacher Leader Survey, Spring 2017",
+            "TPN Teacher Survey, Spring 2017",
+            "TPN End-of-Year Survey, 2016-17",
+        ]
+    )
+    assert "Annual Impact Report 2017" in again and "12,000" in again  # [report] settings
+
+
+def test_analyze_data_honours_local_tpn_toml_report(workdir: Path) -> None:
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    result = runner.invoke(
+        app,
+        [
+            "analyze",
+            "data/sample/teacher_leader.csv",
+            "--schema",
+            "schemas/teacher_leader.yaml",
+            "--format",
+            "html",
+            "--out",
+            "one",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    html = (workdir / "one" / "report.html").read_text("utf-8")
+    assert "Annual Impact Report 2017" in html and "Teacher Practice Network" in html

@@ -142,3 +142,21 @@ def test_yaml_round_trips_any_column_names(names: list[str]) -> None:
         return
     schema = parse_schema(load_yaml(text))
     assert {i.column for i in schema.items} == set(names)
+
+
+def test_short_labels_drafted_from_question_text() -> None:
+    from tpn_survey.infer import draft_short
+
+    assert (
+        draft_short("This year, to what extent did you coach peers one to one?")
+        == "Coach peers one to one"
+    )
+    long = draft_short("I feel more confident providing standards-aligned instruction.")
+    assert long == "Feel more confident providing" and len(long) <= 40
+    assert draft_short("Would you recommend the network to a colleague?") == (
+        "Would you recommend the network to a"
+    )
+    assert draft_short("?") is None
+    for text in ("x" * 90, "word " * 30, "To what extent " + "y" * 60):
+        short = draft_short(text)
+        assert short is not None and 0 < len(short) <= 40

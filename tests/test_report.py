@@ -429,31 +429,35 @@ def test_suppressed_headline_has_no_numbers() -> None:
     assert "91% of" not in html and "n = 512" not in html
 
 
-def test_dot_chart_pairs_share_group_labels() -> None:
-    from tpn_survey.report.charts import DotPanel, DotRow, dot_whiskers
+def test_dot_plot_sorted_zoomed_with_overall_marked() -> None:
+    from tpn_survey.report.charts import DotRow, dot_plot
 
-    rows = [DotRow("Org <A>", 0.8, 0.7, 0.9), DotRow("Org B", None, None, None, "n<10")]
-    other = [DotRow("Org <A>", 0.5, 0.4, 0.6), DotRow("Org B", None, None, None, "n<10")]
-    svg = dot_whiskers([DotPanel(rows, 0.75, "Item 1"), DotPanel(other, 0.55, "Item 2")], "c", "t")
+    rows = [
+        DotRow("Org <A>", 0.62, 0.55, 0.69),
+        DotRow("Org B", None, None, None, "n<10"),
+        DotRow("Org C", 0.81, 0.75, 0.86, flagged=True),
+    ]
+    svg = dot_plot(rows, 0.7, "c", "Item: from 62% to 81% by organization", overall_label="All")
     body = re.sub(r"<title.*?</title>|<desc.*?</desc>", "", svg, flags=re.S)
-    assert body.count("Org &lt;A&gt;") == 1 and body.count("Org B") == 1  # one label column
-    assert body.count("<circle") == 2 and body.count("n&lt;10") == 2
-    assert "80%" in body and "50%" in body and "All: 75%" in body and "All: 55%" in body
+    # highest first, masked rows last
+    assert body.index("Org C") < body.index("Org &lt;A&gt;") < body.index("Org B")
+    assert "All: 70%" in body and "81%*" in body and "n&lt;10" in body
+    ticks = re.findall(r">(\d+)%</text>", body)
+    assert ticks[0] == "50" and "0" not in ticks and "100" not in ticks  # zoomed to the data
     desc = re.search(r"<desc[^>]*>(.*?)</desc>", svg, flags=re.S)
-    assert desc and "Item 1: Org &lt;A&gt;: 80%" in desc.group(1) and "Item 2:" in desc.group(1)
-    with pytest.raises(ValueError, match="same groups"):
-        dot_whiskers([DotPanel(rows, None, "1"), DotPanel(rows[:1], None, "2")], "c", "t")
+    assert desc and "Org &lt;A&gt;: 62% (interval 55%–69%)" in desc.group(1)
+    assert "Org C: 81% (interval 75%–86%, interpret with caution)" in desc.group(1)
+    assert "All: 70%" in desc.group(1)
 
 
-def test_dot_charts_two_items_a_chart(results: Results) -> None:
+def test_dot_charts_one_item_each_titled_with_the_finding(results: Results) -> None:
     html = render_html([results])
     figures = re.findall(r'<figure class="chart dots">(.*?)</figure>', html, flags=re.S)
     assert figures
     for figure in figures:
-        captions = re.findall(r'<span class="panel">(\d+)\. ', figure)
-        assert 1 <= len(captions) <= 2 and figure.count("<svg") == 1
-    numbers = [int(n) for f in figures for n in re.findall(r'<span class="panel">(\d+)\. ', f)]
-    assert numbers[0] == 1 and all(b in (a + 1, 1) for a, b in itertools.pairwise(numbers))
+        title = re.search(r'<span class="chart-title">(.*?)</span>', figure)
+        assert title and re.search(r"(by organization|one organization shown)$", title.group(1))
+        assert figure.count("<svg") == 1
 
 
 def test_charts_as_images_for_print(results: Results) -> None:
@@ -463,7 +467,9 @@ def test_charts_as_images_for_print(results: Results) -> None:
     from tpn_survey.report.pdf import charts_as_images
 
     html = render_html([results])
-    svgs = re.findall(r"<svg\b.*?</svg>", html, flags=re.S)
+    # the narrow-screen copies of charts are left out of print
+    wide = re.sub(r'<div class="narrow">.*?</div>', "", html, flags=re.S)
+    svgs = re.findall(r"<svg\b.*?</svg>", wide, flags=re.S)
     printed = charts_as_images(html)
     assert "<svg" not in printed
     images = re.findall(r'<img class="chart" alt="([^"]*)"([^>]*)>', printed)
@@ -472,6 +478,8 @@ def test_charts_as_images_for_print(results: Results) -> None:
         data = re.search(r"base64,([A-Za-z0-9+/=]+)", rest)
         assert data and base64.b64decode(data.group(1)).decode() == svg
         title = re.search(r"<title[^>]*>(.*?)</title>", svg)
-        assert title and alt == title.group(1)
+        desc = re.search(r"<desc[^>]*>(.*?)</desc>", svg)
+        assert title and desc and alt.startswith(title.group(1).rstrip("."))
+        assert alt.endswith(desc.group(1)) and re.search(r"\d+%", alt)  # carries the numbers
         width = re.search(r'width="([\d.]+)"', svg)
         assert width and f'width="{width.group(1)}"' in rest

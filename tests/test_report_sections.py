@@ -174,9 +174,10 @@ def _section(html: str, start: str, end: str = "<h3") -> str:
 
 def test_trend_charts_and_change_table_equal_results(rich: Results) -> None:
     html = render_html([rich])
-    trends = _section(html, "<h3>Change across waves</h3>")
+    charts = _section(html, "<h3>Change over time</h3>")
+    trends = _section(html, "<h4>Change across waves</h4>", "<h4")
     # a chart per item with every wave in order in its text alternative; suppressed wave masked
-    descs = re.findall(r"<desc[^>]*>(.*?)</desc>", trends)
+    descs = re.findall(r"<desc[^>]*>(.*?)</desc>", charts)
     assert len(descs) == 2
     assert descs[0] == (
         "2016: 77% (interval 74%–79%); 2017: 91% (interval 88%–93%); 2018: 95% (interval 92%–97%)."
@@ -201,7 +202,7 @@ def test_trend_charts_and_change_table_equal_results(rich: Results) -> None:
     after_hidden = [t for t in texts if t[1].startswith("2017")][-1][1]
     assert after_hidden.split()[-1] == "hidden" and "+3 pts" not in after_hidden
     # the by-wave breakdown is not repeated as "Agreement by wave"
-    assert "<h3>Agreement by wave</h3>" not in html
+    assert "Agreement by wave</h" not in html
 
 
 def test_headlines_use_latest_wave_and_significant_change() -> None:
@@ -257,7 +258,7 @@ def test_design_comparison_method_named() -> None:
 
 def test_means_table_equal_results_and_masked(rich: Results) -> None:
     html = render_html([rich])
-    means = _section(html, "<h3>Average answers</h3>", "<h3>Scale")
+    means = _section(html, "<h4>Average answers</h4>", "<h4>Scale")
     m = rich.means[0]
     row = re.search(
         r"<th scope=\"row\">I feel more confident[^<]*</th>(.*?)</tr>", means, flags=re.S
@@ -281,7 +282,7 @@ def test_means_table_equal_results_and_masked(rich: Results) -> None:
 
 def test_scale_reliability_and_suppression(rich: Results) -> None:
     html = unescape(render_html([rich])).replace("\u00a0", " ")
-    scales = _section(html, "<h3>Scale reliability</h3>")
+    scales = _section(html, "<h4>Scale reliability</h4>", "<h4")
     assert "Standards confidence: Cronbach's α 0.63 (95% CI 0.57–0.68, n = 483)" in scales
     assert "0.47" in scales and "0.58" in scales
     tiny = _section(scales, "Tiny scale", "</table>")
@@ -294,7 +295,7 @@ def test_response_rates_key_figure_and_table(rich: Results) -> None:
     html = render_html([rich])
     figures = _section(html, '<ul class="figures">', "</ul>")
     assert re.search(
-        r'<span class="value">73%</span> <span class="label">response rate \(AAPOR RR2\)</span>',
+        r'<span class="value">73%</span> <span class="label">response rate</span>',
         figures,
     )
     assert "523 of 712 invited" in figures
@@ -312,7 +313,8 @@ def test_methods_appendix_names_new_methods(rich: Results) -> None:
     methods = _text(_section(html, '<section class="appendix" id="methods">', "</section>"))
     for phrase in (
         "Adjustment for multiple comparisons: Holm",
-        "Change across waves: each wave (2016, 2017, 2018) against the previous one",
+        "Change across waves: each wave against the previous one",
+        "(2016, 2017, 2018)",
         "t interval",
         "Feldt",
         "Cronbach",
@@ -375,3 +377,11 @@ def test_tidy_tables_masked(rich: Results) -> None:
     hidden = comps[(comps["item"] == "confident_standards") & (comps["level"] == "Org B")]
     assert pd.isna(hidden.iloc[0]["difference"])
     assert hidden.iloc[0]["suppressed"] == "complementary"
+
+
+def test_mean_interval_clipped_to_the_scale() -> None:
+    from tpn_survey.report.sections import mean_ci_text
+
+    assert mean_ci_text(-9.7, 15.7, [1, 2, 3, 4]) == "1.0–4.0"
+    assert mean_ci_text(2.94, 3.26, [1, 2, 3, 4]) == "2.9–3.3"
+    assert mean_ci_text(None, 3.0, [1, 2, 3, 4]) == "–"

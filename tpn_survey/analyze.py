@@ -60,6 +60,7 @@ def _survey(schema: Instrument, table: Table, groups: list[Group]) -> Survey:
                 id=item.id,
                 text=item.text,
                 headline=item.headline,
+                short=item.short,
                 levels=list(scale.levels),
                 positive=list(scale.positive),
                 non_substantive=cats[len(scale.levels) :],

@@ -179,6 +179,30 @@ _DECIMAL = re.compile(r"^[+-]?\d+(\.\d+)?$")
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
+_LEADS = re.compile(
+    r"^(?:(?:this|last|in the past) (?:school )?year,?\s+|to what extent\s+|how (?:much|often)\s+"
+    r"|please (?:rate|indicate)\s+|(?:did|do|have|were|are) you\s+|i (?:have|am)\s+|i\s+)",
+    re.IGNORECASE,
+)
+SHORT_MAX = 40
+
+
+def draft_short(text: str) -> str | None:
+    """A chart label drafted from a question (at most 40 characters, whole words): lead-ins
+    such as "This year, to what extent did you" dropped, the first letter capitalised.
+    `coach peers one to one`, from "This year, to what extent did you coach peers one to one?"."""
+    short = " ".join(text.split()).rstrip(" ?.!:;")
+    while True:
+        cut = _LEADS.sub("", short, count=1)
+        if cut == short or not cut:
+            break
+        short = cut
+    if len(short) > SHORT_MAX:
+        short = short[: SHORT_MAX + 1].rsplit(" ", 1)[0].rstrip(" ,;:-")
+    short = short[:SHORT_MAX]
+    return short[:1].upper() + short[1:] if short else None
+
+
 def slug(text: str, limit: int = 40) -> str:
     """A lower-case identifier from any text (`Q5_1` -> `q5_1`)."""
     out = _SLUG.sub("_", normalize_label(text)).strip("_")[:limit].strip("_")
@@ -423,6 +447,9 @@ def infer_schema(table: Table, name: str | None = None) -> dict[str, Any]:
         }
         if text:
             item["text"] = text
+            short = draft_short(item["text"])
+            if short:
+                item["short"] = short
         items.append(item)
         item_columns.add(col)
     if not items and not questions:

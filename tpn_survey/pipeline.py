@@ -40,12 +40,14 @@ def read_survey(
     sheet: str | None = None,
     chunksize: int | None = None,
     options: Options | None = None,
+    waves: Sequence[str] | None = None,
 ) -> SurveyData:
     """Read export file(s) (several = waves) against an instrument; `pii` columns are dropped.
 
     With `chunksize`, a UTF-8 CSV is streamed and its answers tallied as they are read (see
     `analysis.tally`): for a simple analysis by the groups of `options` (default: every group
     of the schema), for a design-based one not at all (it needs the answers row by row).
+    `waves` labels the files' waves (one label a file); else a `wave` column or the file name.
     """
     from tpn_survey.analysis.tally import Tally
     from tpn_survey.io import read_table, stack_tables
@@ -80,7 +82,9 @@ def read_survey(
                 tally=tally,
             )
         )
-    table = stack_tables(tell_apart(tables, paths))
+    if waves is not None and len(waves) != len(paths):
+        raise OptionError(f"{len(waves)} wave label(s) for {len(paths)} data file(s)")
+    table = stack_tables(tell_apart(tables, paths), labels=list(waves) if waves else None)
     if table.tally is None:  # group values compared after NFC and non-breaking-space folding
         fold_group_values(table, group_columns(instrument, options))
     return SurveyData(instrument, table)
@@ -147,6 +151,7 @@ def analyze_project(project: Project, on_result: Any = None) -> list[Results]:
                 sheet=spec.sheet,
                 chunksize=spec.chunksize,
                 options=spec.options,
+                waves=spec.wave_labels(),
             )
             results = analyze_survey(survey, spec.options)
         except OptionError as ex:  # named as the tpn.toml key: `compare`, not `--compare`
@@ -176,12 +181,15 @@ def render(
     templates: str | Path | None = None,
     render_pdf: Any = None,
     inputs: Sequence[str | Path] = (),
+    editions: str | None = None,
+    notes: list[str] | None = None,
 ) -> list[Path]:
     """Render every requested output in memory, then write them all into `out` as one set with
     a manifest (an earlier run's other files removed).
 
     An output that would land on one of `inputs` (data, schema, tpn.toml, templates) is refused
-    before anything is written."""
+    before anything is written. With `editions` (a group id), one report per value of the group
+    under `editions/`; `notes` receives what was left out and why."""
     from tpn_survey.report.outputs import render_outputs, write_files
     from tpn_survey.vocab import FORMATS
 
@@ -192,7 +200,7 @@ def render(
     template_dir = Path(templates) if templates is not None else None
     files = render_outputs(
         list(results), list(formats), list(names) if names else None, report, template_dir,
-        render_pdf,
+        render_pdf, editions, notes,
     )  # fmt: skip
     # One set, all or nothing, never over an input (report.output_set).
     return write_files(out, files, [*map(Path, inputs), *([template_dir] if template_dir else [])])

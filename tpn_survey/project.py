@@ -6,7 +6,14 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from tpn_survey.errors import OptionError, validation_messages
 from tpn_survey.options import Options
@@ -32,7 +39,30 @@ class SurveySpec(BaseModel):
     export: str | None = None
     sheet: str | None = None
     chunksize: int | None = Field(default=None, ge=1)
+    waves: dict[str, Path] = {}
+    """Wave label -> its data file (`waves = {"2016" = "tl_2016.csv", ...}`); else a file's
+    `wave` column, else its name, labels the waves."""
     options: Options = Options()
+
+    @model_validator(mode="after")
+    def _waves_are_data(self) -> SurveySpec:
+        if not self.waves:
+            return self
+        named = {Path(p) for p in self.data}
+        stray = [str(p) for p in self.waves.values() if Path(p) not in named]
+        if stray:
+            raise ValueError(f"waves: {', '.join(stray)} not among the survey's data files")
+        unnamed = [str(p) for p in self.data if Path(p) not in set(self.waves.values())]
+        if unnamed:
+            raise ValueError(f"waves: no wave label for {', '.join(unnamed)}")
+        return self
+
+    def wave_labels(self) -> list[str] | None:
+        """Each data file's wave label, in the order of `data` (None: not given)."""
+        if not self.waves:
+            return None
+        by_file = {Path(p): label for label, p in self.waves.items()}
+        return [by_file[Path(p)] for p in self.data]
 
 
 class Project(BaseModel):
@@ -48,6 +78,8 @@ class Project(BaseModel):
     level: float = Field(default=0.95, gt=0, lt=1)
     min_n: int = Field(default=10, ge=0)
     report: dict[str, Any] = {}
+    editions: str | None = None
+    """A group id (e.g. "organization"): also one report per value of it, under editions/."""
     survey: list[SurveySpec] = Field(min_length=1)
 
     @field_validator("formats")
@@ -98,7 +130,13 @@ def _resolve(project: Project, path: Path) -> Project:
         return p if p.is_absolute() else base / p
 
     surveys = [
-        s.model_copy(update={"data": [fix(p) for p in s.data], "instrument": fix(s.instrument)})
+        s.model_copy(
+            update={
+                "data": [fix(p) for p in s.data],
+                "instrument": fix(s.instrument),
+                "waves": {k: fix(p) for k, p in s.waves.items()},
+            }
+        )
         for s in project.survey
     ]
     report = dict(project.report)

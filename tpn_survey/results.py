@@ -44,6 +44,8 @@ class ItemInfo(_Frozen):
     levels: list[str]
     positive: list[str]
     non_substantive: list[str]
+    short: str | None = None
+    """The chart label (schema `short:`), when the schema gives one."""
 
 
 class GroupInfo(_Frozen):
@@ -111,6 +113,8 @@ class Estimate(_Frozen):
     distribution: dict[str, int]
     deff: float | None = None
     n_effective: float | None = None
+    distribution_weighted: dict[str, float] | None = None
+    """Under a design: the weighted share of each substantive level (the bars' lengths)."""
     suppressed_reason: Reason = None
     flags: list[str] = []  # reliability: "low-n-effective", "wide-interval" (see panels)
 
@@ -383,14 +387,19 @@ class Results(_Frozen):
     paired: list[Paired] = []
     attrition: list[Attrition] = []
     composition: list[Composition] = []
+    report: dict[str, Any] | None = None
+    """How the report was made from these results, so `tpn report` renders it again the same
+    way: `settings` (tpn.toml's [report] table) and `order` (the survey's place in the report)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict in results.json's shape; design-only fields are left out of simple ones."""
         data = self.model_dump(mode="json", by_alias=True)
         for est in data["estimates"]:
-            for key in ("deff", "n_effective"):
+            for key in ("deff", "n_effective", "distribution_weighted"):
                 if est[key] is None:
                     del est[key]
+        if data["report"] is None:
+            del data["report"]
         for comp in data["comparisons"] + data["trends"]:
             for key in ("se", "df"):
                 if comp[key] is None:

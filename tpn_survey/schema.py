@@ -114,6 +114,7 @@ class Item(_Model):
     text: str = ""
     headline: str | None = None
     short: str | None = Field(default=None, max_length=40)
+    """A chart label for the item (at most 40 characters); else the chart shows `text`."""
     asked_if: AskedIf | None = None
 
 

@@ -68,8 +68,24 @@ def design_estimates(
         "ci_high": props.ci_high,
         "deff": props.deff,
         "n_effective": props.n_effective,
+        "weighted": weighted_counts(codes, domain, len(labels), design.weights, counts.shape[2]),
     }
     return estimates_from_counts(schema, counts, labels, method, options, values), mean_sums
+
+
+def weighted_counts(
+    codes: np.ndarray, domain: np.ndarray, n_domains: int, weights: np.ndarray, width: int
+) -> np.ndarray:
+    """Sum of weights by (domain, item, slot), slots as `counts` has them (0 missing, then the
+    levels); off-scale answers (-2) count nowhere. One bincount per item."""
+    out = np.zeros((n_domains, codes.shape[1], width))
+    for j in range(codes.shape[1]):
+        slot = codes[:, j].astype(np.int64) + 1
+        keep = (slot >= 0) & (domain >= 0)
+        flat = domain[keep].astype(np.int64) * width + slot[keep]
+        sums = np.bincount(flat, weights=weights[keep], minlength=n_domains * width)
+        out[:, j, :] = sums.reshape(n_domains, width)
+    return out
 
 
 def level_masks(schema: Instrument, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -112,6 +128,14 @@ def estimates_from_counts(
             if design_values is not None:
                 deff = finite(design_values["deff"][d, j])
                 n_eff = finite(design_values["n_effective"][d, j])
+            extra: dict[str, Any] = {}
+            if design_values is not None and "weighted" in design_values:
+                sums = design_values["weighted"][d, j, 1 : 1 + len(levels)]
+                total = float(sums.sum())
+                extra["distribution_weighted"] = {
+                    level: (float(sums[i]) / total if total > 0 else 0.0)
+                    for i, level in enumerate(levels)
+                }
             out.append(
                 Estimate(
                     item=item.id,
@@ -133,6 +157,7 @@ def estimates_from_counts(
                     flags=reliability_flags(
                         int(n[d, j]), n_eff, finite(low[d, j]), finite(high[d, j])
                     ),
+                    **extra,
                 )
             )
     return out

@@ -142,18 +142,26 @@ def print_summary(results: Results) -> None:
         title=f"{escape(results.survey.title)} — {count(results.respondents.rows_used)} respondents",
         title_justify="left",
     )
-    for col, justify in (("item", "left"), ("agree", "right"), ("CI", "right"), ("n", "right")):
+    # With waves: each wave's overall rows, labelled, rather than the waves pooled.
+    waves = [e for e in results.estimates if set(e.group) == {"wave"}]
+    columns = [("item", "left"), ("agree", "right"), ("CI", "right"), ("n", "right")]
+    if waves:
+        columns.insert(1, ("wave", "left"))
+    for col, justify in columns:
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
-    for est in results.estimates:
-        if est.group:
-            continue
+    rows = waves or [e for e in results.estimates if not e.group]
+    if waves:
+        order = [it.id for it in results.survey.items]
+        rows.sort(key=lambda e: order.index(e.item) if e.item in order else len(order))
+    for est in rows:
         label = escape(labels.get(est.item, est.item))
+        wave = [escape(est.group["wave"])] if waves else []
         masked = withheld_mask(est, min_n)
         if masked is not None or est.rate is None:
-            table.add_row(label, masked or "–", "", "")
+            table.add_row(label, *wave, masked or "–", "", "")
             continue
         ci = ci_text(est.ci_low, est.ci_high) if est.ci_low is not None else ""
-        table.add_row(label, pct(est.rate), ci, count(est.n))
+        table.add_row(label, *wave, pct(est.rate), ci, count(est.n))
     console().print(table)
 
 

@@ -14,6 +14,8 @@ from tpn_survey.cli._common import (
     ExportOption,
     SheetOption,
     clean_errors,
+    console,
+    escape,
     make_options,
     parse_formats,
     print_problems,
@@ -64,7 +66,7 @@ def analyze(
         str | None,
         typer.Option(
             "--format",
-            help=f"Comma list of html,pdf,json,csv,xlsx [default: {','.join(DEFAULT_FORMATS)}].",
+            help=f"Comma list of html,pdf,json,csv,xlsx,docx [default: {','.join(DEFAULT_FORMATS)}].",
         ),
     ] = None,
     encoding: EncodingOption = None,
@@ -77,6 +79,12 @@ def analyze(
     templates: Annotated[
         Path | None, typer.Option(help="Folder of report templates overriding ours.")
     ] = None,
+    editions: Annotated[
+        str | None,
+        typer.Option(
+            help="Also one report per value of this group under editions/.", metavar="GROUP"
+        ),
+    ] = None,
 ) -> None:
     """Agreement rates with confidence intervals, overall and by group; writes the outputs.
 
@@ -86,7 +94,7 @@ def analyze(
         if not data:
             if schema is not None:
                 raise OptionError("--schema given but no DATA file")
-            _run_project(project or Path("tpn.toml"), out, output_format)
+            _run_project(project or Path("tpn.toml"), out, output_format, editions)
             return
         if schema is None:
             raise OptionError("give the instrument with --schema (or run a tpn.toml with no DATA)")
@@ -120,17 +128,37 @@ def analyze(
                 options=options,
             )
             results = analyze_survey(survey, options)
+            report, templates, inputs = _local_report(project, templates, [*data, schema])
+            notes: list[str] = []
             written = render(
                 [results],
                 out or Path("tpn-out"),
                 formats,
+                report=report,
                 templates=templates,
                 render_pdf=render_pdf,
-                inputs=[*data, schema],
+                inputs=inputs,
+                editions=editions,
+                notes=notes,
             )
         print_summary(results)
         print_problems([p for p in results.problems if p.severity == "warning"], limit=10)
         print_written(written)
+        print_notes(notes)
+
+
+def _local_report(
+    project: Path | None, templates: Path | None, inputs: list[Path]
+) -> tuple[dict[str, Any], Path | None, list[Path]]:
+    """The [report] settings (and templates) of --project or ./tpn.toml, as `tpn report` and
+    a project run use them; none when there is no such file."""
+    from tpn_survey.project import load_project
+
+    path = project or Path("tpn.toml")
+    if project is None and not path.exists():
+        return {}, templates, inputs
+    proj = load_project(path)
+    return proj.report, templates or proj.templates, [*inputs, path]
 
 
 def pdf_renderer(formats: list[str]) -> Any:
@@ -143,7 +171,15 @@ def pdf_renderer(formats: list[str]) -> Any:
     return start(True)
 
 
-def _run_project(path: Path, out: Path | None, output_format: str | None) -> None:
+def print_notes(notes: list[str]) -> None:
+    """What the run left out and why (e.g. an organization without an edition)."""
+    for note in notes:
+        console().print(escape(note))
+
+
+def _run_project(
+    path: Path, out: Path | None, output_format: str | None, editions: str | None = None
+) -> None:
     """Analyze every survey of a tpn.toml, then write all outputs once all succeeded."""
     from tpn_survey.pipeline import analyze_project, render
     from tpn_survey.project import load_project
@@ -154,6 +190,7 @@ def _run_project(path: Path, out: Path | None, output_format: str | None) -> Non
         )
     proj = load_project(path)
     formats = parse_formats(output_format) if output_format else proj.formats
+    notes: list[str] = []
     with pdf_renderer(formats) as render_pdf:
         results = analyze_project(proj, on_result=print_summary)
         written = render(
@@ -165,5 +202,8 @@ def _run_project(path: Path, out: Path | None, output_format: str | None) -> Non
             templates=proj.templates,
             render_pdf=render_pdf,
             inputs=proj.inputs(),
+            editions=editions or proj.editions,
+            notes=notes,
         )
     print_written(written)
+    print_notes(notes)

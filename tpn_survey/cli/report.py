@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -14,7 +14,7 @@ def report(
     results_files: Annotated[list[Path], typer.Argument(help="results.json file(s).")],
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("tpn-out"),
     output_format: Annotated[
-        str, typer.Option("--format", help="Comma list of html,pdf,csv,xlsx.")
+        str, typer.Option("--format", help="Comma list of html,pdf,csv,xlsx,docx.")
     ] = "html,pdf",
     templates: Annotated[
         Path | None,
@@ -34,8 +34,10 @@ def report(
         formats = [f for f in parse_formats(output_format) if f != "json"]
         if templates is not None and not templates.is_dir():
             raise OptionError(f"--templates {templates}: no such folder")
-        results = [load_results(p) for p in results_files]
-        meta: dict[str, Any] = {}
+        from tpn_survey.report.outputs import stored_settings
+
+        # the surveys in the order of their report, with its settings, as results.json keeps them
+        results, meta = stored_settings([load_results(p) for p in results_files])
         inputs: list[Path] = list(results_files)
         toml = project or Path("tpn.toml")
         if project is not None or toml.exists():

@@ -385,8 +385,11 @@ def fold_group_values(table: Table, columns: Collection[str]) -> list[Problem]:
     return problems
 
 
-def stack_tables(tables: list[Table], wave_column: str = "wave") -> Table:
-    """Stack several files as waves; each row keeps its file's stem in `wave` unless it has one."""
+def stack_tables(
+    tables: list[Table], wave_column: str = "wave", labels: list[str] | None = None
+) -> Table:
+    """Stack several files as waves: each row's `wave` is its file's label in `labels` when
+    given, else the file's own `wave` column, else the file's stem."""
     import pandas as pd
 
     if len(tables) == 1:
@@ -395,10 +398,14 @@ def stack_tables(tables: list[Table], wave_column: str = "wave") -> Table:
     if tallies and len(tallies) < len(tables):
         raise ValueError("stack either tallied tables or tables of answers, not both")
     frames = []
-    for table in tables:
+    for k, table in enumerate(tables):
         frame = table.frame
-        if wave_column not in frame.columns:
-            stem = str(Path(str(table.files[0]["file"])).with_suffix(""))  # "2017", "w1/s"
+        if labels is not None or wave_column not in frame.columns:
+            stem = (
+                labels[k]
+                if labels is not None
+                else str(Path(str(table.files[0]["file"])).with_suffix(""))  # "2017", "w1/s"
+            )
             frame = frame.assign(**{wave_column: stem})
             if table.tally is not None:
                 table.tally.relabel_blank(wave_column, stem)

@@ -7,12 +7,14 @@ Every string from data or schema passes through `markupsafe.escape`.
 
 from __future__ import annotations
 
+import math
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from tpn_survey.report import measure
 from tpn_survey.report.format import pct
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
@@ -28,13 +30,13 @@ _NEGATIVE = {
     4: ["#7f3b08", "#b35806", "#e08214", "#fdb863"],
 }
 _POSITIVE = {
-    1: ["#8073ac"],
+    1: ["#6a51a3"],
     2: ["#b2abd2", "#542788"],
-    3: ["#b2abd2", "#8073ac", "#542788"],
-    4: ["#b2abd2", "#8073ac", "#542788", "#2d004b"],
+    3: ["#b2abd2", "#6a51a3", "#542788"],
+    4: ["#b2abd2", "#6a51a3", "#542788", "#2d004b"],
 }
 NEUTRAL = "#e0e0e0"
-_DARK = {"#7f3b08", "#b35806", "#542788", "#2d004b", "#8073ac"}
+_DARK = {"#7f3b08", "#b35806", "#542788", "#2d004b", "#6a51a3"}
 
 
 def _ramp(table: dict[int, list[str]], k: int) -> list[str]:
@@ -75,15 +77,24 @@ def level_roles(levels: Sequence[str], positive: Sequence[str]) -> LevelRoles:
 
 @dataclass(frozen=True)
 class BarRow:
-    """One item's bar: label, counts by level (substantive answers only), or a mask text."""
+    """One item's bar: label, shares of substantive answers by level (summing to 1; weighted
+    under a design), valid answers n, or a mask text; `flagged` adds the caution mark."""
 
     label: str
-    counts: dict[str, int]
+    shares: dict[str, float]
     n: int
     mask: str | None = None
+    flagged: bool = False
+
+
+def shares_of(counts: dict[str, float], levels: Sequence[str]) -> dict[str, float]:
+    """Counts (or weighted totals) by level -> shares of their sum over `levels`."""
+    total = sum(counts.get(lv, 0) for lv in levels)
+    return {lv: (counts.get(lv, 0) / total if total else 0.0) for lv in levels}
 
 
 def _wrap(text: str, width: int, max_lines: int = 3) -> list[str]:
+    """Wrap at `width` characters (the question and change charts' labels)."""
     lines = textwrap.wrap(text, width=width, break_long_words=True) or [""]
     if len(lines) > max_lines:
         lines = lines[:max_lines]
@@ -97,7 +108,9 @@ def _f(x: float) -> str:
     return "0" if text == "-0" else text
 
 
-def _text_lines(x: float, y: float, lines: list[str], anchor: str, size: int = 12) -> str:
+def _text_lines(
+    x: float, y: float, lines: list[str], anchor: str, size: float = 12, weight: str = ""
+) -> str:
     """Multi-line `<text>`, vertically centred on y."""
     step = size * 1.2
     top = y - step * (len(lines) - 1) / 2 + size * 0.35
@@ -105,7 +118,8 @@ def _text_lines(x: float, y: float, lines: list[str], anchor: str, size: int = 1
         f'<tspan x="{_f(x)}" y="{_f(top + i * step)}">{escape(line)}</tspan>'
         for i, line in enumerate(lines)
     )
-    return f'<text text-anchor="{anchor}" font-size="{size}" fill="{INK}">{spans}</text>'
+    bold = f' font-weight="{weight}"' if weight else ""
+    return f'<text text-anchor="{anchor}" font-size="{_f(size)}" fill="{INK}"{bold}>{spans}</text>'
 
 
 def _svg_open(width: int, height: float, chart_id: str, title: str, desc: str) -> str:
@@ -126,25 +140,67 @@ def _nice_extent(value: float) -> float:
     return max(0.25, steps * 0.25)
 
 
-def diverging_bars(
-    rows: Sequence[BarRow], roles: LevelRoles, chart_id: str, title: str, width: int = 720
-) -> Markup:
-    """Diverging stacked bars: each item's shares of substantive answers by level."""
-    colors = roles.colors()
-    order = roles.negative + ([roles.neutral] if roles.neutral else []) + roles.positive
-    label_w, n_w, pad = 250, 70, 8
-    plot_x0, plot_x1 = label_w + pad, width - n_w - pad
-    shares: list[dict[str, float]] = []
+def bar_extent(rows: Sequence[BarRow], roles: LevelRoles) -> tuple[float, float]:
+    """How far the bars reach left and right of zero (rounded up to 25%): pass the union over
+    a survey's charts to `diverging_bars` so all of them share one axis."""
     left_max, right_max = 0.0, 0.0
     for row in rows:
-        total = sum(row.counts.get(lv, 0) for lv in order)
-        share = {lv: (row.counts.get(lv, 0) / total if total else 0.0) for lv in order}
-        shares.append(share)
-        if row.mask is None and total:
-            half = share[roles.neutral] / 2 if roles.neutral else 0.0
-            left_max = max(left_max, sum(share[lv] for lv in roles.negative) + half)
-            right_max = max(right_max, sum(share[lv] for lv in roles.positive) + half)
-    left, right = _nice_extent(left_max), _nice_extent(right_max)
+        if row.mask is None and any(row.shares.values()):
+            half = row.shares.get(roles.neutral, 0.0) / 2 if roles.neutral else 0.0
+            left_max = max(left_max, sum(row.shares.get(lv, 0.0) for lv in roles.negative) + half)
+            right_max = max(right_max, sum(row.shares.get(lv, 0.0) for lv in roles.positive) + half)
+    return _nice_extent(left_max), _nice_extent(right_max)
+
+
+def agree_share(row: BarRow, roles: LevelRoles) -> float:
+    """The bar's total share agreeing (its positive levels)."""
+    return sum(row.shares.get(lv, 0.0) for lv in roles.positive)
+
+
+def bars_description(rows: Sequence[BarRow], roles: LevelRoles) -> str:
+    """The chart's numbers as text: every item's share by level and its total agreeing."""
+    order = roles.negative + ([roles.neutral] if roles.neutral else []) + roles.positive
+    parts = []
+    for row in rows:
+        if row.mask is not None:
+            parts.append(f"{row.label}: {row.mask}")
+            continue
+        body = ", ".join(f"{lv} {pct(row.shares.get(lv, 0.0), bound=True)}" for lv in order)
+        mark = ", interpret with caution" if row.flagged else ""
+        parts.append(
+            f"{row.label}: {pct(agree_share(row, roles))} agree ({body}; n = {row.n:,}{mark})"
+        )
+    return "; ".join(parts) + "."
+
+
+def diverging_bars(
+    rows: Sequence[BarRow],
+    roles: LevelRoles,
+    chart_id: str,
+    title: str,
+    width: int = 720,
+    extent: tuple[float, float] | None = None,
+) -> Markup:
+    """Diverging stacked bars: each item's shares of substantive answers by level, disagreement
+    left of zero, agreement right, the neutral level (if any) centred on zero; the total share
+    agreeing is printed at each bar's end. `extent` (see `bar_extent`) fixes the axis.
+
+    The label column is as wide as the widest label needs (measured, wrapped to at most three
+    lines); below 480 px wide the labels go above their bars, so the bars keep their width."""
+    colors = roles.colors()
+    order = roles.negative + ([roles.neutral] if roles.neutral else []) + roles.positive
+    narrow = width < 480
+    size, pad, end_w = 12.0, 8, 44
+    if narrow:
+        wrapped = [measure.wrap(r.label, width - 2 * pad, size, 2) for r in rows]
+        label_w = 0.0
+    else:
+        wrapped = [measure.wrap(r.label, 0.36 * width, size, 3) for r in rows]
+        label_w = max((measure.widest(lines, size) for lines in wrapped), default=0.0)
+    # room for half the widest tick label ("100%") left of the axis's first tick
+    plot_x0 = pad + max(label_w + pad, measure.text_width("100%", 10) / 2)
+    plot_x1 = width - end_w - pad
+    left, right = extent or bar_extent(rows, roles)
     scale = (plot_x1 - plot_x0) / (left + right)
     zero = plot_x0 + left * scale
 
@@ -152,24 +208,19 @@ def diverging_bars(
     legend: list[tuple[float, float, str]] = []
     lx, ly = float(pad), 6.0
     for lv in order:
-        item_w = 16 + 5.6 * len(lv) + 12
+        item_w = 16 + measure.text_width(lv, 11) + 12
         if lx + item_w > width - pad and lx > pad:
             lx, ly = float(pad), ly + 18
         legend.append((lx, ly, lv))
         lx += item_w
-    legend_h, axis_h, bar_h = ly + 22, 22, 18
-    heights = [max(30, 15 * len(_wrap(r.label, 40)) + 10) for r in rows]
+    legend_h, axis_h, bar_h, line_h = ly + 26, 22, 18, size * 1.2
+    if narrow:
+        heights = [len(lines) * line_h + bar_h + 10 for lines in wrapped]
+    else:
+        heights = [max(bar_h + 12, len(lines) * line_h + 8) for lines in wrapped]
     height = legend_h + sum(heights) + axis_h + 4
 
-    desc_parts = []
-    for row, share in zip(rows, shares, strict=True):
-        if row.mask is not None:
-            desc_parts.append(f"{row.label}: {row.mask}")
-        else:
-            body = ", ".join(f"{lv} {pct(share[lv], bound=True)}" for lv in order)
-            desc_parts.append(f"{row.label}: {body} (n = {row.n:,})")
-    out = [_svg_open(width, height, chart_id, title, "; ".join(desc_parts) + ".")]
-
+    out = [_svg_open(width, height, chart_id, title, bars_description(rows, roles))]
     for lx, ly, lv in legend:
         out.append(
             f'<rect x="{_f(lx)}" y="{_f(ly)}" width="12" height="12" fill="{colors[lv]}" '
@@ -178,11 +229,10 @@ def diverging_bars(
             f"{escape(lv)}</text>"
         )
     out.append(
-        f'<text x="{_f(width - pad)}" y="{_f(legend_h - 6)}" font-size="11" fill="{MUTED}" '
-        f'text-anchor="end">n</text>'
+        f'<text x="{_f(width - pad)}" y="{_f(legend_h - 6)}" font-size="11" fill="{INK}" '
+        f'font-weight="bold" text-anchor="end">Agree</text>'
     )
 
-    # gridlines and axis
     plot_top, plot_bottom = legend_h, legend_h + sum(heights)
     ticks = [-left + 0.25 * i for i in range(round((left + right) / 0.25) + 1)]
     for t in ticks:
@@ -198,38 +248,43 @@ def diverging_bars(
         )
 
     y = float(plot_top)
-    for row, share, h in zip(rows, shares, heights, strict=True):
-        mid = y + h / 2
-        out.append(_text_lines(label_w, mid, _wrap(row.label, 40), "end"))
+    for row, lines, h in zip(rows, wrapped, heights, strict=True):
+        if narrow:
+            out.append(_text_lines(pad, y + 4 + len(lines) * line_h / 2, lines, "start", size))
+            mid = y + len(lines) * line_h + 4 + bar_h / 2
+        else:
+            mid = y + h / 2
+            out.append(_text_lines(pad + label_w, mid, lines, "end", size))
         if row.mask is not None:
             out.append(
                 f'<text x="{_f(zero + 6)}" y="{_f(mid + 4)}" font-size="11" fill="{MUTED}" '
                 f'font-style="italic">{escape(row.mask)}</text>'
             )
-            n_text = row.mask
-        else:
-            half = share[roles.neutral] / 2 if roles.neutral else 0.0
-            x = zero - (sum(share[lv] for lv in roles.negative) + half) * scale
-            for lv in order:
-                w = share[lv] * scale
-                if w <= 0:
-                    continue
+            y += h
+            continue
+        share = row.shares
+        half = share.get(roles.neutral, 0.0) / 2 if roles.neutral else 0.0
+        x = zero - (sum(share.get(lv, 0.0) for lv in roles.negative) + half) * scale
+        for lv in order:
+            w = share.get(lv, 0.0) * scale
+            if w <= 0:
+                continue
+            text = pct(share[lv], bound=True)
+            out.append(
+                f'<rect x="{_f(x)}" y="{_f(mid - bar_h / 2)}" width="{_f(w)}" '
+                f'height="{bar_h}" fill="{colors[lv]}"><title>{escape(lv)}: {text}</title></rect>'
+            )
+            if w >= measure.text_width(text, 10) + 6:
+                fill = "#ffffff" if colors[lv] in _DARK else INK
                 out.append(
-                    f'<rect x="{_f(x)}" y="{_f(mid - bar_h / 2)}" width="{_f(w)}" '
-                    f'height="{bar_h}" fill="{colors[lv]}"><title>{escape(lv)}: '
-                    f"{pct(share[lv], bound=True)}</title></rect>"
+                    f'<text x="{_f(x + w / 2)}" y="{_f(mid + 3.5)}" font-size="10" '
+                    f'fill="{fill}" text-anchor="middle">{text}</text>'
                 )
-                if w >= 26:
-                    fill = "#ffffff" if colors[lv] in _DARK else INK
-                    out.append(
-                        f'<text x="{_f(x + w / 2)}" y="{_f(mid + 4)}" font-size="10" '
-                        f'fill="{fill}" text-anchor="middle">{pct(share[lv], bound=True)}</text>'
-                    )
-                x += w
-            n_text = f"{row.n:,}"
+            x += w
+        total = pct(agree_share(row, roles)) + ("*" if row.flagged else "")
         out.append(
-            f'<text x="{_f(width - pad)}" y="{_f(mid + 4)}" font-size="11" fill="{MUTED}" '
-            f'text-anchor="end">{escape(n_text)}</text>'
+            f'<text x="{_f(width - pad)}" y="{_f(mid + 4)}" font-size="12" fill="{INK}" '
+            f'font-weight="bold" text-anchor="end">{escape(total)}</text>'
         )
         y += h
     out.append("</svg>")
@@ -245,117 +300,178 @@ class DotRow:
     low: float | None
     high: float | None
     mask: str | None = None
+    flagged: bool = False
 
 
-@dataclass(frozen=True)
-class DotPanel:
-    """One item's dots: a row per group (the same groups, in the same order, in every panel
-    of a chart), the overall rate, and the item's text for the text alternative."""
+def zoomed_axis(values: Sequence[float], step: float = 0.1) -> tuple[float, float, float]:
+    """An axis (low, high, tick step) around `values`, on whole multiples of the step: zoomed
+    to the data rather than 0–100%, with at least two steps of range."""
+    lo = max(0.0, math.floor(min(values) / step + 1e-9) * step)
+    hi = min(1.0, math.ceil(max(values) / step - 1e-9) * step)
+    while hi - lo < 2 * step - 1e-9:
+        lo, hi = (max(0.0, lo - step), hi) if lo > 0 else (lo, min(1.0, hi + step))
+    tick = step if (hi - lo) <= 0.5 + 1e-9 else 2 * step
+    return lo, hi, tick
 
-    rows: Sequence[DotRow]
-    overall: float | None
-    title: str
+
+def dot_description(rows: Sequence[DotRow], overall: float | None, overall_label: str) -> str:
+    """The dot chart's numbers as text."""
+    parts = []
+    for row in rows:
+        if row.mask is not None or row.rate is None:
+            parts.append(f"{row.label}: {row.mask or 'no valid answers'}")
+        else:
+            mark = ", interpret with caution" if row.flagged else ""
+            parts.append(
+                f"{row.label}: {pct(row.rate)} "
+                f"(interval {pct(row.low, bound=True)}–{pct(row.high, bound=True)}{mark})"
+            )
+    if overall is not None:
+        parts.append(f"{overall_label}: {pct(overall)}")
+    return "; ".join(parts) + "."
 
 
-def dot_whiskers(
-    panels: Sequence[DotPanel],
+def dot_plot(
+    rows: Sequence[DotRow],
+    overall: float | None,
     chart_id: str,
     title: str,
     color: str = "#542788",
-    width: int = 720,
-    label_w: int = 185,
-    val_w: int = 32,
+    width: int = 340,
+    overall_label: str = "All",
 ) -> Markup:
-    """Agreement by group, one panel per item side by side (two at most) sharing one column of
-    group labels: a dot at the rate, whiskers to the interval, overall as a dashed line.
-
-    Panels share the labels so a page of charts sets each group's name once per pair; a PDF
-    renderer lays SVG text out letter by letter, so the labels were most of a report's cost.
-    `label_w` is the labels' column (they wrap to two lines in proportion), `val_w` each
-    panel's column of rates on the right."""
-    if not 1 <= len(panels) <= 2:
-        raise ValueError("a dot chart has one or two panels")
-    labels = [r.label for r in panels[0].rows]
-    if any([r.label for r in p.rows] != labels for p in panels):
-        raise ValueError("the panels of a dot chart must have the same groups in the same order")
-    pad = 8
-    wrap = max(12, label_w * 34 // 210)
-    panel_w = (width - label_w - pad) / 2  # a lone panel keeps the scale of a pair
-    heights = [max(20, 14 * len(_wrap(label, wrap, 2)) + 6) for label in labels]
-    top, axis_h = 18, 22
-    height = top + sum(heights) + axis_h
+    """One item by group: a dot at each rate with whiskers to its interval, rows sorted from
+    the highest rate down (masked rows last), on an axis zoomed to the data; the overall rate
+    (`overall_label`, e.g. the network's) is a dashed line. Labels are measured so none clips."""
+    shown = sorted(
+        (r for r in rows if r.mask is None and r.rate is not None),
+        key=lambda r: (-(r.rate or 0.0), r.label),
+    )
+    ordered = shown + [r for r in rows if r.mask is not None or r.rate is None]
+    size, pad, val_w = 11.0, 6, 36
+    wrapped = [measure.wrap(r.label, 0.38 * width, size, 2) for r in ordered]
+    label_w = max((measure.widest(lines, size) for lines in wrapped), default=0.0)
+    values = [v for r in shown for v in (r.low, r.high, r.rate) if v is not None]
+    if overall is not None:
+        values.append(overall)
+    lo, hi, tick = zoomed_axis(values or [0.0, 1.0])
+    x0, x1 = pad + label_w + pad + 4, width - val_w - pad
+    heights = [max(18.0, len(lines) * size * 1.2 + 5) for lines in wrapped]
+    top, axis_h = 20, 20
     bottom = top + sum(heights)
+    height = bottom + axis_h
     col = escape(color)
 
-    descriptions = []
-    for panel in panels:
-        parts = []
-        for row in panel.rows:
-            if row.mask is not None or row.rate is None:
-                parts.append(f"{row.label}: {row.mask or 'no valid answers'}")
-            else:
-                parts.append(
-                    f"{row.label}: {pct(row.rate)} "
-                    f"(interval {pct(row.low, bound=True)}–{pct(row.high, bound=True)})"
-                )
-        if panel.overall is not None:
-            parts.append(f"all respondents: {pct(panel.overall)}")
-        descriptions.append(f"{panel.title}: " + "; ".join(parts) + ".")
-    out = [_svg_open(width, height, chart_id, title, " ".join(descriptions))]
+    def sx(v: float) -> float:
+        return x0 + (v - lo) / (hi - lo) * (x1 - x0)
 
+    desc = dot_description(ordered, overall, overall_label)
+    out = [_svg_open(width, height, chart_id, title, desc)]
+    n_ticks = round((hi - lo) / tick)
+    for i in range(n_ticks + 1):
+        v = lo + i * tick
+        x = sx(v)
+        out.append(
+            f'<line x1="{_f(x)}" y1="{top}" x2="{_f(x)}" y2="{_f(bottom)}" stroke="{GRID}" '
+            f'stroke-width="0.5"/><text x="{_f(x)}" y="{_f(bottom + 14)}" font-size="10" '
+            f'fill="{MUTED}" text-anchor="middle">{round(v * 100)}%</text>'
+        )
+    if overall is not None:
+        x = sx(overall)
+        label = f"{overall_label}: {pct(overall)}"
+        # keep the label inside the plot: anchor it left or right near the edges
+        half = measure.text_width(label, 10) / 2
+        anchor, tx = "middle", x
+        if x - half < x0 - 4:
+            anchor, tx = "start", x0 - 4
+        elif x + half > width - pad:
+            anchor, tx = "end", width - pad
+        out.append(
+            f'<line x1="{_f(x)}" y1="{top - 5}" x2="{_f(x)}" y2="{_f(bottom)}" '
+            f'stroke="{INK}" stroke-width="1" stroke-dasharray="4 3"/>'
+            f'<text x="{_f(tx)}" y="{top - 8}" font-size="10" fill="{INK}" '
+            f'text-anchor="{anchor}">{escape(label)}</text>'
+        )
     y = float(top)
-    mids = []
-    for label, h in zip(labels, heights, strict=True):
-        mids.append(y + h / 2)
-        out.append(_text_lines(label_w, y + h / 2, _wrap(label, wrap, 2), "end", 11))
+    for row, lines, h in zip(ordered, wrapped, heights, strict=True):
+        mid = y + h / 2
+        out.append(_text_lines(pad + label_w, mid, lines, "end", size))
         y += h
-    for k, panel in enumerate(panels):
-        left = label_w + pad + k * panel_w
-        x0, x1 = left + (12 if k else 0), left + panel_w - val_w - pad
-        right = left + panel_w - pad
+        if row.mask is not None or row.rate is None:
+            out.append(
+                f'<text x="{_f(x0 + 4)}" y="{_f(mid + 4)}" font-size="11" fill="{MUTED}" '
+                f'font-style="italic">{escape(row.mask or "–")}</text>'
+            )
+            continue
+        a = sx(row.low if row.low is not None else row.rate)
+        b = sx(row.high if row.high is not None else row.rate)
+        fill = "#ffffff" if row.flagged else col
+        out.append(
+            f'<path d="M{_f(a)} {_f(mid)}H{_f(b)}M{_f(a)} {_f(mid - 4)}V{_f(mid + 4)}'
+            f'M{_f(b)} {_f(mid - 4)}V{_f(mid + 4)}" stroke="{col}" stroke-width="1.5" '
+            f'fill="none"/><circle cx="{_f(sx(row.rate))}" cy="{_f(mid)}" r="4" fill="{fill}" '
+            f'stroke="{col}" stroke-width="1.5"/>'
+            f'<text x="{_f(width - pad)}" y="{_f(mid + 4)}" font-size="11" fill="{INK}" '
+            f'text-anchor="end">{pct(row.rate)}{"*" if row.flagged else ""}</text>'
+        )
+    out.append("</svg>")
+    return Markup("".join(out))
 
-        def sx(v: float, x0: float = x0, x1: float = x1) -> float:
-            return x0 + v * (x1 - x0)
 
-        for i in range(5):
-            x = sx(i / 4)
+@dataclass(frozen=True)
+class FindingBar:
+    """One bar of a finding's chart: a rate with its interval; `accent` for the finding's own."""
+
+    label: str
+    rate: float
+    low: float | None
+    high: float | None
+    accent: bool = False
+
+
+def finding_bars(
+    bars: Sequence[FindingBar], chart_id: str, title: str, color: str, width: int = 340
+) -> Markup:
+    """A finding's small chart: horizontal 0–100% bars with interval whiskers, value at the end."""
+    size, pad, val_w, bar_h, row_h = 11.0, 6, 34, 14, 24
+    wrapped = [measure.wrap(b.label, 0.4 * width, size, 2) for b in bars]
+    label_w = max((measure.widest(lines, size) for lines in wrapped), default=0.0)
+    x0, x1 = pad + label_w + pad, width - val_w - pad
+    heights = [max(row_h, len(lines) * size * 1.2 + 6) for lines in wrapped]
+    height = sum(heights) + 18
+    desc = "; ".join(
+        f"{b.label}: {pct(b.rate)} (interval {pct(b.low, bound=True)}–{pct(b.high, bound=True)})"
+        for b in bars
+    )
+    out = [_svg_open(width, height, chart_id, title, desc + ".")]
+    for i in range(3):
+        x = x0 + i / 2 * (x1 - x0)
+        out.append(
+            f'<line x1="{_f(x)}" y1="0" x2="{_f(x)}" y2="{_f(height - 16)}" stroke="{GRID}" '
+            f'stroke-width="0.5"/><text x="{_f(x)}" y="{_f(height - 4)}" font-size="10" '
+            f'fill="{MUTED}" text-anchor="middle">{i * 50}%</text>'
+        )
+    y = 0.0
+    for b, lines, h in zip(bars, wrapped, heights, strict=True):
+        mid = y + h / 2
+        out.append(_text_lines(pad + label_w, mid, lines, "end", size))
+        fill = escape(color) if b.accent else "#b2abd2"
+        out.append(
+            f'<rect x="{_f(x0)}" y="{_f(mid - bar_h / 2)}" width="{_f(b.rate * (x1 - x0))}" '
+            f'height="{bar_h}" fill="{fill}"/>'
+        )
+        if b.low is not None and b.high is not None:
+            a, c = x0 + b.low * (x1 - x0), x0 + b.high * (x1 - x0)
             out.append(
-                f'<line x1="{_f(x)}" y1="{top}" x2="{_f(x)}" y2="{_f(bottom)}" stroke="{GRID}" '
-                f'stroke-width="0.5"/>'
+                f'<path d="M{_f(a)} {_f(mid)}H{_f(c)}M{_f(a)} {_f(mid - 3)}V{_f(mid + 3)}'
+                f'M{_f(c)} {_f(mid - 3)}V{_f(mid + 3)}" stroke="{INK}" stroke-width="1" '
+                f'fill="none"/>'
             )
-            if i % 2 == 0:  # 0, 50 and 100%: the grid lines between need no label
-                out.append(
-                    f'<text x="{_f(x)}" y="{_f(bottom + 15)}" font-size="10" fill="{MUTED}" '
-                    f'text-anchor="middle">{i * 25}%</text>'
-                )
-        if panel.overall is not None:
-            x = sx(panel.overall)
-            out.append(
-                f'<line x1="{_f(x)}" y1="{top - 4}" x2="{_f(x)}" y2="{_f(bottom)}" '
-                f'stroke="{INK}" stroke-width="1" stroke-dasharray="4 3"/>'
-                f'<text x="{_f(x)}" y="{top - 7}" font-size="10" fill="{INK}" '
-                f'text-anchor="middle">All: {pct(panel.overall)}</text>'
-            )
-        for row, mid in zip(panel.rows, mids, strict=True):
-            if row.mask is not None or row.rate is None:
-                text = row.mask or "–"
-                out.append(
-                    f'<text x="{_f(x0 + 4)}" y="{_f(mid + 4)}" font-size="11" fill="{MUTED}" '
-                    f'font-style="italic">{escape(text)}</text>'
-                )
-                continue
-            lo = row.low if row.low is not None else row.rate
-            hi = row.high if row.high is not None else row.rate
-            out.append(
-                # Whisker and both caps as one path: a third of the elements to draw.
-                f'<path d="M{_f(sx(lo))} {_f(mid)}H{_f(sx(hi))}'
-                f"M{_f(sx(lo))} {_f(mid - 4)}V{_f(mid + 4)}"
-                f'M{_f(sx(hi))} {_f(mid - 4)}V{_f(mid + 4)}" '
-                f'stroke="{col}" stroke-width="1.5" fill="none"/>'
-                f'<circle cx="{_f(sx(row.rate))}" cy="{_f(mid)}" r="4" fill="{col}"/>'
-                f'<text x="{_f(right)}" y="{_f(mid + 4)}" font-size="11" fill="{INK}" '
-                f'text-anchor="end">{pct(row.rate)}</text>'
-            )
+        out.append(
+            f'<text x="{_f(width - pad)}" y="{_f(mid + 4)}" font-size="11" fill="{INK}" '
+            f'font-weight="bold" text-anchor="end">{pct(b.rate)}</text>'
+        )
+        y += h
     out.append("</svg>")
     return Markup("".join(out))
 

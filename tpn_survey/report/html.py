@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from typing import Any
 from markupsafe import Markup
 
 from tpn_survey import __version__
-from tpn_survey.report import charts, sections
+from tpn_survey.report import figures, findings, sections
 from tpn_survey.report.change import change_context
 from tpn_survey.report.disclosure import COMPLEMENTARY, apply_withholding, group_text
 from tpn_survey.report.disclosure import mask as withheld_mask
@@ -35,6 +36,8 @@ from tpn_survey.resources import templates_dir
 from tpn_survey.results import Comparison, Estimate, ItemInfo, Results
 
 DEFAULT_TEMPLATES = templates_dir()
+DOT_CHARTS = 2
+"""A breakdown's dot plots in the report part: the items whose groups differ most."""
 
 
 @dataclass
@@ -60,8 +63,9 @@ class Breakdown:
     key: str
     label: str
     items: list[dict[str, Any]] = field(default_factory=list)
-    charts: list[dict[str, Any]] = field(default_factory=list)
+    charts: list[Any] = field(default_factory=list)
     matrix: dict[str, Any] = field(default_factory=dict)
+    total: int = 0
 
 
 def agreement_matrix(
@@ -260,32 +264,17 @@ def _network_context(
     return {"rows": rows, "legend": legend}
 
 
-def _dot_charts(
-    panels: list[charts.DotPanel], chart_id: str, label: str, color: str
-) -> list[dict[str, Any]]:
-    """A breakdown's dot charts, two items a chart (one column of group labels for both),
-    each with the numbered captions of its items."""
-    out = []
-    start = 0
-    while start < len(panels):
-        pair = panels[start : start + 2]
-        if len(pair) == 2 and [r.label for r in pair[0].rows] != [r.label for r in pair[1].rows]:
-            pair = pair[:1]  # the groups differ, so the labels cannot be shared
-        numbers = [start + 1 + k for k in range(len(pair))]
-        which = " and ".join(map(str, numbers))
-        out.append(
-            {
-                "captions": [(n, p.title) for n, p in zip(numbers, pair, strict=True)],
-                "chart": charts.dot_whiskers(
-                    pair,
-                    f"{chart_id}-c{start + 1}",
-                    f"Agreement by {label}, item{'s' if len(pair) > 1 else ''} {which}",
-                    color=color,
-                ),
-            }
-        )
-        start += len(pair)
-    return out
+def _lede(res: Results, noun: str, waves: list[str]) -> str:
+    """'523 teacher leaders answered; 91% of the 572 invited responded.'"""
+    text = f"{count(res.respondents.rows_used)} {noun} answered"
+    if waves:
+        text += f" over {len(waves)} waves ({', '.join(waves)}); the figures below are for "
+        text += f"{waves[-1]}, the latest"
+    overall = next((r for r in res.response_rates if not r.group), None)
+    if overall is not None and (overall.rr2 is not None or overall.rr1 is not None):
+        rate = overall.rr2 if overall.rr2 is not None else overall.rr1
+        text += f"; {pct(rate)} of the {count(overall.invited)} invited responded"
+    return text + "."
 
 
 def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any]:
@@ -341,36 +330,14 @@ def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any
                 )
             )
 
-    # Distribution charts: one per distinct scale (levels + positive), items in schema order.
-    scales: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
-    for item_id in order:
-        if item_id in overall:
-            it = items[item_id]
-            scales.setdefault((tuple(it.levels), tuple(it.positive)), []).append(item_id)
-    dist_charts = []
-    for k, ((levels, positive), ids) in enumerate(scales.items()):
-        roles = charts.level_roles(levels, positive)
-        rows = []
-        shown_here: list[Estimate] = []
-        for item_id in ids:
-            i, est = overall[item_id]
-            counts = {lv: est.distribution.get(lv, 0) for lv in levels}
-            rows.append(charts.BarRow(items[item_id].text or item_id, counts, est.n, mask_of(i)))
-            if mask_of(i) is None:
-                shown_here.append(est)
-        svg = charts.diverging_bars(
-            rows, roles, f"s{index}-dist{k}", f"{res.survey.title}: answers by item"
-        )
-        labels = sorted({ns for x in ids for ns in items[x].non_substantive})
-        dist_charts.append(
-            {
-                "svg": svg,
-                "missing": count(sum(e.missing for e in shown_here)),
-                "non_substantive": count(sum(e.non_substantive for e in shown_here)),
-                "labels": labels,
-                "several": len(ids) > 1,
-            }
-        )
+    bars = figures.bar_charts(overall, items, order, mask_of, f"s{index}-bars")
+    shown_overall = [e for i, e in overall.values() if mask_of(i) is None]
+    not_in_bars = {
+        "missing": count(sum(e.missing for e in shown_overall)),
+        "non_substantive": count(sum(e.non_substantive for e in shown_overall)),
+        "labels": sorted({ns for x in overall for ns in items[x].non_substantive}),
+    }
+    any_caution = any(figures.caution(e) for i, e in enumerate(res.estimates) if mask_of(i) is None)
 
     overall_rows = [
         _cell(overall[i][1], items[i].text or i, mask_of(overall[i][0]))
@@ -393,21 +360,25 @@ def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any
         for i, est in by_key[key]:
             per_item[est.item].append((i, est))
         columns: list[tuple[str, list[tuple[int, Estimate]]]] = []
-        panels: list[charts.DotPanel] = []
         for item_id in [x for x in order if x in per_item]:
-            ests = per_item[item_id]
-            dots = []
-            for i, est in ests:
-                gv = group_text(est.group)
-                dots.append(charts.DotRow(gv, est.rate, est.ci_low, est.ci_high, mask_of(i)))
-            ov = pooled.get(item_id)
-            ov_rate = ov[1].rate if ov and mask_of(ov[0]) is None else None
             text = items[item_id].text or item_id
-            panels.append(charts.DotPanel(dots, ov_rate, text.rstrip(". ")))
             bd.items.append({"id": item_id, "text": text})
-            columns.append((text, ests))
-        bd.charts = _dot_charts(panels, f"s{index}-g{b}", label, meta.primary_color)
-        bd.matrix = agreement_matrix(label, columns, mask_of, has_deff)
+            columns.append((text, per_item[item_id]))
+        bd.total = len(columns)
+        network = {x: (e.rate if mask_of(i) is None else None) for x, (i, e) in pooled.items()}
+        bd.charts = figures.dot_charts(
+            per_item,
+            network,
+            items,
+            order,
+            mask_of,
+            label.lower(),
+            f"s{index}-g{b}",
+            meta.primary_color,
+            overall_label="All",
+            limit=DOT_CHARTS,
+        )
+        bd.matrix = agreement_matrix(label, columns, mask_of, False)
         breakdowns.append(bd)
 
     comparisons = [_comparison_row(c, res, items, group_labels) for c in res.comparisons]
@@ -425,7 +396,20 @@ def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any
         if p.severity == "error":
             entry["severity"] = "error"
     design = res.settings.design
+    differences = []
+    for c in res.comparisons:
+        if withheld_mask(c, min_n) is None and significant(c, level):
+            info = items.get(c.item)
+            label = figures.label_of(info) if info else c.item
+            if c.difference is not None:
+                more = "more" if c.difference > 0 else "less"
+                differences.append(
+                    f"{c.level} agreed {more} often than {c.reference}: “{label}” "
+                    f"({pts(c.difference)} percentage points)."
+                )
     return {
+        "lede": _lede(res, noun, waves if latest is not None else []),
+        "differences": differences,
         "network": _network_context(res, items, order),
         "res": res,
         "index": index,
@@ -434,7 +418,24 @@ def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any
         "waves": waves if latest is not None else [],
         "latest": latest,
         "headlines": headlines,
-        "dist_charts": dist_charts,
+        "bars": bars,
+        "not_in_bars": not_in_bars,
+        "any_caution": any_caution,
+        "facts": findings.SurveyFacts(
+            res=res,
+            title=res.survey.title,
+            noun=noun,
+            wave=latest,
+            overall=[e for _, e in overall.values()],
+            by_group={
+                (e.item, *next(iter(e.group.items()))): e
+                for _, e in (x for v in by_key.values() for x in v)
+                if len(e.group) == 1
+            },
+            previous=previous,
+            items=items,
+            shown=lambda e: withheld_mask(e, min_n) is None,
+        ),
         "overall_rows": overall_rows,
         "has_deff": has_deff,
         "breakdowns": breakdowns,
@@ -470,6 +471,19 @@ def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any
     }
 
 
+def wave_respondents(res: Results, wave: str) -> int:
+    """Rows of one wave: every row counts in each of its wave's item estimates (as an answer,
+    a missing one or a non-substantive one)."""
+    return max(
+        (
+            e.n + e.missing + e.non_substantive
+            for e in res.estimates
+            if e.group == {sections.WAVE: wave}
+        ),
+        default=0,
+    )
+
+
 def _key_figures(
     surveys: list[Results], contexts: list[dict[str, Any]], meta: ReportMeta
 ) -> list[dict[str, str]]:
@@ -487,17 +501,19 @@ def _key_figures(
         figures += [fig for fig in reach if fig is not None]
     for res, ctx in zip(surveys, contexts, strict=True):
         label = f"{ctx['noun']} responded"
-        figures.append(
-            {"value": count(res.respondents.rows_used), "label": label, "note": res.survey.title}
-        )
+        answered, note = res.respondents.rows_used, res.survey.title
+        if ctx["latest"] is not None:  # the latest wave's respondents, not all waves'
+            answered = wave_respondents(res, ctx["latest"])
+            note = f"{res.survey.title}, {ctx['latest']}"
+        figures.append({"value": count(answered), "label": label, "note": note})
     for res, ctx in zip(surveys, contexts, strict=True):
         overall = next((r for r in res.response_rates if not r.group), None)
         if overall is None or overall.suppressed or (overall.rr2 is None and overall.rr1 is None):
             continue
-        kind, rate = ("RR2", overall.rr2) if overall.rr2 is not None else ("RR1", overall.rr1)
+        rate = overall.rr2 if overall.rr2 is not None else overall.rr1
         note = f"{ctx['noun']}: {count(overall.complete + overall.partial)} of "
         note += f"{count(overall.invited)} invited"
-        figures.append({"value": pct(rate), "label": f"response rate (AAPOR {kind})", "note": note})
+        figures.append({"value": pct(rate), "label": "response rate", "note": note})
     values: dict[str, set[str]] = defaultdict(set)
     labels: dict[str, str] = {}
     for res in surveys:
@@ -515,11 +531,6 @@ def _key_figures(
         figures.append(
             {"value": count(len(values[gid])), "label": label, "note": "in the breakdowns"}
         )
-    excluded = sum(r.respondents.rows_excluded for r in surveys)
-    read = sum(r.respondents.rows_read for r in surveys)
-    figures.append(
-        {"value": count(excluded), "label": "rows excluded", "note": f"of {count(read)} rows read"}
-    )
     return figures
 
 
@@ -542,13 +553,25 @@ def make_environment(templates: Path | None = None) -> Any:
     return env
 
 
+def report_parts(surveys: list[Results], meta: ReportMeta) -> dict[str, Any]:
+    """What the report part shows, for any writer: `surveys` (a context per survey),
+    `key_figures` and `findings`."""
+    surveys = [apply_withholding(res) for res in surveys]
+    contexts = [_survey_context(res, i + 1, meta) for i, res in enumerate(surveys)]
+    return {
+        "surveys": contexts,
+        "key_figures": _key_figures(surveys, contexts, meta),
+        "findings": findings.findings_context([c["facts"] for c in contexts], meta.primary_color),
+    }
+
+
 def render_html(
     surveys: list[Results], meta: ReportMeta | None = None, templates: Path | None = None
 ) -> str:
     """The whole report as one HTML string (deterministic for the same inputs and environment)."""
     meta = meta or ReportMeta()
     surveys = [apply_withholding(res) for res in surveys]  # flags complete, even if hand-made
-    contexts = [_survey_context(res, i + 1, meta) for i, res in enumerate(surveys)]
+    parts = report_parts(surveys, meta)
     year = report_year(meta, surveys)
     date = build_date(meta, surveys)
     env = make_environment(templates)
@@ -557,8 +580,7 @@ def render_html(
     html = env.get_template("report.html").render(
         meta=meta,
         year=year,
-        surveys=contexts,
-        key_figures=_key_figures(surveys, contexts, meta),
+        **parts,
         quotes=quote_bank(surveys),
         css=Markup(css.replace("</", "<\\/")),
         logo=logo_uri(meta.logo),
@@ -566,4 +588,8 @@ def render_html(
         tool_versions=", ".join(versions),
         renderer_version=__version__,
     )
-    return html
+    # Every table scrolls sideways in its own box on a narrow screen, never the page.
+    return _TABLE.sub(r'<div class="table-scroll">\1</div>', html)
+
+
+_TABLE = re.compile(r"(<table\b.*?</table>)", re.S)

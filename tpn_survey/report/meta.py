@@ -39,6 +39,8 @@ class ReportMeta(BaseModel):
     """Teachers the network reached (from rosters), shown among the key figures."""
     respondents: dict[str, str] = {}
     """Survey id -> who answered, for headlines ('teacher leaders'); else taken from the title."""
+    date: dt.date | None = None
+    """The report's date (e.g. of publication): the documents' creation date."""
 
     @field_validator("logo")
     @classmethod
@@ -62,12 +64,13 @@ def report_meta(report: dict[str, Any] | None, where: str = "[report]") -> Repor
 
 
 def build_date(meta: ReportMeta, surveys: list[Results]) -> dt.datetime:
-    """The document date: SOURCE_DATE_EPOCH if set, else 1 January of the report year, else 2000."""
+    """The documents' date: SOURCE_DATE_EPOCH if set (a reproducible build), else the report's
+    `date`, else the day of the run (midnight UTC, so a day's runs give the same bytes)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
-    year = report_year(meta, surveys) or 2000
-    return dt.datetime(year, 1, 1, tzinfo=dt.UTC)
+    day = meta.date or dt.datetime.now(dt.UTC).date()
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
 def report_year(meta: ReportMeta, surveys: list[Results]) -> int | None:

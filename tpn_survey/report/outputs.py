@@ -25,6 +25,29 @@ def safe_name(text: str) -> str:
     return name[:80] or "survey"
 
 
+def stored_report(report: dict[str, Any] | None, order: int) -> dict[str, Any]:
+    """The report settings and the survey's place, as results.json keeps them (paths as text)."""
+    settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in (report or {}).items()}
+    return {"settings": settings, "order": order}
+
+
+def stored_settings(results: list[Results]) -> tuple[list[Results], dict[str, Any]]:
+    """Results in the order their report had, and its settings (a logo no longer on disk is
+    left out): what `tpn report` uses when no tpn.toml is given."""
+    ordered = sorted(
+        range(len(results)),
+        key=lambda i: (results[i].report or {}).get("order", i),
+    )
+    settings: dict[str, Any] = {}
+    for res in results:
+        if res.report and res.report.get("settings"):
+            settings = dict(res.report["settings"])
+            break
+    if settings.get("logo") and not Path(str(settings["logo"])).is_file():
+        del settings["logo"]
+    return [results[i] for i in ordered], settings
+
+
 def render_outputs(
     results: list[Results],
     formats: list[str],
@@ -32,9 +55,13 @@ def render_outputs(
     report: dict[str, Any] | None = None,
     templates: Path | None = None,
     render_pdf: Callable[[str], bytes] | None = None,
+    editions: str | None = None,
+    notes: list[str] | None = None,
 ) -> dict[str, bytes]:
     """File name -> content for each requested format; `render_pdf` (HTML -> PDF bytes) is
-    `report.pdf.pdf_bytes` unless given (e.g. a `PdfWorker` started earlier)."""
+    `report.pdf.pdf_bytes` unless given (e.g. a `PdfWorker` started earlier). With `editions`
+    (a group id, e.g. "organization"), one report per value of that group under `editions/`,
+    as HTML and/or PDF; an organization left without one is said in `notes`."""
     files: dict[str, bytes] = {}
     if "json" in formats:
         from tpn_survey.report.json_out import dumps
@@ -42,6 +69,8 @@ def render_outputs(
         for i, res in enumerate(results):
             stem = names[i] if names else res.survey.id
             name = "results.json" if len(results) == 1 else f"results-{safe_name(stem)}.json"
+            if report or len(results) > 1:  # `tpn report` renders them again the same way
+                res = res.model_copy(update={"report": stored_report(report, i)})
             files[name] = dumps(res).encode("utf-8")
     if "csv" in formats:
         from tpn_survey.report.tables import csv_bytes, tidy_table
@@ -55,6 +84,11 @@ def render_outputs(
         from tpn_survey.report.workbook import xlsx_bytes
 
         files["tables.xlsx"] = xlsx_bytes(results)
+    if "docx" in formats:
+        from tpn_survey.report.docx import docx_bytes
+        from tpn_survey.report.meta import report_meta as docx_meta
+
+        files["report.docx"] = docx_bytes(results, docx_meta(report))
     if "html" in formats or "pdf" in formats:
         from tpn_survey.report.html import render_html
         from tpn_survey.report.meta import report_meta
@@ -66,6 +100,19 @@ def render_outputs(
             from tpn_survey.report.pdf import pdf_bytes
 
             files["report.pdf"] = (render_pdf or pdf_bytes)(html)
+        if editions:
+            from tpn_survey.report.editions import render_editions
+
+            made = render_editions(results, editions, report_meta(report), templates)
+            if notes is not None:
+                notes.extend(made.skipped)
+            for name, page in made.html.items():
+                if "html" in formats:
+                    files[name] = page.encode("utf-8")
+                if "pdf" in formats:
+                    from tpn_survey.report.pdf import pdf_bytes
+
+                    files[name.removesuffix(".html") + ".pdf"] = pdf_bytes(page)
     return files
 
 

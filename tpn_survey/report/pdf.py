@@ -31,6 +31,7 @@ def _pdf_date(html: str) -> str:
 _SVG = re.compile(r"<svg\b[^>]*>.*?</svg>", re.S)
 _SVG_SIZE = re.compile(r'\bwidth="([\d.]+)" height="([\d.]+)"')
 _SVG_TITLE = re.compile(r"<title\b[^>]*>(.*?)</title>", re.S)
+_SVG_DESC = re.compile(r"<desc\b[^>]*>(.*?)</desc>", re.S)
 
 
 def _chart_image(match: re.Match[str]) -> str:
@@ -38,10 +39,14 @@ def _chart_image(match: re.Match[str]) -> str:
     svg = match.group(0)
     size = _SVG_SIZE.search(svg[: svg.index(">")])
     title = _SVG_TITLE.search(svg)
-    alt = title.group(1) if title else ""
+    desc = _SVG_DESC.search(svg)
+    alt = " ".join(m.group(1).rstrip(".") + "." for m in (title, desc) if m is not None)
     dims = f' width="{size.group(1)}" height="{size.group(2)}"' if size else ""
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     return f'<img class="chart" alt="{alt}"{dims} src="data:image/svg+xml;base64,{data}">'
+
+
+_NARROW = re.compile(r'<div class="narrow">.*?</div>', re.S)
 
 
 def charts_as_images(html: str) -> str:
@@ -49,9 +54,10 @@ def charts_as_images(html: str) -> str:
 
     WeasyPrint draws an inline <svg> and an SVG image alike, but it also runs the page's CSS
     cascade over every element inside an inline one: half the elements of a report. The
-    title (already escaped) becomes the image's alt text.
+    title and description (already escaped: the chart's finding and its numbers) become the
+    image's alt text. The narrow-screen copies of charts are left out of print.
     """
-    return _SVG.sub(_chart_image, html)
+    return _SVG.sub(_chart_image, _NARROW.sub("", html))
 
 
 def pdf_bytes(html: str) -> bytes:
@@ -74,7 +80,8 @@ def pdf_bytes(html: str) -> bytes:
         document = weasyprint.HTML(string=charts_as_images(html), url_fetcher=fetcher).render()
         document.metadata.created = date
         document.metadata.modified = date
-        data = document.write_pdf(pdf_identifier=b"tpn-report")
+        # Tagged (structure tree, language, figure alt text): PDF/UA-1.
+        data = document.write_pdf(pdf_identifier=b"tpn-report", pdf_variant="pdf/ua-1")
     finally:
         if saved is None:
             del os.environ["SOURCE_DATE_EPOCH"]

@@ -156,6 +156,16 @@ def trends_context(
     }
 
 
+def mean_ci_text(low: float | None, high: float | None, points: list[float]) -> str:
+    """'2.9–3.3'; an interval reaching past the scale (a t interval on very few answers) is
+    cut at the scale's ends, as no mean can lie outside them."""
+    if low is None or high is None:
+        return "–"
+    if points:
+        low, high = max(low, min(points)), min(high, max(points))
+    return f"{decimal(low)}–{decimal(high)}"
+
+
 def means_context(
     res: Results, items: dict[str, ItemInfo], order: list[str], latest: str | None = None
 ) -> dict[str, Any] | None:
@@ -203,7 +213,7 @@ def means_context(
                 "label": label_of(m.kind, m.of),
                 "mask": mask_at(i),
                 "mean": mean_text(m.mean, m.points),
-                "ci": f"{decimal(m.ci_low)}–{decimal(m.ci_high)}",
+                "ci": mean_ci_text(m.ci_low, m.ci_high, m.points),
                 "n": count(m.n),
                 "sd": decimal(m.sd, 2),
             }
@@ -235,7 +245,7 @@ def means_context(
                         {
                             "mask": None,
                             "value": decimal(m.mean),
-                            "ci": f"{decimal(m.ci_low)}–{decimal(m.ci_high)}",
+                            "ci": mean_ci_text(m.ci_low, m.ci_high, m.points),
                             "notes": [],
                         }
                     )

@@ -24,6 +24,8 @@ from tpn_survey.results import Results
 if TYPE_CHECKING:
     import pandas as pd
 
+ALL_WAVES = "all waves"
+"""The `wave` of a row that pools the waves (tables of a survey with several waves)."""
 BASE_COLUMNS = [
     "survey",
     "item",
@@ -79,6 +81,8 @@ def item_rows(res: Results) -> list[dict[str, Any]]:
     min_n = res.settings.min_n
     texts = {it.id: it.text for it in res.survey.items}
     has_design = any(e.deff is not None or e.n_effective is not None for e in res.estimates)
+    # With waves every row says which wave it counts: its own, or all of them pooled.
+    waves = any(set(e.group) == {"wave"} for e in res.estimates)
     rows = []
     for est in res.estimates:
         row: dict[str, Any] = {
@@ -97,6 +101,8 @@ def item_rows(res: Results) -> list[dict[str, Any]]:
             "non_substantive": est.non_substantive,
             "suppressed": reason_label(est, min_n),
         }
+        if waves:
+            row["wave"] = est.group.get("wave", ALL_WAVES)
         if has_design:
             row["deff"] = est.deff
             row["n_effective"] = est.n_effective
@@ -336,7 +342,8 @@ def tidy_tables(surveys: list[Results]) -> dict[str, pd.DataFrame]:
 
 
 def tidy_table(surveys: list[Results]) -> pd.DataFrame:
-    """One row per estimate of every survey (overall rows have empty group_by/group_value).
+    """One row per estimate of every survey (overall rows have empty group_by/group_value;
+    with waves a `wave` column says each row's wave, or "all waves" where they are pooled).
 
     Columns: survey, item, item_text, group_by, group_value, n, positive, rate, ci_low, ci_high,
     method, missing, non_substantive, suppressed, and deff, n_effective for design-based results.
@@ -346,6 +353,8 @@ def tidy_table(surveys: list[Results]) -> pd.DataFrame:
 
     rows = [row for res in surveys for row in item_rows(res)]
     columns = list(BASE_COLUMNS)
+    if any("wave" in row for row in rows):
+        columns.insert(columns.index("group_by"), "wave")
     if any("deff" in row for row in rows):
         columns += DESIGN_COLUMNS
     return pd.DataFrame(rows, columns=columns)
