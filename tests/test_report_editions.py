@@ -46,10 +46,10 @@ def test_edition_rates_network_and_difference_from_the_rest() -> None:
 def test_disclosure_inside_an_edition() -> None:
     """Org C's one-item estimate is suppressed in the report, and the smallest other group's is
     hidden: the edition of that group shows `hidden`, not its numbers."""
-    from tpn_survey.report.disclosure import complementary
+    from tpn_survey.report.disclosure import apply_withholding
 
-    res = make_results()
-    hidden = [res.estimates[i] for i in complementary(res)]
+    res = apply_withholding(make_results())
+    hidden = [e for e in res.estimates if e.suppressed_reason == "complementary"]
     assert hidden
     for est in hidden:
         org = est.group["organization"]

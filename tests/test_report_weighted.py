@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import ROOT
-from tpn_survey.analysis.estimates import reliability_flags
+from tpn_survey.analysis.flags import reliability_flags
 from tpn_survey.analyze import Options, analyze
 from tpn_survey.io import read_table
 from tpn_survey.report.format import pct
@@ -48,7 +48,10 @@ def test_distribution_weighted_equals_weighted_shares(weighted: Results) -> None
     frame = pd.read_csv(GOLDEN / "synthetic.csv", dtype=str)
     frame["w"] = frame["w"].astype(float)
     for est in weighted.estimates:
-        rows = frame if not est.group else frame[frame["band"] == est.group["band"]]
+        if est.n == 0:  # a listed or blank value nobody answered: no shares
+            continue
+        band = frame["band"].fillna("").str.strip()
+        rows = frame if not est.group else frame[band == est.group["band"]]
         valid = rows[rows[est.item].isin(["1", "2", "3", "4"])]
         total = valid["w"].sum()
         assert est.distribution_weighted is not None
@@ -85,17 +88,18 @@ def test_bars_show_weighted_shares_equal_rates_to_display_rounding(weighted: Res
 
 
 def test_reliability_flags() -> None:
-    assert reliability_flags(29.9, 0.4, 0.5) == ["low-n-effective"]
-    assert reliability_flags(30.0, 0.4, 0.5) == []
-    assert reliability_flags(None, 0.30, 0.61) == ["wide-interval"]
-    assert reliability_flags(None, 0.30, 0.60) == []
-    assert reliability_flags(12.0, 0.1, 0.9) == ["low-n-effective", "wide-interval"]
-    assert reliability_flags(None, None, None) == []
+    assert reliability_flags(100, 29.9, 0.4, 0.5) == ["low-n-effective"]
+    assert reliability_flags(100, 30.0, 0.4, 0.5) == []
+    assert reliability_flags(100, None, 0.30, 0.61) == ["wide-interval"]
+    assert reliability_flags(100, None, 0.30, 0.60) == []
+    assert reliability_flags(100, 12.0, 0.1, 0.9) == ["low-n-effective", "wide-interval"]
+    assert reliability_flags(29, None, None, None) == ["low-n-effective"]  # simple: n
+    assert reliability_flags(0, None, None, None) == []  # an empty cell has no flag
 
 
 def test_flags_in_results_and_marked_in_report(weighted: Results) -> None:
     for est in weighted.estimates:
-        assert est.flags == reliability_flags(est.n_effective, est.ci_low, est.ci_high)
+        assert est.flags == reliability_flags(est.n, est.n_effective, est.ci_low, est.ci_high)
     assert any("low-n-effective" in e.flags for e in weighted.estimates)
     assert any("wide-interval" in e.flags for e in weighted.estimates)
     html = render_html([weighted])
