@@ -127,6 +127,8 @@ def load_margins(path: str | Path) -> list[Margin]:
         raw = load_yaml(Path(path).read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise InputError(f"{path}: margins file not found") from None
+    except OSError as ex:  # a folder, no permission
+        raise InputError(f"{path}: cannot read the margins file ({ex.strerror})") from None
     except (SchemaError, yaml.YAMLError, UnicodeDecodeError) as ex:
         raise InputError(f"{path}: not a valid margins YAML file ({ex})") from None
     if not isinstance(raw, dict) or not raw:

@@ -3,6 +3,7 @@ prints, exits). `main` is the console script."""
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated, Any
 
@@ -38,8 +39,8 @@ def _root(
     ] = False,
 ) -> None:
     """Survey analysis for teacher-practice networks."""
-    if debug:
-        _common.DEBUG["on"] = True
+    # Read at each run, not at import: an in-process caller may run several commands.
+    _common.DEBUG["on"] = debug or bool(os.environ.get("TPN_DEBUG"))
 
 
 app.command("validate")(validate.validate)

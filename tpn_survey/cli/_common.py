@@ -137,7 +137,11 @@ def print_summary(results: Results) -> None:
 
     results = apply_withholding(results)  # the flags every output reads
     min_n = results.settings.min_n
-    labels = {item.id: item.headline or item.id for item in results.survey.items}
+    # What the report calls an item: its short label, else its headline, else its text.
+    labels = {
+        item.id: getattr(item, "short", None) or item.headline or item.text or item.id
+        for item in results.survey.items
+    }
     table = Table(
         title=f"{escape(results.survey.title)} — {count(results.respondents.rows_used)} respondents",
         title_justify="left",

@@ -1,0 +1,98 @@
+"""`tpn report RESULTS.json...`: re-render without the data; bad inputs exit 2 naming them."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.factories import LEADER, invoke
+
+
+@pytest.fixture(scope="module")
+def results_json(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("analyzed")
+    code, output = invoke("analyze", *LEADER, "--format", "json", "--out", str(out))
+    assert code == 0, output
+    return out / "results.json"
+
+
+def test_report_rerenders_html_and_tables(results_json: Path, tmp_path: Path) -> None:
+    out = tmp_path / "again"
+    code, output = invoke(
+        "report", str(results_json), "--format", "html,csv", "--out", str(out),
+        "--project", str(tmp_path / "none.toml"),
+    )  # fmt: skip
+    assert code == 2 and "none.toml: not found" in output  # an explicit --project must exist
+    code, output = invoke("report", str(results_json), "--format", "html,csv", "--out", str(out))
+    assert code == 0, output
+    assert {p.name for p in out.iterdir()} == {"report.html", "tables.csv"}
+    assert "TPN Teacher Leader Survey" in (out / "report.html").read_text("utf-8")
+
+
+def test_report_rejects_a_file_that_is_not_results(workdir: Path) -> None:
+    (workdir / "r.json").write_text('{"hello": 1}')
+    code, output = invoke("report", "r.json")
+    assert code == 2 and "r.json: not a tpn results.json" in output
+
+
+def test_missing_results_file_exits_2_with_its_path(workdir: Path) -> None:
+    code, output = invoke("report", "gone.json")
+    assert code == 2 and "gone.json: file not found" in output
+
+
+def test_missing_templates_folder_exits_2(results_json: Path, workdir: Path) -> None:
+    code, output = invoke("report", str(results_json), "--templates", "no-such-folder")
+    assert code == 2 and "--templates no-such-folder: no such folder" in output
+    assert not (workdir / "tpn-out").exists()
+
+
+def test_report_settings_come_from_tpn_toml(results_json: Path, workdir: Path) -> None:
+    (workdir / "tpn.toml").write_text(
+        '[report]\ntitle = "Board Report 2017"\n\n[[survey]]\nname = "x"\n'
+        'data = ["x.csv"]\nschema = "x.yaml"\n'
+    )
+    code, output = invoke("report", str(results_json), "--format", "html")
+    assert code == 0, output
+    assert "Board Report 2017" in (workdir / "tpn-out" / "report.html").read_text("utf-8")
+    (workdir / "tpn.toml").write_text(
+        '[report]\nlogo = "nope.png"\n\n[[survey]]\nname = "x"\ndata = ["x.csv"]\n'
+        'schema = "x.yaml"\n'
+    )
+    code, output = invoke("report", str(results_json), "--format", "html", "--out", "b")
+    assert code == 2 and "nope.png" in output and "logo file not found" in output
+
+
+def test_report_keeps_survey_order_and_settings_without_tpn_toml(workdir: Path) -> None:
+    """`tpn report` of a project's results.json files, in any order and with no tpn.toml at
+    hand, renders the report the project made: same survey order, same [report] settings."""
+    assert invoke("init")[0] == 0
+    code, output = invoke("analyze", "--format", "json,html")
+    assert code == 0, output
+    first = (workdir / "tpn-out" / "report.html").read_text("utf-8")
+    files = sorted((workdir / "tpn-out").glob("*.json"))  # alphabetical: not the report's order
+    stored = json.loads(files[0].read_text("utf-8"))["report"]
+    assert stored["settings"]["title"] == "Annual Impact Report 2017" and "order" in stored
+    elsewhere = workdir / "elsewhere"
+    elsewhere.mkdir()
+    os.chdir(elsewhere)  # no tpn.toml here (the workdir fixture restores the cwd)
+    code, output = invoke("report", *map(str, reversed(files)), "--format", "html")
+    assert code == 0, output
+    again = (elsewhere / "tpn-out" / "report.html").read_text("utf-8")
+
+    def order(html: str) -> list[str]:
+        return re.findall(r'<section class="survey" id="[^"]+">\s*<h2>([^<]+)</h2>', html)
+
+    assert (
+        order(again)
+        == order(first)
+        == [
+            "TPN Teacher Leader Survey, Spring 2017",
+            "TPN Teacher Survey, Spring 2017",
+            "TPN End-of-Year Survey, 2016-17",
+        ]
+    )
+    assert "Annual Impact Report 2017" in again and "12,000" in again  # [report] settings
