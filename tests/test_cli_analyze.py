@@ -188,44 +188,6 @@ def test_bad_options_exit_2_naming_the_option(
     assert not (tmp_path / "o").exists()
 
 
-def test_out_folder_that_is_a_file_exits_2(tmp_path: Path) -> None:
-    blocker = tmp_path / "out"
-    blocker.write_text("not a folder")
-    code, output = invoke("analyze", *LEADER, "--format", "json", "--out", str(blocker))
-    assert code == 2 and str(blocker) in output and "cannot create the output folder" in output
-    assert blocker.read_text() == "not a folder"
-
-
-def test_failure_writing_outputs_exits_2_with_a_plain_message(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from tpn_survey.report import outputs
-
-    def read_only(out: Path, files: dict[str, bytes]) -> list[Path]:
-        raise PermissionError(13, "Permission denied", str(out / "results.json"))
-
-    monkeypatch.setattr(outputs, "write_files", read_only)
-    code, output = invoke("analyze", *LEADER, "--format", "json", "--out", str(tmp_path / "o"))
-    assert code == 2, output
-    assert "cannot write the outputs (Permission denied)" in output
-    assert "internal error" not in output
-
-
-def test_read_only_output_folder_exits_2(tmp_path: Path) -> None:
-    import os
-
-    out = tmp_path / "ro"
-    out.mkdir()
-    out.chmod(0o555)
-    try:
-        if os.access(out, os.W_OK):
-            pytest.skip("this user (root?) may write to a read-only folder")
-        code, output = invoke("analyze", *LEADER, "--format", "json", "--out", str(out))
-        assert code == 2 and "Permission denied" in output and "internal error" not in output
-    finally:
-        out.chmod(0o755)
-
-
 def test_debug_shows_the_traceback_of_an_internal_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -53,7 +53,7 @@ def test_weight_rake_matches_r(rake_inputs: Path) -> None:
         (["gone.csv", "--margins", "m.yaml", "--out", "x.csv"], "gone.csv"),
         (["d.csv", "--margins", "m.yaml", "--out", "d.csv"], "--out d.csv: is an input"),
         (["d.csv", "--margins", ".", "--out", "x.csv"], ".: cannot read the margins file"),
-        (["d.csv", "--margins", "m.yaml", "--out", "d.csv/w.csv"], "--out d.csv/w.csv: cannot"),
+        (["d.csv", "--margins", "m.yaml", "--out", "d.csv/w.csv"], "d.csv/w.csv: cannot write"),
     ],
 )
 def test_bad_files_exit_2_naming_them(rake_inputs: Path, args: list[str], message: str) -> None:

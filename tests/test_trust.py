@@ -95,7 +95,11 @@ def test_killed_run_leaves_previous_outputs_intact(tmp_path: Path) -> None:
         "--schema", str(SCHEMAS / "teacher.yaml"), "--by", "organization", "--by", "grade_band",
         "--format", "json,html,pdf", "--out", str(out),
     ]  # fmt: skip
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # Its own process group: the PDF worker joins it, and the check below looks at that group
+    # only, never at other processes on the machine.
+    proc = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
     time.sleep(1.5)  # past start-up and analysis, inside the PDF rendering
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=120)
@@ -106,19 +110,23 @@ def test_killed_run_leaves_previous_outputs_intact(tmp_path: Path) -> None:
     assert b"Traceback" not in err
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert not [p for p in os.listdir(out) if p.endswith(".tmp")]
-    assert not _pdf_workers(), "the PDF worker process outlived the run"
+    assert not _group_outlives(proc.pid), "the PDF worker process outlived the run"
 
 
-def _pdf_workers() -> list[str]:
-    """Running processes of tpn's PDF worker (Linux /proc; none elsewhere)."""
-    from pathlib import Path
+def _group_outlives(pgid: int, wait: float = 5.0) -> bool:
+    """Whether a process of the group this test started (the run and its PDF worker) is still
+    there after `wait` seconds; one that is gets killed, so nothing is left behind."""
+    import os
+    import signal
+    import time
 
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+    deadline = time.monotonic() + wait
+    while True:
         try:
-            text = cmdline.read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
-        except OSError:
-            continue
-        if "tpn_survey.report.pdf_worker" in text:
-            found.append(text)
-    return found
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return False
+        if time.monotonic() > deadline:
+            os.killpg(pgid, signal.SIGKILL)
+            return True
+        time.sleep(0.05)

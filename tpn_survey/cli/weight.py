@@ -28,13 +28,10 @@ def weight_rake(
 ) -> None:
     """Nonresponse weights by raking (iterative proportional fitting) to known counts."""
     with clean_errors():
-        from tpn_survey.errors import OptionError, OutputError
+        from tpn_survey.errors import OptionError
         from tpn_survey.weighting import rake_table
 
         if out.resolve() in (data.resolve(), margins.resolve()):
             raise OptionError(f"--out {out}: is an input of this run; choose another file")
-        try:
-            summary = rake_table(data, margins, out, column, base, tol, max_iter, trim, encoding)
-        except OSError as ex:  # reading failures are InputErrors: this is the write of --out
-            raise OutputError(f"--out {out}: cannot write it ({ex.strerror or ex})") from None
+        summary = rake_table(data, margins, out, column, base, tol, max_iter, trim, encoding)
         console().print(escape(summary))
