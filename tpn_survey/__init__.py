@@ -12,6 +12,8 @@ The names are loaded on first use, so `import tpn_survey` (and `tpn --help`) sta
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -68,6 +70,20 @@ def analyze(survey: SurveyData, options: Options | None = None, **fields: Any) -
     if options is not None and fields:
         raise TypeError("give either options or keywords, not both")
     return analyze_survey(survey, options or Options(**fields))
+
+
+class _Package(types.ModuleType):
+    """This package, keeping `tpn.analyze` and `tpn.validate` the functions above: importing
+    the modules of the same names (tpn_survey/analyze.py, validate.py) would otherwise replace
+    them, since the import system sets each submodule as an attribute of its package."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("analyze", "validate") and isinstance(value, types.ModuleType):
+            return  # the submodule stays reachable through sys.modules and `from ... import`
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str) -> Any:
