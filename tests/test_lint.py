@@ -26,3 +26,14 @@ def test_mypy_package() -> None:
     pytest.importorskip("mypy", reason="mypy not installed (pip install -e '.[dev]')")
     result = _run(sys.executable, "-m", "mypy", "tpn_survey")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_is_strict_where_the_numbers_are_made() -> None:
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    overrides = config["tool"]["mypy"]["overrides"]
+    strict = next(o for o in overrides if "tpn_survey.stats.*" in o["module"])
+    assert {"tpn_survey.analysis.*", "tpn_survey.pipeline"} <= set(strict["module"])
+    for flag in ("disallow_untyped_defs", "disallow_any_generics", "warn_return_any"):
+        assert strict[flag] is True, flag

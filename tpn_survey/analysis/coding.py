@@ -134,7 +134,7 @@ class ItemCodes:
 
     def column(self, j: int) -> np.ndarray:
         """Item j's code in every row."""
-        return self.lookup[j][self.index[j]]
+        return np.asarray(self.lookup[j][self.index[j]])
 
     def take(self, rows: np.ndarray) -> ItemCodes:
         """The codes of some rows."""

@@ -110,7 +110,7 @@ def small_expected(
     safe = np.where(total > 0, total, 1.0)
     pos, neg = x1 + x2, total - x1 - x2
     smallest = np.minimum(n1, n2) * np.minimum(pos, neg) / safe
-    return smallest < below
+    return np.asarray(smallest < below)
 
 
 def compare_proportions(

@@ -189,7 +189,7 @@ class Strata:
         flat = moved.reshape(moved.shape[0], -1)
         mean = self._sum_by_stratum(flat) / self.n_psu[:, None]
         squares = self._sum_by_stratum((flat - mean[self.of_psu]) ** 2)
-        return (self.scale @ squares).reshape(moved.shape[1:])
+        return np.asarray((self.scale @ squares).reshape(moved.shape[1:]))
 
     def row_variance(self, s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
         """`variance` where the rows are the PSUs, from each stratum's sums of the influence
@@ -197,7 +197,7 @@ class Strata:
         spread = s2 - s1 * s1 / self.n_psu[:, None]
         # A stratum whose PSUs have equal values has no spread: rounding only, never < 0.
         spread = np.maximum(spread, 0.0)
-        return np.einsum("h,...hk->...k", self.scale, spread)
+        return np.asarray(np.einsum("h,...hk->...k", self.scale, spread))
 
     def degf(self, members: np.ndarray) -> np.ndarray:
         """R's degf of a subset: PSUs with a member minus strata with one; members is a bool
@@ -205,4 +205,4 @@ class Strata:
         moved = np.moveaxis(members, -2, 0)
         flat = moved.reshape(moved.shape[0], -1).astype(np.int64)
         strata_with = (self._sum_by_stratum(flat) > 0).sum(axis=0)
-        return (flat.sum(axis=0) - strata_with).reshape(moved.shape[1:])
+        return np.asarray((flat.sum(axis=0) - strata_with).reshape(moved.shape[1:]))

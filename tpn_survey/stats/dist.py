@@ -16,34 +16,34 @@ ArrayLike = Any
 
 def norm_isf(p: ArrayLike) -> np.ndarray:
     """Upper-tail quantile of the standard normal: z with P(Z > z) = p."""
-    return -special.ndtri(p)
+    return np.asarray(-special.ndtri(p))
 
 
 def norm_sf(x: ArrayLike) -> np.ndarray:
     """P(Z > x) for the standard normal."""
-    return special.ndtr(-np.asarray(x, dtype=np.float64))
+    return np.asarray(special.ndtr(-np.asarray(x, dtype=np.float64)))
 
 
 def t_ppf(q: ArrayLike, df: ArrayLike) -> np.ndarray:
     """Quantile of Student's t with `df` degrees of freedom."""
-    return special.stdtrit(df, q)
+    return np.asarray(special.stdtrit(df, q))
 
 
 def t_sf(x: ArrayLike, df: ArrayLike) -> np.ndarray:
     """P(T > x) for Student's t with `df` degrees of freedom."""
-    return special.stdtr(df, -np.asarray(x, dtype=np.float64))
+    return np.asarray(special.stdtr(df, -np.asarray(x, dtype=np.float64)))
 
 
 def beta_ppf(q: ArrayLike, a: ArrayLike, b: ArrayLike) -> np.ndarray:
     """Quantile of Beta(a, b)."""
-    return special.betaincinv(a, b, q)
+    return np.asarray(special.betaincinv(a, b, q))
 
 
 def beta_isf(q: ArrayLike, a: ArrayLike, b: ArrayLike) -> np.ndarray:
     """Upper-tail quantile of Beta(a, b): x with P(X > x) = q."""
-    return special.betainccinv(a, b, q)
+    return np.asarray(special.betainccinv(a, b, q))
 
 
 def f_isf(q: ArrayLike, dfn: ArrayLike, dfd: ArrayLike) -> np.ndarray:
     """Upper-tail quantile of the F distribution."""
-    return special.fdtri(dfn, dfd, 1 - np.asarray(q, dtype=np.float64))
+    return np.asarray(special.fdtri(dfn, dfd, 1 - np.asarray(q, dtype=np.float64)))

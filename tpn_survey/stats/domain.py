@@ -54,7 +54,7 @@ def domain_degf(strata: Strata, counts: np.ndarray, by_row: bool) -> np.ndarray:
     (`by_row`; then the PSUs with a member are the rows themselves)."""
     members = counts > 0
     if by_row:
-        return np.rint(counts).sum(axis=-2) - members.sum(axis=-2)
+        return np.asarray(np.rint(counts).sum(axis=-2) - members.sum(axis=-2))
     return strata.degf(members)
 
 

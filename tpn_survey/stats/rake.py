@@ -41,7 +41,7 @@ def _trim(weights: np.ndarray, lower: float, upper: float) -> np.ndarray:
     if outside.all():
         raise ValueError(f"every weight is outside the trimming bounds [{lower}, {upper}]")
     clipped[~outside] += (weights - clipped).sum() / (~outside).sum()
-    return clipped
+    return np.asarray(clipped)
 
 
 def rake(

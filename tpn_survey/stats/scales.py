@@ -136,7 +136,7 @@ class Reliability:
 def _alpha(cov: np.ndarray) -> float:
     """k/(k-1) (1 - sum of item variances / variance of the sum), from the items' covariance
     matrix. NaN when the sum does not vary (its variance is rounding noise next to the items')."""
-    k = cov.shape[0]
+    k = int(cov.shape[0])
     item_var = float(np.trace(cov))
     total_var = float(cov.sum())
     if not total_var > 1e-12 * max(item_var, 0.0):
