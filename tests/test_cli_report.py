@@ -29,7 +29,13 @@ def test_report_rerenders_html_and_tables(results_json: Path, tmp_path: Path) ->
     assert code == 2 and "none.toml: not found" in output  # an explicit --project must exist
     code, output = invoke("report", str(results_json), "--format", "html,csv", "--out", str(out))
     assert code == 0, output
-    assert {p.name for p in out.iterdir()} == {"report.html", "tables.csv", "manifest.json"}
+    question_csvs = {"choices.csv", "numbers.csv", "texts.csv"}  # the sample's question types
+    assert {p.name for p in out.iterdir()} == {
+        "report.html",
+        "tables.csv",
+        "manifest.json",
+        *question_csvs,
+    }
     assert "TPN Teacher Leader Survey" in (out / "report.html").read_text("utf-8")
 
 

@@ -33,7 +33,7 @@ def asked_mask(
     if cond.column is not None:
         inverse, texts = trimmed_factorize(frame[cond.column])
         listed = set(wanted)
-        return np.array([t in listed for t in texts], dtype=bool)[inverse]
+        return np.asarray(np.array([t in listed for t in texts], dtype=bool)[inverse])
     target = cond.item or ""
     likert = next((i for i in schema.items if i.id == target), None)
     if likert is not None:
