@@ -17,6 +17,22 @@ SAMPLE = ROOT / "data" / "sample"
 SCHEMAS = ROOT / "schemas"
 LEADER = [str(SAMPLE / "teacher_leader.csv"), "--schema", str(SCHEMAS / "teacher_leader.yaml")]
 
+# Files no reader can take (content, or None for no file; what the message says): exit 2.
+UNREADABLE: list[tuple[bytes | None, str]] = [
+    (None, "file not found"),
+    (b"", "empty"),
+    (b"\x1f\x8b\x08\x00rest", "gzip"),
+    (b"rid,Q1\x00\x00\x01\x02", "binary"),
+]
+
+
+def unreadable_file(path: Path, content: bytes | None) -> Path:
+    """`path` holding `content` of UNREADABLE (left absent for None)."""
+    if content is not None:
+        path.write_bytes(content)
+    return path
+
+
 # The instrument of tests/golden/synthetic.csv (the R golden files' data).
 SYNTHETIC_SCHEMA = """\
 id: synthetic

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import MINI_HEADER, ROOT, SAMPLE, SCHEMAS, write_csv
-from tests.factories import LEADER, invoke
+from tests.factories import LEADER, UNREADABLE, invoke, unreadable_file
 from tpn_survey.analyze import Options, analyze
 from tpn_survey.io import read_table
 from tpn_survey.schema import load_schema
@@ -139,21 +139,11 @@ def test_data_problems_exit_1_and_write_nothing(tmp_path: Path, mini_schema: Pat
     assert not out.exists() or not any(out.iterdir())
 
 
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        (None, "file not found"),
-        (b"", "empty"),
-        (b"\x1f\x8b\x08\x00rest", "gzip"),
-        (b"rid,Q1\x00\x00\x01\x02", "binary"),
-    ],
-)
+@pytest.mark.parametrize(("content", "message"), UNREADABLE)
 def test_unreadable_input_exits_2(
     tmp_path: Path, mini_schema: Path, content: bytes | None, message: str
 ) -> None:
-    path = tmp_path / "data.csv"
-    if content is not None:
-        path.write_bytes(content)
+    path = unreadable_file(tmp_path / "data.csv", content)
     out = tmp_path / "o"
     code, output = invoke("analyze", "--out", str(out), str(path), "--schema", str(mini_schema))
     assert code == 2, output

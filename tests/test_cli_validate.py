@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import MINI_HEADER, SAMPLE, write_csv
-from tests.factories import LEADER, invoke
+from tests.factories import LEADER, UNREADABLE, invoke, unreadable_file
 from tpn_survey.pipeline import read_survey, validate_survey
 
 
@@ -33,21 +33,11 @@ def test_data_problems_exit_1_and_json_is_the_library_report(
     assert report == json.loads(library.model_dump_json())
 
 
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        (None, "file not found"),
-        (b"", "empty"),
-        (b"\x1f\x8b\x08\x00rest", "gzip"),
-        (b"rid,Q1\x00\x00\x01\x02", "binary"),
-    ],
-)
+@pytest.mark.parametrize(("content", "message"), UNREADABLE)
 def test_unreadable_input_exits_2_naming_the_file(
     tmp_path: Path, mini_schema: Path, content: bytes | None, message: str
 ) -> None:
-    path = tmp_path / "data.csv"
-    if content is not None:
-        path.write_bytes(content)
+    path = unreadable_file(tmp_path / "data.csv", content)
     code, output = invoke("validate", str(path), "--schema", str(mini_schema))
     assert code == 2, output
     assert message in output and "data.csv" in output
