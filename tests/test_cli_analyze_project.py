@@ -57,6 +57,11 @@ def test_analyze_without_project_says_what_to_do(workdir: Path) -> None:
         ("", "", 'primary_color = "red"', "[report] primary_color: String should match"),
         ("", "", "teachers_reached = -3", "[report] teachers_reached: Input should be greater"),
         ("", "", 'colour = "red"', "[report] colour: Extra inputs are not permitted"),
+        ("", "", "title = 5", "[report] title: Input should be a valid string"),
+        ("", "", 'respondents = "x"', "[report] respondents: Input should be a valid dict"),
+        ("", "", 'accent_color = "#12"', "[report] accent_color: String should match"),
+        ("out = 5", "", "", "out: Input is not a valid path"),
+        ('formats = "html"', "", "", "formats: Input should be a valid list"),
     ],
 )
 def test_a_bad_setting_exits_2_naming_its_key(
@@ -99,3 +104,11 @@ def test_analyze_data_honours_local_tpn_toml_report(workdir: Path) -> None:
     assert code == 0, output
     html = (workdir / "one" / "report.html").read_text("utf-8")
     assert "Annual Impact Report 2017" in html and "Teacher Practice Network" in html
+
+
+def test_a_bad_top_level_default_is_named_once_as_written(workdir: Path) -> None:
+    _project(workdir, top='min_n = "x"')
+    code, output = invoke("analyze")
+    assert code == 2 and "min_n: Input should be a valid integer" in output
+    assert "survey[0]" not in output
+    assert output.count("min_n:") == output.count("invalid project file")  # once a message

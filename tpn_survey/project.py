@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -153,6 +154,17 @@ def _resolve(project: Project, path: Path) -> Project:
     )
 
 
+def _as_written(data: dict[str, Any], key: str, message: str) -> str:
+    """`key: message`, with a survey's option that came from the top level named there."""
+    found = re.fullmatch(r"survey\[(\d+)\]\.(ci|level|min_n)", key)
+    if found:
+        surveys = data.get("survey")
+        spec = surveys[int(found[1])] if isinstance(surveys, list) else None
+        if isinstance(spec, dict) and found[2] not in spec:
+            key = found[2]
+    return f"{key}: {message}"
+
+
 def load_project(path: Path) -> Project:
     """Read and check a tpn.toml, every setting before any analysis runs; errors name the key."""
     from tpn_survey.report.meta import report_meta
@@ -166,8 +178,11 @@ def load_project(path: Path) -> Project:
     try:
         project = Project.model_validate(_nest_options(data))
     except ValidationError as ex:
-        # `survey[0].options.min_n` as the user wrote it: `survey[0].min_n`
-        lines = [f"{key}: {msg}" for key, msg in validation_messages(ex, skip=("options",))]
+        # `survey[0].options.min_n` as the user wrote it: `survey[0].min_n`, or `min_n` when
+        # the value is the file's top-level default (said once, not once per survey)
+        lines = list(dict.fromkeys(_as_written(data, key, msg) for key, msg in (
+            validation_messages(ex, skip=("options",))
+        )))  # fmt: skip
         raise OptionError(f"{path}: invalid project file\n  " + "\n  ".join(lines)) from None
     names = [s.name for s in project.survey]
     if len(set(names)) != len(names):
