@@ -15,6 +15,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pydantic import ValidationError
 
     from tpn_survey.problems import Problem
@@ -71,10 +73,17 @@ def key_path(parts: tuple[Any, ...], skip: tuple[str, ...] = ()) -> str:
     return text.lstrip(".")
 
 
-def validation_messages(ex: ValidationError, skip: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+def validation_messages(
+    ex: ValidationError,
+    skip: tuple[str, ...] = (),
+    relocate: Callable[[tuple[Any, ...]], tuple[Any, ...]] | None = None,
+) -> list[tuple[str, str]]:
     """(key path, message) of every error of a pydantic ValidationError, the message without
-    pydantic's "Value error, " prefix: the one way every settings error is worded."""
-    return [
-        (key_path(tuple(err["loc"]), skip), str(err["msg"]).removeprefix("Value error, "))
-        for err in ex.errors()
-    ]
+    pydantic's "Value error, " prefix: the one way every settings error is worded.
+    `relocate` maps a model location to where the user wrote the key."""
+    found = []
+    for err in ex.errors():
+        loc = tuple(err["loc"])
+        where = key_path(relocate(loc) if relocate else loc, skip)
+        found.append((where, str(err["msg"]).removeprefix("Value error, ")))
+    return found

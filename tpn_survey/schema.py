@@ -18,7 +18,7 @@ from pydantic import (
     model_validator,
 )
 
-from tpn_survey.errors import SchemaError, key_path
+from tpn_survey.errors import SchemaError, validation_messages
 from tpn_survey.problems import did_you_mean
 
 _CURLY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
@@ -623,11 +623,8 @@ def parse_schema(data: Any, source: str = "schema") -> Instrument:
     try:
         inst = Instrument.model_validate(data)
     except ValidationError as ex:
-        lines = [
-            f"{key_path(_user_loc(tuple(e['loc']), likert_at, question_at)) or '(top level)'}: "
-            + str(e["msg"]).removeprefix("Value error, ")
-            for e in ex.errors()
-        ]
+        found = validation_messages(ex, relocate=lambda loc: _user_loc(loc, likert_at, question_at))
+        lines = [f"{key or '(top level)'}: {msg}" for key, msg in found]
         raise SchemaError(f"{source}: invalid schema\n  " + "\n  ".join(lines)) from None
     problems = _cross_check(inst, likert_at, question_at)
     if problems:
