@@ -37,7 +37,7 @@ def cohens_h_value(p1: np.ndarray, p2: np.ndarray) -> np.ndarray:
     """Cohen's h = 2 asin(sqrt(p1)) - 2 asin(sqrt(p2)) (NaN stays NaN)."""
     p1, p2 = _floats(p1, p2)
     with np.errstate(invalid="ignore"):
-        return 2 * np.arcsin(np.sqrt(p1)) - 2 * np.arcsin(np.sqrt(p2))
+        return np.asarray(2 * np.arcsin(np.sqrt(p1)) - 2 * np.arcsin(np.sqrt(p2)))
 
 
 def cohens_h(
@@ -63,9 +63,8 @@ def hedges_j(df: np.ndarray) -> np.ndarray:
     """Hedges' exact small-sample correction J(df) = Gamma(df/2) / (sqrt(df/2) Gamma((df-1)/2))."""
     df = np.asarray(df, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.exp(
-            special.gammaln(df / 2) - np.log(np.sqrt(df / 2)) - special.gammaln((df - 1) / 2)
-        )
+        log_j = special.gammaln(df / 2) - np.log(np.sqrt(df / 2)) - special.gammaln((df - 1) / 2)
+        return np.asarray(np.exp(log_j))
 
 
 def _ncp_limit(t: float, df: float, prob: float) -> float:

@@ -62,7 +62,8 @@ def tango_score(delta: np.ndarray, b: np.ndarray, c: np.ndarray, n: np.ndarray) 
         q = (np.sqrt(np.maximum(lin * lin - 8 * n * const, 0.0)) - lin) / (4 * n)
         var = n * (2 * q + delta * (1 - delta))
         num = c - b - n * delta
-        return np.where(var > 0, num / np.sqrt(np.where(var > 0, var, 1.0)), np.sign(num) * np.inf)
+        safe = np.sqrt(np.where(var > 0, var, 1.0))
+        return np.asarray(np.where(var > 0, num / safe, np.sign(num) * np.inf))
 
 
 def tango_interval(
@@ -84,7 +85,7 @@ def tango_interval(
             mid = (low + high) / 2
             above = tango_score(mid, b, c, safe_n) >= target
             low, high = np.where(above, mid, low), np.where(above, high, mid)
-        return (low + high) / 2
+        return np.asarray((low + high) / 2)
 
     lower = solve(np.full(est.shape, -1.0), est, z)
     upper = solve(est, np.full(est.shape, 1.0), -z)
@@ -101,7 +102,7 @@ def mcnemar_midp(b: np.ndarray, c: np.ndarray) -> np.ndarray:
     k = np.rint(np.minimum(b, c)).astype(np.int64)
     below = np.where(k > 0, special.bdtr(np.maximum(k - 1, 0), m, 0.5), 0.0)
     at = special.comb(m, k) * 0.5**m
-    return np.minimum(1.0, 2 * below + at)
+    return np.asarray(np.minimum(1.0, 2 * below + at))
 
 
 def mcnemar_z(b: np.ndarray, c: np.ndarray) -> np.ndarray:
