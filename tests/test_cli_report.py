@@ -79,7 +79,9 @@ def test_report_keeps_survey_order_and_settings_without_tpn_toml(workdir: Path) 
     code, output = invoke("analyze", "--format", "json,html")
     assert code == 0, output
     first = (workdir / "tpn-out" / "report.html").read_text("utf-8")
-    files = sorted((workdir / "tpn-out").glob("results*.json"))  # alphabetical: not the report's order
+    files = sorted(
+        (workdir / "tpn-out").glob("results*.json")
+    )  # alphabetical: not the report's order
     stored = json.loads(files[0].read_text("utf-8"))["report"]
     assert stored["settings"]["title"] == "Annual Impact Report 2017" and "order" in stored
     elsewhere = workdir / "elsewhere"
