@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import MINI_HEADER, ROOT, SAMPLE, SCHEMAS, write_csv
+from tests.conftest import MINI_HEADER, MINI_SCHEMA, ROOT, SAMPLE, SCHEMAS, write_csv
 from tests.factories import LEADER, UNREADABLE, invoke, unreadable_file
 from tpn_survey.analyze import Options, analyze
 from tpn_survey.io import read_table
@@ -72,7 +72,11 @@ def test_analyze_writes_outputs_equal_to_library(tmp_path: Path) -> None:
     assert hashlib.sha256((SAMPLE / "teacher_leader.csv").read_bytes()).hexdigest() == before
 
 
-def test_summary_uses_the_report_formatters_and_labels(tmp_path: Path, mini_schema: Path) -> None:
+def test_summary_uses_the_report_formatters_and_labels(tmp_path: Path) -> None:
+    mini_schema = tmp_path / "mini.yaml"
+    mini_schema.write_text(
+        MINI_SCHEMA.replace("text: It was useful.}", "text: It was useful., short: Useful to me}")
+    )
     rows = [MINI_HEADER]
     for i in range(250):  # q1: 1 of 8 agree (12.5% -> 13%); q2: 249 of 250 (99.6% -> >99%)
         q1 = ("Agree" if i == 0 else "Disagree") if i < 8 else ""
@@ -85,8 +89,9 @@ def test_summary_uses_the_report_formatters_and_labels(tmp_path: Path, mini_sche
     assert code == 0, output
     assert "13%" in output and ">99%" in output
     assert "12.5" not in output and "99.6" not in output
-    # the headline of q1 and the text of q2 (it has no headline), never the ids
-    assert "learned a lot" in output and "It was useful." in output
+    # the headline of q1, the short label of q2 (as the report labels them), never the ids
+    assert "learned a lot" in output and "Useful to me" in output
+    assert "It was useful." not in output
     assert "q1" not in output.replace("mini", "")
 
 

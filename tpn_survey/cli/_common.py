@@ -139,7 +139,7 @@ def print_summary(results: Results) -> None:
     min_n = results.settings.min_n
     # What the report calls an item: its short label, else its headline, else its text.
     labels = {
-        item.id: getattr(item, "short", None) or item.headline or item.text or item.id
+        item.id: item.short or item.headline or item.text or item.id
         for item in results.survey.items
     }
     table = Table(
