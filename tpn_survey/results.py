@@ -357,7 +357,7 @@ class ReachFigure(_Frozen):
 
 
 class Results(_Frozen):
-    schema_version: Literal[1, 2] = SCHEMA_VERSION
+    schema_version: Literal[1, 2] = 2  # = SCHEMA_VERSION
     tool: Tool
     survey: Survey
     settings: Settings
