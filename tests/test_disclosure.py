@@ -374,3 +374,163 @@ def _check_html(html: str, results: dict[str, Any]) -> None:
         shown = cells[-len(ITEMS) :]
         for item, text in zip(ITEMS, shown, strict=True):
             assert (text in masks) == ((item, value) in withheld), (label, item, text)
+
+
+# --- Every list of one analysis withholds the same cells --------------------------------------
+
+LISTS_SCHEMA = """\
+id: lists
+title: Every list
+respondent_id: rid
+scales:
+  agree:
+    levels: [Strongly disagree, Disagree, Agree, Strongly agree]
+    codes: [1, 2, 3, 4]
+    positive: [Agree, Strongly agree]
+items:
+  - {id: q1, column: q1, scale: agree, text: First item}
+  - {id: q2, column: q2, scale: agree, text: Second item}
+groups:
+  - {id: organization, column: org, values: [A, B, C, D]}
+composites:
+  both: {label: Both items, items: [q1, q2]}
+invited:
+  by: organization
+  counts: {A: 10, B: 30, C: 60, D: 5}
+"""
+
+
+def _analyze(tmp_path: Path, files: dict[str, list[str]], **options: Any) -> Any:
+    from tpn_survey.options import Options
+    from tpn_survey.pipeline import analyze_survey, read_survey
+
+    (tmp_path / "schema.yaml").write_text(LISTS_SCHEMA, encoding="utf-8")
+    paths = []
+    for name, lines in files.items():
+        path = tmp_path / name
+        path.write_text("\n".join(["rid,org,q1,q2", *lines]) + "\n", encoding="utf-8")
+        paths.append(path)
+    survey = read_survey(paths, tmp_path / "schema.yaml")
+    return analyze_survey(survey, Options(**options))
+
+
+def _rows(
+    org: str, count: int, start: int, answers: tuple[str, str] = ("Agree", "Disagree")
+) -> list[str]:
+    return [f"r{start + k},{org},{answers[0]},{answers[1]}" for k in range(count)]
+
+
+def _withheld_cells(rows: list[Any], field: str = "item") -> dict[tuple[str, str], str]:
+    return {
+        (getattr(r, field), next(iter(r.group.values()))): r.suppressed_reason
+        for r in rows
+        if r.group and r.suppressed
+    }
+
+
+def test_means_comparisons_and_rates_withhold_the_estimates_cells(tmp_path: Path) -> None:
+    # A: 3 answers (primary); B: 25 (withheld with A: together 28, two cells); C: 40 shown;
+    # D: listed, nobody (n = 0, withheld); blank organization: 2 rows (primary).
+    lines = _rows("A", 3, 0) + _rows("B", 25, 100) + _rows("C", 40, 200) + _rows("", 2, 300)
+    results = _analyze(tmp_path, {"data.csv": lines}, by=["organization"], compare="organization")
+    estimates = _withheld_cells(results.estimates)
+    assert estimates == {
+        ("q1", "A"): "min-n",
+        ("q1", "D"): "min-n",
+        ("q1", ""): "min-n",
+        ("q1", "B"): "complementary",
+        ("q2", "A"): "min-n",
+        ("q2", "D"): "min-n",
+        ("q2", ""): "min-n",
+        ("q2", "B"): "complementary",
+    }
+    means = _withheld_cells([m for m in results.means if m.kind == "item"], "of")
+    assert means == estimates
+    composite = _withheld_cells([m for m in results.means if m.kind == "composite"], "of")
+    assert set(composite) == {("both", v) for v in ("A", "B", "D", "")}
+    # C is the reference; every comparison has a withheld side except none: all withheld
+    for c in results.comparisons:
+        assert c.suppressed and c.suppressed_reason == (
+            "min-n" if min(c.n, c.n_reference) < 10 else "complementary"
+        )
+    rates = {next(iter(r.group.values()), "all"): r for r in results.response_rates}
+    assert not rates["all"].suppressed
+    assert rates["A"].suppressed_reason == "min-n" and rates["D"].suppressed_reason == "min-n"
+    assert rates["B"].suppressed_reason == "complementary" and not rates["C"].suppressed
+    data = results.to_dict()
+    assert data["schema_version"] == 2 and data["confidential"] is True
+    assert {e["suppressed_reason"] for e in data["estimates"]} == {None, "min-n", "complementary"}
+    assert results.to_frame(masked=True).query("group_value == 'B'")["n"].isna().all()
+
+
+def test_no_small_group_no_row_withheld(tmp_path: Path) -> None:
+    lines = _rows("A", 12, 0) + _rows("B", 25, 100) + _rows("C", 40, 200) + _rows("D", 11, 300)
+    results = _analyze(tmp_path, {"data.csv": lines}, by=["organization"], compare="organization")
+    assert not any(r.suppressed for r in [*results.estimates, *results.means, *results.comparisons])
+    assert not any(r.suppressed for r in results.response_rates)
+
+
+def test_trends_withheld_with_the_wave_cells(tmp_path: Path) -> None:
+    files = {
+        "w1.csv": _rows("C", 5, 0),
+        "w2.csv": _rows("C", 30, 100, ("Disagree", "Agree")),
+        "w3.csv": _rows("C", 40, 200),
+    }
+    results = _analyze(tmp_path, files)
+    waves = _withheld_cells([e for e in results.estimates if "wave" in e.group])
+    assert waves == {("q1", "w1"): "min-n", ("q1", "w2"): "complementary"} | {
+        ("q2", "w1"): "min-n",
+        ("q2", "w2"): "complementary",
+    }
+    # w2 vs w1 has a side below min-n; w3 vs w2 has a withheld side: both withheld
+    reasons = {(t.level, t.reference): t.suppressed_reason for t in results.trends}
+    assert set(reasons.values()) <= {"min-n", "complementary"}
+    assert reasons[("w2", "w1")] == "min-n" and reasons[("w3", "w2")] == "complementary"
+
+
+def test_results_json_version_1_gets_its_withheld_cells_on_load(tmp_path: Path) -> None:
+    from tpn_survey.results import load_results
+
+    lines = _rows("A", 3, 0) + _rows("B", 25, 100) + _rows("C", 40, 200) + _rows("D", 12, 300)
+    results = _analyze(tmp_path, {"data.csv": lines}, by=["organization"])
+    data = results.to_dict()
+    data["schema_version"] = 1  # as tpn wrote it before: only cells below min-n flagged
+    del data["confidential"]
+    for key in ("estimates", "means", "scales", "comparisons", "trends"):
+        for row in data[key]:
+            row.pop("suppressed_reason", None)
+            row["suppressed"] = row["n"] < 10
+    for key in ("response_rates", "network"):
+        for row in data[key]:
+            row.pop("suppressed", None)
+            row.pop("suppressed_reason", None)
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    loaded = load_results(path)
+    assert _withheld_cells(loaded.estimates) == _withheld_cells(results.estimates)
+    assert ("q1", "D") in _withheld_cells(loaded.estimates)  # D (12) is the smallest shown
+
+
+def test_withholding_twice_changes_nothing(tmp_path: Path) -> None:
+    from tpn_survey.report.disclosure import apply_withholding
+
+    lines = _rows("A", 3, 0) + _rows("B", 25, 100) + _rows("C", 40, 200) + _rows("", 2, 300)
+    results = _analyze(tmp_path, {"data.csv": lines}, by=["organization"], compare="organization")
+    assert apply_withholding(results) == results
+
+
+def test_network_rows_for_absent_and_blank_organizations() -> None:
+    import numpy as np
+
+    from tpn_survey.analysis.network import network_rows
+
+    leaders = ["L1"] * 6 + ["L2"] * 6 + ["L3"] * 3
+    orgs = ["A"] * 12 + [""] * 3
+    valid = np.ones((15, 1), dtype=bool)
+    rows = network_rows(leaders, orgs, valid, valid, ["q1"], listed=["A", "B"])
+    assert [(r.organization, r.respondents) for r in rows] == [
+        (None, 15),
+        ("A", 12),
+        ("B", 0),
+        ("", 3),
+    ]
