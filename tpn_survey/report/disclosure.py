@@ -168,6 +168,10 @@ LISTS: tuple[Cells | Pairs, ...] = (
     Cells("scales", count="n", item="composite", group=lambda row: {}),
     Cells("response_rates", count=_returned, item=None),
     Cells("network", count="respondents", item=None, group=_organization),
+    Cells("choices", count="n"),  # a row per option: the cell's n is the smallest of its rows
+    Cells("numbers", count="n"),
+    Cells("texts", count="n"),  # n: the answered count
+    Cells("reach", count="n", group=lambda row: {}),  # a key figure: the total only
     Pairs("comparisons"),
     Pairs("trends"),
     Pairs("paired", by=lambda r: "wave", sides=("from_", "to"), counts=("n_pairs",)),

@@ -241,21 +241,21 @@ def _network_context(
             else "–"
         )
         iccs = [_icc_text(row.icc.get(i)) for i in order if i in row.icc]
-        shown = {
+        numbers = {
             "leaders": count(row.leaders),
             "respondents": count(row.respondents),
             "spread": spread,
         }
         masked = withheld_mask(row, min_n)
         if masked is not None:
-            shown = dict.fromkeys(shown, masked)
+            numbers = dict.fromkeys(numbers, masked)
             iccs = [masked for _ in iccs]
         label = "All organizations" if row.organization is None else row.organization
         rows.append(
             {
                 "label": group_text({"organization": label}),
                 "overall": row.organization is None,
-                **shown,
+                **numbers,
                 "iccs": iccs,
             }
         )

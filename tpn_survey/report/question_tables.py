@@ -1,7 +1,7 @@
 """Tidy tables of the `choices`, `numbers` and `texts` lists for CSV and XLSX.
 
 Numeric columns stay numeric: a withheld row's numbers are blank and its `suppressed` column
-says why (`n<10`, the run's min-n). Free text never reaches a table: `texts` rows carry only
+says why (`n<10`, the run's min-n, or `complementary`: the flags of `report.disclosure`). Free text never reaches a table: `texts` rows carry only
 the answered and blank counts, never the quotes.
 """
 
@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tpn_survey.report.format import group_key, group_value, suppressed_text
+from tpn_survey.report.disclosure import apply_withholding, group_text, reason_label
+from tpn_survey.report.format import group_key
 from tpn_survey.results import Results
 
 if TYPE_CHECKING:
@@ -30,8 +31,8 @@ _KEYS = {"survey", "item", "item_text", "type", "wave", "group_by", "group_value
 
 
 def _rows(res: Results, kind: str, columns: list[str]) -> list[dict[str, Any]]:
+    res = apply_withholding(res)
     info = {q.id: q for q in res.questions}
-    mask = suppressed_text(res.settings.min_n)
     out = []
     for row in getattr(res, kind):
         data = row.model_dump()
@@ -41,7 +42,7 @@ def _rows(res: Results, kind: str, columns: list[str]) -> list[dict[str, Any]]:
             "item_text": q.text if q else "",
             "type": q.type if q else "",
             "group_by": group_key(row.group),
-            "group_value": group_value(row.group),
+            "group_value": group_text(row.group),
             "wave": row.wave or "",
         }
         out_row: dict[str, Any] = {}
@@ -51,7 +52,7 @@ def _rows(res: Results, kind: str, columns: list[str]) -> list[dict[str, Any]]:
                 continue
             value = data.get(col)
             if col == "suppressed":
-                value = mask if row.suppressed else ""
+                value = reason_label(row, res.settings.min_n)
             elif row.suppressed and col not in _KEYS:
                 value = None  # withheld: numbers blank, the reason in `suppressed`
             out_row[col] = value
