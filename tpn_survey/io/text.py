@@ -106,7 +106,7 @@ def sniff_binary(name: str, head: bytes) -> None:
     sample = head[:8192]
     # A stray NUL in a text export is a control character in a cell (removed on output); a
     # binary file (or UTF-16 without a BOM) is full of them.
-    if sample.count(0) > max(2, len(sample) // 100) and not head.startswith(
+    if sample.count(0) > max(1, len(sample) // 20) and not head.startswith(
         (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
     ):
         odd, even = sample[1::2], sample[0::2]
