@@ -256,3 +256,21 @@ def test_helpers() -> None:
     assert escape_controls("a\x1bb\u202ec") == "a\\x1bb\\u202ec"
     assert shown("x" * 100).endswith("…' (100 characters)") and len(shown("x" * 10**6)) < 120
     assert some(range(3)) == "0, 1, 2" and some(range(10)) == "0, 1, 2, 3, 4 and 5 more"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["y" * 2_000_000 + "@", "a.b." * 500_000, "a@" * 1_000_000, "x" * 10**6 + "@" + "y" * 10**6],
+    ids=["no-space", "dotted", "many-at", "at-no-dot"],
+)
+def test_quote_scrubbing_runs_in_linear_time(text: str) -> None:
+    from tpn_survey.analysis.texts import scrub
+
+    start = time.perf_counter()
+    small = scrub(text[: len(text) // 8])
+    eighth = time.perf_counter() - start
+    start = time.perf_counter()
+    assert scrub(text) == text  # nothing personal in it
+    took = time.perf_counter() - start
+    assert small == text[: len(text) // 8]
+    assert took < 16 * eighth + 1.0, (took, eighth)  # linear: ~8x, never ~64x

@@ -448,6 +448,11 @@ def pii_roles(inst: Instrument) -> list[tuple[str, str]]:
         for column in q.source_columns()
     ]
     uses += [(f"groups[{i}].column", g.column) for i, g in enumerate(inst.groups)]
+    conditions = [(f"items[{i}]", item.asked_if) for i, item in enumerate(inst.items)]
+    conditions += [(f"items[{q.id}]", q.asked_if) for q in inst.questions]
+    for where, cond in conditions:
+        if cond is not None and cond.column is not None:
+            uses.append((f"{where}.asked_if.column", cond.column))
     design = inst.design
     if design is not None:
         for role in ("weight", "cluster", "strata", "fpc"):
