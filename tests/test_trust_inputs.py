@@ -159,7 +159,10 @@ def test_the_same_file_twice_is_refused(tmp_path: Path) -> None:
     assert code == 2 and "given twice" in output
 
 
-def test_group_spellings_fold_nfc_and_nbsp_with_a_warning(tmp_path: Path) -> None:
+@pytest.mark.parametrize("chunks", [[], ["--chunksize", "4"]], ids=["whole", "chunked"])
+def test_group_spellings_fold_nfc_and_nbsp_with_a_warning(
+    tmp_path: Path, chunks: list[str]
+) -> None:
     spellings = ["Caf\u00e9 Net", "Cafe\u0301 Net", "Caf\u00e9\u00a0Net"]
     rows = [f"r{i},{spellings[i % 3]},Yes" for i in range(30)]
     data = tmp_path / "d.csv"
@@ -167,7 +170,7 @@ def test_group_spellings_fold_nfc_and_nbsp_with_a_warning(tmp_path: Path) -> Non
     out = tmp_path / "out"
     code, output = _run(
         "analyze", str(data), "-s", str(_schema(tmp_path)), "--by", "org",
-        "--out", str(out), "--format", "json",
+        "--out", str(out), "--format", "json", *chunks,
     )  # fmt: skip
     assert code == 0, output
     assert "were merged" in output
