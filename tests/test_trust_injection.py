@@ -274,3 +274,25 @@ def test_quote_scrubbing_runs_in_linear_time(text: str) -> None:
     took = time.perf_counter() - start
     assert small == text[: len(text) // 8]
     assert took < 16 * eighth + 1.0, (took, eighth)  # linear: ~8x, never ~64x
+
+
+def test_control_characters_never_crash_docx_html_or_editions(tmp_path: Path) -> None:
+    pytest.importorskip("docx")
+    args = _write(tmp_path, ["Org\x00A", "Org\x1b[31mB", "=Org\x0bC"])
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        [
+            "analyze", *args, "--by", "org", "--editions", "org",
+            "--out", str(out), "--format", "docx,html,csv,xlsx",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (out / "report.docx").stat().st_size > 0
+    import docx
+
+    text = "\n".join(p.text for p in docx.Document(str(out / "report.docx")).paragraphs)
+    assert not set(text) & CONTROL
+    editions = sorted(p.name for p in (out / "editions").iterdir())
+    assert editions and all(name.isascii() and "\x1b" not in name for name in editions)
+    assert "\x1b" not in result.output
