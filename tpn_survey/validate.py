@@ -371,9 +371,9 @@ def _personal(col: str, found: list[str]) -> Problem:
     return Problem(
         code=ProblemCode.POSSIBLE_PII,
         severity="warning",
-        column=col,
+        column=clip(col),
         message=(
-            f"column {col!r} is not listed under pii but {'; '.join(found)}; "
+            f"column {shown(col)} is not listed under pii but {'; '.join(found)}; "
             "add it to the schema's pii list to keep it out of every output"
         ),
     )
