@@ -219,26 +219,22 @@ def test_full_disk_leaves_the_previous_set(
     data, schema = survey
     out = tmp_path / "out"
     before = _previous_set(data, schema, out)
-    real_open = open
-    opened: list[str] = []
+    real_write = os.write
+    written: list[int] = []
 
-    class Full:
-        def __init__(self, path: str, mode: str) -> None:
-            self.fh = real_open(path, mode)
-
-        def __enter__(self) -> Full:
-            return self
-
-        def __exit__(self, *exc: object) -> None:
-            self.fh.close()
-
-        def write(self, data: bytes) -> int:
-            opened.append("w")
-            if len(opened) > 1:  # the first file fits, the second does not
+    def full(fd: int, data: bytes) -> int:
+        """write(2) into the test's folder: the first file fits, then the disk is full."""
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            target = ""
+        if target.startswith(str(tmp_path)):
+            written.append(fd)
+            if len(written) > 1:
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-            return self.fh.write(data)
+        return real_write(fd, data)
 
-    monkeypatch.setattr(output_set, "open", Full, raising=False)
+    monkeypatch.setattr(os, "write", full)
     code, output = _analyze(data, schema, out, "json,csv")
     assert code == 2, output
     assert "No space left on device" in output and "previous outputs are unchanged" in output
@@ -332,3 +328,25 @@ def test_killed_mid_write_leaves_the_previous_set(
     assert code == 0, output
     assert not _leftovers(tmp_path)
     assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "results.json"]
+
+
+@pytest.mark.parametrize("call", ["replace", "mkdir"])
+def test_a_failing_file_operation_leaves_the_previous_set(
+    tmp_path: Path, survey: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, call: str
+) -> None:
+    data, schema = survey
+    out = tmp_path / "out"
+    before = _previous_set(data, schema, out)
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    if call == "replace":
+        monkeypatch.setattr(os, "replace", fail)
+    else:
+        monkeypatch.setattr(Path, "mkdir", fail)
+    code, output = _analyze(data, schema, out, "json,csv")
+    assert code == 2, output
+    assert "No space left on device" in output and output.count("tpn:") == 1
+    assert _snapshot(out) == before
+    assert not _leftovers(tmp_path)

@@ -85,6 +85,10 @@ def test_library_refuses_the_same(tmp_path: Path) -> None:
         ("design: {weight: w}\ngroups:", "design.weight"),
         ("design: {cluster: email}\ngroups:", "design.cluster"),
         ("design: {strata: secret_org}\ngroups:", "design.strata"),
+        (
+            "items:\n  - {id: q1, column: q1, scale: agree, asked_if: {column: email, in: [x]}}",
+            "items[0].asked_if.column",
+        ),
     ],
 )
 def test_pii_column_used_in_the_schema_names_the_clash(

@@ -85,8 +85,8 @@ def read_survey(
     if waves is not None and len(waves) != len(paths):
         raise OptionError(f"{len(waves)} wave label(s) for {len(paths)} data file(s)")
     table = stack_tables(tell_apart(tables, paths), labels=list(waves) if waves else None)
-    if table.tally is None:  # group values compared after NFC and non-breaking-space folding
-        fold_group_values(table, group_columns(instrument, options))
+    # Group values compared after NFC and non-breaking-space folding (a tally folded its own).
+    fold_group_values(table, group_columns(instrument, options))
     return SurveyData(instrument, table)
 
 

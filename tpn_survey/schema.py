@@ -440,7 +440,8 @@ def _check_labels(inst: Instrument) -> list[str]:
 
 
 def pii_roles(inst: Instrument) -> list[tuple[str, str]]:
-    """(key path, column) of every use of a column other than the respondent id."""
+    """(key path, column) of every use of a column other than the respondent id and the link
+    (which may be pii: they only link or de-duplicate rows)."""
     uses = [(f"items[{i}].column", item.column) for i, item in enumerate(inst.items)]
     uses += [
         (f"items[{q.id}].{'columns' if q.columns else 'column'}", column)
@@ -448,6 +449,13 @@ def pii_roles(inst: Instrument) -> list[tuple[str, str]]:
         for column in q.source_columns()
     ]
     uses += [(f"groups[{i}].column", g.column) for i, g in enumerate(inst.groups)]
+    conditions = [(f"items[{i}]", item.asked_if) for i, item in enumerate(inst.items)]
+    conditions += [(f"items[{q.id}]", q.asked_if) for q in inst.questions]
+    for where, cond in conditions:
+        if cond is not None and cond.column is not None:
+            uses.append((f"{where}.asked_if.column", cond.column))
+    for i, pair in enumerate(inst.pairs):
+        uses += [(f"pairs[{i}].before", pair.before), (f"pairs[{i}].after", pair.after)]
     design = inst.design
     if design is not None:
         for role in ("weight", "cluster", "strata", "fpc"):

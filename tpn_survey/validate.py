@@ -16,7 +16,7 @@ from tpn_survey.analysis.coding import (
     trimmed_factorize,
 )
 from tpn_survey.analysis.tally import ItemChecks, item_checks
-from tpn_survey.io.table import FILE_COLUMN, ROW_COLUMN, Table
+from tpn_survey.io.table import FILE_COLUMN, ROW_COLUMN, Table, fold_text
 from tpn_survey.problems import Problem, ProblemCode, did_you_mean
 from tpn_survey.schema import Design, Instrument, pairs_as_items
 from tpn_survey.shown import clip, shown, some
@@ -233,7 +233,7 @@ def check_groups(schema: Instrument, table: Table) -> list[Problem]:
         if group.values is None or group.column in schema.pii:
             continue
         inverse, texts = trimmed_factorize(frame[group.column])
-        listed = set(group.values)
+        listed = {fold_text(v) for v in group.values} | set(group.values)
         for value in sorted(t for t in texts if t and t not in listed):
             mask = inverse == texts.index(value)
             file, row, count = _first_rows(frame, mask)
@@ -371,9 +371,9 @@ def _personal(col: str, found: list[str]) -> Problem:
     return Problem(
         code=ProblemCode.POSSIBLE_PII,
         severity="warning",
-        column=col,
+        column=clip(col),
         message=(
-            f"column {col!r} is not listed under pii but {'; '.join(found)}; "
+            f"column {shown(col)} is not listed under pii but {'; '.join(found)}; "
             "add it to the schema's pii list to keep it out of every output"
         ),
     )

@@ -22,10 +22,17 @@ if TYPE_CHECKING:
 
 MAX_QUOTES = 8
 REMOVED = "[removed]"
+# Each pattern starts only where a token starts (a look-behind, not `\b` inside a token), so a
+# hostile 2 MB answer is scanned in linear time, not once per position.
 _SCRUB = [
-    re.compile(r"[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+\.[A-Za-z]{2,}"),  # e-mail
+    re.compile(
+        r"(?<![^\s@<>()\[\],;:\"'])[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+\.[A-Za-z]{2,}"
+    ),  # e-mail
     re.compile(r"(?i)\b(?:https?://|ftp://|www\.)[^\s<>\"']+"),  # URL with a scheme or www.
-    re.compile(r"(?i)\b[a-z0-9.-]+\.(?:com|org|net|edu|gov|io|us|uk|ca|au|info|biz)(?:/[^\s]*)?\b"),
+    re.compile(
+        r"(?i)(?<![\w.-])[a-z0-9.-]+\.(?:com|org|net|edu|gov|io|us|uk|ca|au|info|biz)"
+        r"(?:/[^\s]*)?\b"
+    ),
     re.compile(
         r"(?<!\w)(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?|\d{2,4}[\s.-])\d{3,4}[\s.-]\d{3,4}(?!\w)"
     ),

@@ -27,8 +27,17 @@ def arrow_text(array: Any) -> Any:
         else:
             text = pc.cast(array, pa.string())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-        text = pa.array(["" if v is None else str(v) for v in array.to_pylist()], pa.string())
+        text = pa.array([_as_text(v) for v in array.to_pylist()], pa.string())
     return pc.fill_null(text, "")
+
+
+def _as_text(value: Any) -> str:
+    """A cell arrow could not cast: bytes (Parquet BINARY) decode as UTF-8, a bad byte as U+FFFD."""
+    if value is None:
+        return ""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).decode("utf-8", errors="replace")
+    return str(value)
 
 
 def text_frame(columns: dict[str, Any]) -> pd.DataFrame:

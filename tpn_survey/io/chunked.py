@@ -157,13 +157,20 @@ def parse_chunked(
                         pending.append([columns[i] for i in tallied])
                         waiting += batch.num_rows
                         if waiting >= chunksize:  # pyarrow's blocks are small: tally whole chunks
-                            tally.add(_chunk_frame(pending, waiting, tallied, shape.columns))
+                            tally.add(
+                                _folded(
+                                    _chunk_frame(pending, waiting, tallied, shape.columns),
+                                    tally.keys,
+                                )
+                            )
                             pending, waiting = [], 0
                     batches.append(
                         pa.record_batch([columns[i] for i in kept], names=[names[i] for i in kept])
                     )
                 if pending and tally is not None:
-                    tally.add(_chunk_frame(pending, waiting, tallied, shape.columns))
+                    tally.add(
+                        _folded(_chunk_frame(pending, waiting, tallied, shape.columns), tally.keys)
+                    )
             break
         except (pa.ArrowInvalid, pa.ArrowException) as ex:
             # A record longer than the block (a 10 MB free-text cell) "straddles" blocks:
@@ -195,6 +202,17 @@ def parse_chunked(
             if ends_in_quote(mapped, start + skip):
                 problems.append(cut_problem(name, int(rows[-1])))
     return Parsed(frame=frame, rows=rows, problems=problems, layout=shape)
+
+
+def _folded(frame: Any, keys: Collection[str]) -> Any:
+    """The chunk with its group columns folded as `io.table.fold_group_values` folds a whole
+    table (NFC, non-breaking spaces), so tallied groups equal those of a table read whole."""
+    from tpn_survey.io.table import folded_column
+
+    for key in keys:
+        if key in frame.columns:
+            frame[key], _ = folded_column(frame[key])
+    return frame
 
 
 def _chunk_frame(blocks: list[list[Any]], rows: int, which: list[int], names: list[str]) -> Any:

@@ -103,8 +103,12 @@ def sniff_binary(name: str, head: bytes) -> None:
             raise InputError(f"{name}: this is {what}, not a CSV export")
     if head.startswith(b"PK\x03\x04"):
         raise InputError(f"{name}: this is a zip archive, not a CSV export")
-    if b"\x00" in head[:8192] and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        sample = head[:8192]
+    sample = head[:8192]
+    # A stray NUL in a text export is a control character in a cell (removed on output); a
+    # binary file (or UTF-16 without a BOM) is full of them.
+    if sample.count(0) > max(1, len(sample) // 20) and not head.startswith(
+        (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+    ):
         odd, even = sample[1::2], sample[0::2]
         if odd.count(0) > len(odd) * 0.6 > 0 and even.count(0) < len(even) * 0.2:
             raise InputError(

@@ -40,6 +40,34 @@ def _missing_codes(ranges: list[dict[str, Any]]) -> list[tuple[float, float]]:
     return out
 
 
+def _user_missing(series: pd.Series, ranges: list[dict[str, Any]]) -> Any:
+    """Mask of the cells holding a user-missing value (numeric ranges, or string values), or
+    None when the column declares none."""
+    import numpy as np
+    import pandas as pd
+
+    if not ranges:
+        return None
+    mask = np.zeros(len(series), dtype=bool)
+    numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+    for r in ranges:
+        lo, hi = r.get("lo"), r.get("hi")
+        if isinstance(lo, str) or isinstance(hi, str):
+            mask |= (series.astype(str) == str(lo)).to_numpy() | (
+                series.astype(str) == str(hi)
+            ).to_numpy()
+            continue
+        if lo is None or hi is None:
+            continue
+        try:
+            low, high = float(lo), float(hi)
+        except (TypeError, ValueError):
+            continue
+        with np.errstate(invalid="ignore"):
+            mask |= (numbers >= low) & (numbers <= high)
+    return pd.Series(mask, index=series.index) if mask.any() else None
+
+
 def read_sav(name: str, path: Path) -> Typed:
     """An SPSS file via pyreadstat; labelled codes become their labels, user-missing kept."""
     import pyarrow as pa
@@ -68,6 +96,8 @@ def read_sav(name: str, path: Path) -> Typed:
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             arrow = pa.array([None if v is None else str(v) for v in series.tolist()], pa.string())
         text = arrow_text(arrow).to_pandas()
+        # User-missing codes (SPSS "missing values": 9 = refused, 97-99...) are missing answers.
+        user_missing = _user_missing(series, missing.get(col, []))
         value_labels = labels_of.get(col) or {}
         if value_labels:
             keys = {
@@ -88,6 +118,8 @@ def read_sav(name: str, path: Path) -> Typed:
             out.levels[str(col)] = levels
             if non_subst:
                 out.non_substantive[str(col)] = non_subst
+        if user_missing is not None:
+            text = text.astype(str).where(~user_missing, "")
         columns[str(col)] = pa.Array.from_pandas(text.astype(str))
     out.frame = text_frame(columns)
     return out

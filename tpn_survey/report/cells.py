@@ -31,3 +31,21 @@ def safe_cell(value: Any) -> Any:
 def safe_row(values: list[Any]) -> list[Any]:
     """`safe_cell` of each value of a row."""
     return [safe_cell(v) for v in values]
+
+
+def without_controls(value: Any) -> Any:
+    """`value` (text, or a pydantic model, dict or list holding text) with the control
+    characters removed that XML cannot hold (DOCX, XLSX); keys too. Other values unchanged."""
+    from pydantic import BaseModel
+
+    if isinstance(value, str):
+        return _CONTROL.sub("", value)
+    if isinstance(value, BaseModel):
+        dumped = value.model_dump()
+        cleaned = without_controls(dumped)
+        return value if cleaned == dumped else type(value).model_validate(cleaned)
+    if isinstance(value, dict):
+        return {without_controls(k): without_controls(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(without_controls(v) for v in value)
+    return value

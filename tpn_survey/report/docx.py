@@ -55,9 +55,12 @@ def docx_bytes(surveys: list[Results], meta: ReportMeta | None = None) -> bytes:
         import docx
     except ImportError as ex:
         raise OptionError(f"DOCX output needs python-docx and cairosvg: {ex}") from None
+    from tpn_survey.report.cells import without_controls
     from tpn_survey.report.html import report_parts
 
-    meta = meta or ReportMeta()
+    # python-docx refuses text with control characters (NUL, ESC...): one pass removes them.
+    surveys = [without_controls(res) for res in surveys]
+    meta = without_controls(meta or ReportMeta())
     parts = report_parts(surveys, meta)
     when = build_date(meta, surveys)
     doc = docx.Document()

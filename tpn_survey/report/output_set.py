@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from tpn_survey.errors import OutputError
+from tpn_survey.report._atomic import write_bytes_atomic
 
 MANIFEST = "manifest.json"
 STAGING_PREFIX = ".tpn-staging-"
@@ -113,13 +114,10 @@ def _exchange(a: Path, b: Path) -> bool:
 
 def _stage(staging: Path, files: dict[str, bytes]) -> None:
     delay = float(os.environ.get(DELAY_ENV) or 0)
-    mode = 0o666 & ~_umask()
     for name, data in [*files.items(), (MANIFEST, manifest_bytes(files))]:
         path = staging / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "wb") as fh:
-            fh.write(data)
-        os.chmod(path, mode)
+        write_bytes_atomic(path, data)  # os.write, then os.replace: where a full disk shows
         if delay:
             time.sleep(delay)
 
@@ -207,7 +205,7 @@ def write_output_set(out: Path, files: dict[str, bytes], inputs: Iterable[Path] 
         _stage(staging, files)
         if not real.exists():
             os.chmod(staging, 0o777 & ~_umask())
-            os.rename(staging, real)
+            os.replace(staging, real)
             staging = None
         else:
             os.chmod(staging, stat.S_IMODE(real.stat().st_mode))
