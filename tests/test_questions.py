@@ -364,20 +364,23 @@ def test_text_counts_and_quotes_never_from_small_groups() -> None:
         ],
         groups=[{"id": "org", "column": "org"}],
     )
-    n_big = 12
+    orgs = ["Big"] * 12 + ["Mid"] * 12 + ["Tiny"] * 2 + ["", "Big", "Big"]
+    texts = [f"big {i}" for i in range(12)] + [f"mid {i}" for i in range(12)]
+    texts += ["tiny secret", "tiny 2", "x", "  ", ""]
     table = _table(
-        {
-            "id": [str(i) for i in range(n_big + 5)],
-            "org": ["Big"] * n_big + ["Tiny"] * 2 + ["Big", "", ""],
-            "Q10": [f"big {i}" for i in range(n_big)] + ["tiny secret", "tiny 2", "  ", "", "x"],
-            "Q9": ["1"] * (n_big + 5),
-        }
+        {"id": [str(i) for i in range(len(orgs))], "org": orgs, "Q10": texts, "Q9": ["1"] * 29}
     )
     res = analyze(schema, table, Options(by=["org"]))
     overall = res.texts[0]
-    assert (overall.answered, overall.blank) == (n_big + 3, 2)
+    assert (overall.answered, overall.blank) == (27, 2)
+    by_org = {r.group["org"]: r for r in res.texts if r.group}
+    # Tiny (2) and the blank org (1) are withheld (min-n); together 3 < 10, so the next
+    # smallest cell, Mid (ties: the value sorting last), is withheld too (complementary)
+    assert by_org["Tiny"].suppressed_reason == "min-n" and by_org[""].suppressed
+    assert by_org["Mid"].suppressed_reason == "complementary"
+    assert not by_org["Big"].suppressed
     assert overall.quotes is not None and len(overall.quotes) == MAX_QUOTES
-    assert not any("tiny" in q for q in overall.quotes) and "x" not in overall.quotes
+    assert all(q.startswith("big ") for q in overall.quotes)
     data = res.to_dict()
     assert "quotes" in data["texts"][0] and "quotes" not in data["texts"][1]
 

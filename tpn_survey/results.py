@@ -300,6 +300,7 @@ class ChoiceRow(_Frozen):
     ci_high: float | None
     method: str
     suppressed: bool
+    suppressed_reason: Reason = None
     missing: int = 0  # asked, no answer
     non_substantive: int | None = None  # choice items only
     deff: float | None = None
@@ -325,6 +326,7 @@ class NumberRow(_Frozen):
     total_ci_high: float | None = None
     method: str  # "t" (simple) or "linearized-t" (design)
     suppressed: bool
+    suppressed_reason: Reason = None
 
 
 class TextRow(_Frozen):
@@ -339,6 +341,7 @@ class TextRow(_Frozen):
     blank: int
     quotes: list[str] | None = None
     suppressed: bool
+    suppressed_reason: Reason = None
 
 
 class ReachFigure(_Frozen):
@@ -354,6 +357,7 @@ class ReachFigure(_Frozen):
     n: int
     estimated: bool
     suppressed: bool
+    suppressed_reason: Reason = None
 
 
 class Results(_Frozen):

@@ -77,7 +77,8 @@ def choice_rows(
                         suppressed=bool(n[d] < min_n),
                         missing=int(missing[d]),
                         non_substantive=int(non_subst[d]) if is_choice else None,
-                        **{key: finite(v[d, j]) for key, v in extra.items()},
+                        deff=finite(extra["deff"][d, j]) if extra else None,
+                        n_effective=finite(extra["n_effective"][d, j]) if extra else None,
                     )
                 )
     return out

@@ -199,7 +199,7 @@ def question_domains(frame: pd.DataFrame, groups: list[Group], wave: Group | Non
     out: Domains = [(np.zeros(len(frame), dtype=np.int64), [({}, None)])]
     coded = []
     for group in groups:
-        index, order = code_groups(frame[group.column], group.values)
+        index, order = code_groups(frame[group.column], group.values, blank=True)
         coded.append((group, index, order))
         out.append((index, [({group.id: v}, None) for v in order]))
     if wave is not None:

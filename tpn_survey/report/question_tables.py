@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tpn_survey.report.format import group_key, group_value, suppressed_text
+from tpn_survey.report.disclosure import reason_label
+from tpn_survey.report.format import group_key, group_value
 from tpn_survey.results import Results
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ _KEYS = {"survey", "item", "item_text", "type", "wave", "group_by", "group_value
 
 def _rows(res: Results, kind: str, columns: list[str]) -> list[dict[str, Any]]:
     info = {q.id: q for q in res.questions}
-    mask = suppressed_text(res.settings.min_n)
+    min_n = res.settings.min_n
     out = []
     for row in getattr(res, kind):
         data = row.model_dump()
@@ -51,7 +52,7 @@ def _rows(res: Results, kind: str, columns: list[str]) -> list[dict[str, Any]]:
                 continue
             value = data.get(col)
             if col == "suppressed":
-                value = mask if row.suppressed else ""
+                value = reason_label(row, min_n)
             elif row.suppressed and col not in _KEYS:
                 value = None  # withheld: numbers blank, the reason in `suppressed`
             out_row[col] = value
