@@ -131,12 +131,15 @@ _MESSAGES = {
 }
 
 
-def question_problems(schema: Instrument, frame: pd.DataFrame) -> list[Problem]:
+def question_problems(
+    schema: Instrument, frame: pd.DataFrame, coded: CodedQuestions | None = None
+) -> list[Problem]:
     """Bad answers of the questions (errors) and answers from respondents not asked
-    (warnings), each naming file, spreadsheet row, column and value."""
+    (warnings), each naming file, spreadsheet row, column and value (`coded`: the frame's
+    `code_questions`, if done already)."""
     from tpn_survey.problems import did_you_mean
 
-    coded = code_questions(schema, frame)
+    coded = coded or code_questions(schema, frame)
     files = frame[FILE_COLUMN].to_numpy()
     rows = frame[ROW_COLUMN].to_numpy()
     out = []
