@@ -574,3 +574,26 @@ def test_validate_never_raises_on_messy_question_cells(cells: list[tuple[str, st
     for p in problems:
         if p.code in ("unknown-option", "not-a-number", "out-of-range", "exclusive-combined"):
             assert p.row is not None and p.column in ("Q7", "Q8", "Q9") and p.value is not None
+
+
+def test_cli_summary_lists_question_items(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tpn_survey.cli import app
+
+    (tmp_path / "s.yaml").write_text(
+        "id: t\ntitle: T\nrespondent_id: id\nitems:\n"
+        "  - {id: f, type: choice, column: Q8, options: [Weekly, Monthly], short: Meetings}\n"
+        "  - {id: n, type: number, column: Q9}\n",
+        encoding="utf-8",
+    )
+    rows = "".join(f"{i},{'Weekly' if i % 4 else 'Monthly'},{i}\n" for i in range(20))
+    (tmp_path / "d.csv").write_text("id,Q8,Q9\n" + rows, encoding="utf-8")
+    result = CliRunner().invoke(
+        app,
+        ["analyze", str(tmp_path / "d.csv"), "--schema", str(tmp_path / "s.yaml"),
+         "--out", str(tmp_path / "out"), "--format", "json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Other questions" in result.output and "Meetings" in result.output
+    assert "75%" in result.output and "9.5" in result.output  # 15 of 20 weekly; mean of 0..19
