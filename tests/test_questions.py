@@ -364,20 +364,23 @@ def test_text_counts_and_quotes_never_from_small_groups() -> None:
         ],
         groups=[{"id": "org", "column": "org"}],
     )
-    n_big = 12
+    orgs = ["Big"] * 12 + ["Mid"] * 12 + ["Tiny"] * 2 + ["", "Big", "Big"]
+    texts = [f"big {i}" for i in range(12)] + [f"mid {i}" for i in range(12)]
+    texts += ["tiny secret", "tiny 2", "x", "  ", ""]
     table = _table(
-        {
-            "id": [str(i) for i in range(n_big + 5)],
-            "org": ["Big"] * n_big + ["Tiny"] * 2 + ["Big", "", ""],
-            "Q10": [f"big {i}" for i in range(n_big)] + ["tiny secret", "tiny 2", "  ", "", "x"],
-            "Q9": ["1"] * (n_big + 5),
-        }
+        {"id": [str(i) for i in range(len(orgs))], "org": orgs, "Q10": texts, "Q9": ["1"] * 29}
     )
     res = analyze(schema, table, Options(by=["org"]))
     overall = res.texts[0]
-    assert (overall.answered, overall.blank) == (n_big + 3, 2)
+    assert (overall.answered, overall.blank) == (27, 2)
+    by_org = {r.group["org"]: r for r in res.texts if r.group}
+    # Tiny (2) and the blank org (1) are withheld (min-n); together 3 < 10, so the next
+    # smallest cell, Mid (ties: the value sorting last), is withheld too (complementary)
+    assert by_org["Tiny"].suppressed_reason == "min-n" and by_org[""].suppressed
+    assert by_org["Mid"].suppressed_reason == "complementary"
+    assert not by_org["Big"].suppressed
     assert overall.quotes is not None and len(overall.quotes) == MAX_QUOTES
-    assert not any("tiny" in q for q in overall.quotes) and "x" not in overall.quotes
+    assert all(q.startswith("big ") for q in overall.quotes)
     data = res.to_dict()
     assert "quotes" in data["texts"][0] and "quotes" not in data["texts"][1]
 
@@ -532,11 +535,14 @@ def test_withheld_rows_show_no_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
     res, _ = _choice_results("wilson")
     small = analyze(
         _schema([{"id": "num", "type": "number", "column": "Q9", "total": True}]),
-        _table({"id": ["1", "2", "3"], "Q9": ["101", "202", "303"]}),
+        _table({"id": ["1", "2", "3"], "Q9": ["7717", "8818", "9919"]}),
     )
     assert all(r.suppressed for r in small.numbers)
     html = render_html([small])
-    assert "606" not in html and "202" not in html and "n&lt;10" in html
+    assert (
+        "26454" not in html and "26,454" not in html and "8818" not in html and "8,818" not in html
+    )
+    assert "n&lt;10" in html
     frame = question_tables([small])["numbers"]
     assert frame["total"].isna().all() and frame["mean"].isna().all()
     assert list(frame["suppressed"]) == ["n<10"]
@@ -571,3 +577,26 @@ def test_validate_never_raises_on_messy_question_cells(cells: list[tuple[str, st
     for p in problems:
         if p.code in ("unknown-option", "not-a-number", "out-of-range", "exclusive-combined"):
             assert p.row is not None and p.column in ("Q7", "Q8", "Q9") and p.value is not None
+
+
+def test_cli_summary_lists_question_items(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tpn_survey.cli import app
+
+    (tmp_path / "s.yaml").write_text(
+        "id: t\ntitle: T\nrespondent_id: id\nitems:\n"
+        "  - {id: f, type: choice, column: Q8, options: [Weekly, Monthly], short: Meetings}\n"
+        "  - {id: n, type: number, column: Q9}\n",
+        encoding="utf-8",
+    )
+    rows = "".join(f"{i},{'Weekly' if i % 4 else 'Monthly'},{i}\n" for i in range(20))
+    (tmp_path / "d.csv").write_text("id,Q8,Q9\n" + rows, encoding="utf-8")
+    result = CliRunner().invoke(
+        app,
+        ["analyze", str(tmp_path / "d.csv"), "--schema", str(tmp_path / "s.yaml"),
+         "--out", str(tmp_path / "out"), "--format", "json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Other questions" in result.output and "Meetings" in result.output
+    assert "75%" in result.output and "9.5" in result.output  # 15 of 20 weekly; mean of 0..19

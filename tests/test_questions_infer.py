@@ -122,3 +122,21 @@ def test_one_column_multi_keeps_an_option_that_holds_the_separator() -> None:
         "None of these",
     }
     assert item["exclusive"] == ["None of these"]
+
+
+def test_options_spelled_two_ways_are_one_option() -> None:
+    # found by tests/test_fuzz_readers.py: a tab inside one spelling made two "options" that
+    # fold to one label, and the draft failed its own schema check (options repeat)
+    cells = [
+        "Planned PL, Shared materials, lessons\t or units",
+        "Planned PL, Coached, Shared materials, lessons or units",
+        "None of these",
+        "Coached",
+        "planned pl, Coached",
+    ]
+    draft = infer_schema(_table({"id": [str(i) for i in range(5)], "act": cells}))
+    (item,) = draft["items"]
+    assert sorted(item["options"]) == sorted(
+        ["Planned PL", "Coached", "Shared materials, lessons or units", "None of these"]
+    )
+    parse_schema(draft)

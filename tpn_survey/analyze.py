@@ -101,19 +101,23 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
         raise ValueError("a tallied table keeps no answers to weight: read it whole")
     coded: ItemCodes | None = None
     checks: ItemChecks | None = tally.checks() if tally is not None else None
-    if tally is None and len(table.frame) and not check_columns(schema, table, design, by_keys):
+    questions = None
+    columns_ok = bool(len(table.frame)) and not check_columns(schema, table, design, by_keys)
+    if tally is None and columns_ok:
         coded = code_items(schema, table.frame)  # once, for validation and estimates
         checks = item_checks(schema, table.frame, coded)
-    problems = validate(schema, table, design, by_keys, checks=checks)
+    if columns_ok and (schema.questions or any(item.asked_if for item in schema.items)):
+        from tpn_survey.analysis.questions import code_questions
+
+        questions = code_questions(schema, table.frame)  # once, for validation and estimates
+    problems = validate(schema, table, design, by_keys, checks=checks, questions=questions)
     if has_errors(problems):
         raise DataError(problems)
     assert checks is not None  # no errors: the columns are there
-    questions = None
     likert_rows = None  # rows whose Likert answers are counted, for asked_if's missing counts
-    if schema.questions or any(item.asked_if for item in schema.items):
-        from tpn_survey.analysis.questions import code_questions, skip_likert
+    if questions is not None:
+        from tpn_survey.analysis.questions import skip_likert
 
-        questions = code_questions(schema, table.frame)
         if coded is not None:
             coded = skip_likert(schema, coded, questions)
             likert_rows = coded.answered if design is None else None

@@ -122,6 +122,8 @@ def _merge_adjacent(rows: list[list[str]], counts: list[int]) -> list[list[str]]
         if joined is None:
             return rows
         a, b = joined
+        if any(normalize_label(f"{a}, {b}") == normalize_label(p) for r in rows for p in r):
+            return rows  # the joined text is already an option (spelled otherwise)
         merged = []
         for parts in rows:
             out: list[str] = []
@@ -140,7 +142,13 @@ def one_column_multi(table: Table, column: str, values: list[str]) -> dict[str, 
         return None
     counts_by_value = table.frame[column].astype(str).str.strip().value_counts()
     cells = [v for v in values if v]
-    rows = [[p.strip() for p in v.split(",") if p.strip()] for v in cells]
+    spelling: dict[str, str] = {}  # folded -> first spelling: options match folded
+
+    def part(text: str) -> str:
+        clean = " ".join(text.split())
+        return spelling.setdefault(normalize_label(clean), clean)
+
+    rows = [[part(p) for p in v.split(",") if p.strip()] for v in cells]
     counts = [int(counts_by_value.get(v, 1)) for v in cells]
     rows = _merge_adjacent(rows, counts)
     tokens = Counter[str]()

@@ -24,6 +24,8 @@ from tpn_survey.shown import clip, shown, some
 if TYPE_CHECKING:
     import pandas as pd
 
+    from tpn_survey.analysis.questions import CodedQuestions
+
 
 def _first_rows(frame: pd.DataFrame, mask: np.ndarray) -> tuple[str, int, int]:
     """File and spreadsheet row of the first row in `mask`, and how many rows it holds."""
@@ -427,10 +429,12 @@ def validate(
     by: Iterable[str] = (),
     *,
     checks: ItemChecks | None = None,
+    questions: CodedQuestions | None = None,
 ) -> list[Problem]:
     """All problems of `table` against `schema` (and the design and breakdowns asked for).
 
-    `checks` (from `tally.item_checks`, or a table's tally) saves coding the items again.
+    `checks` (from `tally.item_checks`, or a table's tally) saves coding the items again;
+    `questions` (from `analysis.questions.code_questions`) the other question types.
     """
     problems = list(table.problems)
     if len(table.frame) == 0:
@@ -460,8 +464,9 @@ def validate(
     if schema.questions or any(i.asked_if for i in schema.items):
         from tpn_survey.analysis.questions import code_questions, question_problems
 
-        problems += question_problems(schema, table.frame)
-        answered = code_questions(schema, table.frame).answered(len(table.frame))
+        questions = questions or code_questions(schema, table.frame)
+        problems += question_problems(schema, table.frame, questions)
+        answered = questions.answered(len(table.frame))
         if checks.answered.shape == answered.shape:  # else: no Likert items
             answered |= checks.answered
         checks = ItemChecks(checks.off_scale, answered)

@@ -131,12 +131,15 @@ _MESSAGES = {
 }
 
 
-def question_problems(schema: Instrument, frame: pd.DataFrame) -> list[Problem]:
+def question_problems(
+    schema: Instrument, frame: pd.DataFrame, coded: CodedQuestions | None = None
+) -> list[Problem]:
     """Bad answers of the questions (errors) and answers from respondents not asked
-    (warnings), each naming file, spreadsheet row, column and value."""
+    (warnings), each naming file, spreadsheet row, column and value (`coded`: the frame's
+    `code_questions`, if done already)."""
     from tpn_survey.problems import did_you_mean
 
-    coded = code_questions(schema, frame)
+    coded = coded or code_questions(schema, frame)
     files = frame[FILE_COLUMN].to_numpy()
     rows = frame[ROW_COLUMN].to_numpy()
     out = []
@@ -199,7 +202,7 @@ def question_domains(frame: pd.DataFrame, groups: list[Group], wave: Group | Non
     out: Domains = [(np.zeros(len(frame), dtype=np.int64), [({}, None)])]
     coded = []
     for group in groups:
-        index, order = code_groups(frame[group.column], group.values)
+        index, order = code_groups(frame[group.column], group.values, blank=True)
         coded.append((group, index, order))
         out.append((index, [({group.id: v}, None) for v in order]))
     if wave is not None:

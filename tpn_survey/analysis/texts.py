@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import defaultdict
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,7 +19,7 @@ from tpn_survey.results import TextRow
 
 if TYPE_CHECKING:
     from tpn_survey.analysis.question_answers import QuestionAnswers
-    from tpn_survey.analysis.questions import Domains
+    from tpn_survey.analysis.questions import Domains, Label
 
 MAX_QUOTES = 8
 REMOVED = "[removed]"
@@ -52,6 +53,24 @@ def pick_quotes(texts: list[str], limit: int = MAX_QUOTES) -> list[str]:
     return [scrub(t) for t in distinct[:limit]]
 
 
+def _withheld_domains(labels: list[Label], n: np.ndarray, min_n: int) -> list[int]:
+    """Domains of a breakdown whose cells are withheld (report/disclosure.py's rule, per wave:
+    min-n and complementary cells); rows without a group (a wave's total) by min-n only."""
+    from tpn_survey.report.disclosure import cell_value, withheld
+
+    by_wave: dict[str | None, dict[str, int]] = defaultdict(dict)
+    out = []
+    for d, (group, wave) in enumerate(labels):
+        if group:
+            by_wave[wave][cell_value(group)] = d
+        elif n[d] < min_n:
+            out.append(d)
+    for cells in by_wave.values():
+        held = withheld({value: int(n[d]) for value, d in cells.items()}, min_n)
+        out += [cells[value] for value in held]
+    return out
+
+
 def text_rows(
     qa: QuestionAnswers, asked: np.ndarray, domains: Domains, min_n: int
 ) -> list[TextRow]:
@@ -66,8 +85,7 @@ def text_rows(
         n = np.bincount(domain[inside], weights=answered[inside], minlength=size).astype(int)
         b = np.bincount(domain[inside], weights=blank[inside], minlength=size).astype(int)
         if size > 1 or labels[0][0]:  # a breakdown: its withheld cells give no quotes
-            small = np.flatnonzero(n < min_n)
-            quotable &= ~np.isin(domain, small)
+            quotable &= ~np.isin(domain, _withheld_domains(labels, n, min_n))
             if int(answered[~inside].sum()) < min_n:
                 quotable &= inside
         for d, (group, wave) in enumerate(labels):

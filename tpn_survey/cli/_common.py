@@ -166,7 +166,51 @@ def print_summary(results: Results) -> None:
             continue
         ci = ci_text(est.ci_low, est.ci_high) if est.ci_low is not None else ""
         table.add_row(label, *wave, pct(est.rate), ci, count(est.n))
-    console().print(table)
+    if results.estimates or not results.questions:
+        console().print(table)
+    if results.questions:
+        print_question_summary(results)
+
+
+def print_question_summary(results: Results) -> None:
+    """Overall shares of choice/multi options and means of number items (issue 16)."""
+    from rich.table import Table
+
+    from tpn_survey.report.disclosure import mask as withheld_mask
+    from tpn_survey.report.format import ci_text, count, decimal, pct
+
+    min_n = results.settings.min_n
+    labels = {q.id: q.short or q.id for q in results.questions}
+    table = Table(title="Other questions", title_justify="left")
+    for col, justify in (("item", "left"), ("answer", "left"), ("share / mean", "right"),
+                         ("CI", "right"), ("n", "right")):  # fmt: skip
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for row in results.choices:
+        if row.group or row.wave is not None:
+            continue
+        label, option = escape(labels.get(row.item, row.item)), escape(row.option)
+        masked = withheld_mask(row, min_n)
+        if masked is not None:
+            table.add_row(label, option, masked, "", "")
+            continue
+        ci = ci_text(row.ci_low, row.ci_high) if row.ci_low is not None else ""
+        table.add_row(label, option, pct(row.rate), ci, count(row.n))
+    for num in results.numbers:
+        if num.group or num.wave is not None:
+            continue
+        label = escape(labels.get(num.item, num.item))
+        masked = withheld_mask(num, min_n)
+        if masked is not None:
+            table.add_row(label, "mean", masked, "", "")
+            continue
+        ci = (
+            ""
+            if num.mean_ci_low is None
+            else f"{decimal(num.mean_ci_low)}–{decimal(num.mean_ci_high)}"
+        )
+        table.add_row(label, "mean", decimal(num.mean), ci, count(num.n))
+    if table.row_count:
+        console().print(table)
 
 
 def print_written(paths: list[Any]) -> None:

@@ -13,7 +13,8 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from tpn_survey.report.charts import FONT, GRID, INK, MUTED, _f, _svg_open, _wrap
-from tpn_survey.report.format import ci_text, count, decimal, level_text, pct, suppressed_text
+from tpn_survey.report.disclosure import mask
+from tpn_survey.report.format import ci_text, count, decimal, level_text, pct
 from tpn_survey.results import ChoiceRow, NumberRow, QuestionInfo, ReachFigure, Results
 
 BAR = "#542788"
@@ -76,7 +77,6 @@ def questions_context(res: Results, anchor: str) -> dict[str, Any]:
     """What `questions.html` shows for one survey: choice/multi charts, the number table,
     text counts; empty lists when the survey has no such items."""
     min_n = res.settings.min_n
-    mask = suppressed_text(min_n)
     charts = []
     numbers = []
     texts = []
@@ -93,7 +93,7 @@ def questions_context(res: Results, anchor: str) -> dict[str, Any]:
                     "svg": None
                     if rows[0].suppressed
                     else choice_bars(rows, _label(info), f"{anchor}-q{k}"),
-                    "mask": mask if rows[0].suppressed else None,
+                    "mask": mask(rows[0], min_n),
                     "n": count(n),
                     "several": several,
                     "asked": info.asked_if,
@@ -103,14 +103,15 @@ def questions_context(res: Results, anchor: str) -> dict[str, Any]:
             )
         elif info.type == "number":
             for row in _overall(res.numbers, info.id):
-                numbers.append(_number_row(info, row, mask))
+                numbers.append(_number_row(info, row, mask(row, min_n) or ""))
         else:
             for t in _overall(res.texts, info.id):
+                hidden = mask(t, min_n)
                 texts.append(
                     {
                         "label": _label(info),
-                        "answered": mask if t.suppressed else count(t.answered),
-                        "blank": mask if t.suppressed else count(t.blank),
+                        "answered": hidden or count(t.answered),
+                        "blank": hidden or count(t.blank),
                     }
                 )
     return {
