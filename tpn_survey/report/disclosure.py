@@ -170,6 +170,7 @@ LISTS: tuple[Cells | Pairs, ...] = (
     Cells("network", count="respondents", item=None, group=_organization),
     Pairs("comparisons"),
     Pairs("trends"),
+    Cells("composition", count="respondents", item=None, group=lambda r: {r.by: r.value}),
     Pairs("paired", by=lambda r: "wave", sides=("from_", "to"), counts=("n_pairs",)),
     Pairs("attrition", by=lambda r: "wave", sides=("from_", "to"), counts=("retained", "lost")),
 )
