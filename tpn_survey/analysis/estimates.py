@@ -154,7 +154,9 @@ def estimates_from_counts(
                     },
                     deff=deff,
                     n_effective=n_eff,
-                    flags=reliability_flags(n_eff, finite(low[d, j]), finite(high[d, j])),
+                    flags=reliability_flags(
+                        int(n[d, j]), n_eff, finite(low[d, j]), finite(high[d, j])
+                    ),
                     **extra,
                 )
             )

@@ -3,17 +3,20 @@ shows as "interpret with caution"."""
 
 from __future__ import annotations
 
-LOW_N_EFFECTIVE = 30  # n_effective under this: "low-n-effective"
+LOW_N_EFFECTIVE = 30  # n_effective (n in a simple analysis) under this: "low-n-effective"
 WIDE_INTERVAL = 0.30  # an interval wider than 30 percentage points: "wide-interval"
 
 
 def reliability_flags(
-    n_effective: float | None, ci_low: float | None, ci_high: float | None
+    n: int, n_effective: float | None, ci_low: float | None, ci_high: float | None
 ) -> list[str]:
-    """`low-n-effective` when the design's effective sample size is under 30 (a simple
-    analysis has none), `wide-interval` when ci_high - ci_low > 0.30."""
+    """`low-n-effective` when the effective sample size (n without a design) is under 30,
+    `wide-interval` when ci_high - ci_low > 0.30. Nothing for an empty cell (n = 0)."""
+    if n <= 0:
+        return []
     flags = []
-    if n_effective is not None and n_effective < LOW_N_EFFECTIVE:
+    size = n_effective if n_effective is not None else n
+    if size < LOW_N_EFFECTIVE:
         flags.append("low-n-effective")
     if ci_low is not None and ci_high is not None and ci_high - ci_low > WIDE_INTERVAL + 1e-12:
         flags.append("wide-interval")
