@@ -288,3 +288,40 @@ def test_comparisons_and_trends_carry_cohens_h_with_effectsize_interval() -> Non
         assert c.effect_size.ci_high == pytest.approx(ref.ci_high[0])
     designed = analyze(_schema(design=DESIGNS["weights"]), table, Options(compare="organization"))
     assert all(c.effect_size is None for c in designed.comparisons)
+
+
+def test_composition_of_respondents_against_invitees() -> None:
+    from tpn_survey.analysis.nonresponse import composition_rows
+    from tpn_survey.results import ResponseRate
+
+    def rate(group: dict[str, str], invited: int, complete: int, partial: int) -> ResponseRate:
+        rr2 = (complete + partial) / invited
+        return ResponseRate(group=group, invited=invited, complete=complete, partial=partial,
+                            break_off=0, rr1=complete / invited, rr2=rr2)  # fmt: skip
+
+    rates = [
+        rate({}, 200, 150, 20),
+        rate({"organization": "A"}, 100, 90, 5),
+        rate({"organization": "B"}, 100, 60, 15),
+    ]
+    rows = composition_rows(rates, min_n=10)
+    assert [(r.value, r.invited, r.respondents) for r in rows] == [("A", 100, 95), ("B", 100, 75)]
+    a, b = rows
+    assert a.share_invited == pytest.approx(0.5) and a.share_respondents == pytest.approx(95 / 170)
+    assert a.difference == pytest.approx(95 / 170 - 0.5)
+    assert (a.flagged, b.flagged) == (False, True)  # 95% and 75% against the NCES 85%
+    assert composition_rows(rates[:1]) == []
+
+
+def test_sample_survey_composition_flags_rates_under_85_percent() -> None:
+    from tests.factories import SAMPLE, SCHEMAS
+    from tpn_survey.schema import load_schema
+
+    schema = load_schema(SCHEMAS / "teacher_leader.yaml")
+    table = read_table(SAMPLE / "teacher_leader.csv", drop=schema.pii)
+    results = analyze(schema, table, Options())
+    grouped = [r for r in results.response_rates if r.group]
+    assert [c.value for c in results.composition] == [r.group["organization"] for r in grouped]
+    for c, r in zip(results.composition, grouped, strict=True):
+        assert c.flagged == (r.rr2 is not None and r.rr2 < 0.85)
+    assert sum(c.share_invited or 0 for c in results.composition) == pytest.approx(1)

@@ -11,6 +11,7 @@ from tpn_survey.analysis.coding import ItemCodes, code_items
 from tpn_survey.analysis.comparisons import group_comparisons
 from tpn_survey.analysis.estimates import design_estimates, estimates_from_counts, item_masks
 from tpn_survey.analysis.network import network_from_masks
+from tpn_survey.analysis.nonresponse import composition_rows
 from tpn_survey.analysis.plan import (
     blank_group_warnings,
     build_design,
@@ -237,6 +238,7 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
         **asked,
         paired=paired,
         attrition=attrition,
+        composition=composition_rows(rates, options.min_n),
     )
     return apply_withholding(results)  # the same withheld cells in every list (DESIGN.md)
 

@@ -218,9 +218,11 @@ tpn-end-of-year = "respondents"
 
 [[survey]]
 name = "teacher_leader"
-data = ["data/sample/teacher_leader.csv"]
-schema = "schemas/teacher_leader.yaml"
+# Two years of the same teacher leaders: `paired` compares each leader with themselves.
+data = ["data/sample/panel/2017.csv", "data/sample/panel/2018.csv"]
+schema = "schemas/teacher_leader_panel.yaml"
 by = ["organization"]
+paired = true
 
 [[survey]]
 name = "teacher"

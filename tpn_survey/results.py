@@ -208,6 +208,8 @@ class Composition(_Frozen):
     difference: float | None
     rate: float | None  # respondents / invited
     flagged: bool  # response rate under 85% (NCES standard: a bias analysis is due)
+    suppressed: bool = False
+    suppressed_reason: Reason = None
 
 
 class Mean(_Frozen):

@@ -328,3 +328,89 @@ def write_samples(out_dir: Path, seed: int = 2017) -> list[Path]:
         df.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
         paths.append(path)
     return paths
+
+
+# Issue 17: a second wave of the teacher leader survey with mostly the same people, linked by
+# `leader_id`, and a retrospective then/now question in both waves (data/sample/panel/).
+PANEL_WAVES = ("2017", "2018")
+RETURN_RATE = 0.82  # share of 2017 respondents who answer again in 2018
+GROWTH = 0.35  # shift of the latent propensity from one year to the next
+PAIR_BEFORE, PAIR_AFTER = "Q12_before", "Q12_now"
+
+
+def _latent_from_answers(frame: pd.DataFrame) -> np.ndarray:
+    """A respondent's standardized mean answer level over the Likert items (0 if none)."""
+    scores = []
+    for column, scale, _, _ in ITEMS["teacher_leader"]:
+        levels = [s.casefold() for s in SCALES[scale][0]]
+        text = frame[column].str.strip().str.casefold()
+        scores.append(text.map({v: i for i, v in enumerate(levels)}).astype(float).to_numpy())
+    mean = np.nanmean(np.column_stack(scores), axis=1)
+    mean = np.where(np.isfinite(mean), mean, np.nanmean(mean))
+    return (mean - mean.mean()) / (mean.std() or 1.0)
+
+
+def _then_now(rng: np.random.Generator, z: np.ndarray) -> dict[str, np.ndarray]:
+    """Confidence before the program (remembered lower than it was) and now, agreement scale."""
+    levels = np.array(SCALES["agreement"][0], dtype=object)
+    now = np.clip(np.round(2.2 + 0.8 * z + rng.normal(0, 0.6, len(z))), 0, 3).astype(int)
+    before = np.clip(now - rng.choice([0, 1, 1, 2], len(z)), 0, 3)
+    blank = rng.random(len(z)) < 0.04
+    return {
+        PAIR_BEFORE: np.where(blank, "", levels[before]),
+        PAIR_AFTER: np.where(blank, "", levels[now]),
+    }
+
+
+def make_panel(seed: int = 2017) -> dict[str, pd.DataFrame]:
+    """The teacher leader survey in 2017 (the sample's, with the then/now question) and 2018:
+    about 82% of 2017's respondents again (same leader_id, a new response id) and leaders who
+    joined or did not answer in 2017, a little more positive on average."""
+    rng = np.random.default_rng([seed, 17])
+    first = make_samples(seed)["teacher_leader"].reset_index(drop=True)
+    z1 = _latent_from_answers(first)
+    keep = rng.random(len(first)) < RETURN_RATE
+    back = first.loc[keep, ["email", "full_name", "org", "role", "grade_band", "region",
+                            "content_area", "leader_id"]].reset_index(drop=True)  # fmt: skip
+    z_back = 0.8 * z1[keep] + GROWTH + 0.6 * rng.standard_normal(int(keep.sum()))
+    orgs = [o[0] for o in ORGS]
+    n_new = round(0.15 * len(first))
+    new_org = rng.choice(len(ORGS), n_new, p=_SIZES[:, 0] / _SIZES[:, 0].sum())
+    new = _people(rng, new_org).drop(columns="response_id")
+    new["role"] = _pick(rng, ROLES["teacher_leader"], n_new)
+    new["grade_band"] = _pick(rng, GRADE_BANDS, n_new)
+    new["region"] = _region(rng, new_org)
+    new["content_area"] = _pick(rng, CONTENT_AREAS, n_new)
+    new["leader_id"] = [f"TL{9000 + i:04d}" for i in range(n_new)]
+    second = pd.concat([back, new], ignore_index=True)
+    order = rng.permutation(len(second))
+    second = second.iloc[order].reset_index(drop=True)
+    z2 = np.concatenate([z_back, GROWTH + rng.standard_normal(n_new)])[order]
+    ids = _people(rng, np.zeros(len(second), dtype=int))["response_id"]
+    second.insert(0, "response_id", ids.to_numpy())
+    # Answers from cut points of both years' propensities together, so 2018 leans positive.
+    both = _answers(rng, np.concatenate([z1, z2]), "teacher_leader")
+    second = second.assign(**{k: v[len(first) :] for k, v in both.items()})
+    second = second.assign(**_leader_questions(np.random.default_rng([seed, 17, 2]), z2))
+    assert set(second["org"]) <= set(orgs)
+    waves = {}
+    for name, frame, z in (("2017", first, z1), ("2018", second, z2)):
+        pair = _then_now(np.random.default_rng([seed, 17, int(name)]), z)
+        frame = frame.copy()
+        # "Before" early in the form, "now" at its end: not side by side (see validation).
+        frame.insert(list(frame.columns).index("Q5_1"), PAIR_BEFORE, pair[PAIR_BEFORE])
+        frame[PAIR_AFTER] = pair[PAIR_AFTER]
+        waves[name] = frame.astype(str)
+    return waves
+
+
+def write_panel(out_dir: Path, seed: int = 2017) -> list[Path]:
+    """Write panel/2017.csv and panel/2018.csv under `out_dir`; return the paths."""
+    folder = Path(out_dir) / "panel"
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, df in make_panel(seed).items():
+        path = folder / f"{name}.csv"
+        df.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+        paths.append(path)
+    return paths

@@ -29,6 +29,10 @@ def init(
 
             Path("data/sample").mkdir(parents=True, exist_ok=True)
             written += write_samples(Path("data/sample"))
+        if not Path("data/sample/panel/2018.csv").exists():
+            from tpn_survey.sample import write_panel
+
+            written += write_panel(Path("data/sample"))
         if not Path("schemas/teacher_leader.yaml").exists():
             import shutil
 
@@ -49,7 +53,7 @@ def sample(
 ) -> None:
     """Regenerate the synthetic sample data (deterministic for a seed)."""
     with clean_errors():
-        from tpn_survey.sample import write_samples
+        from tpn_survey.sample import write_panel, write_samples
 
         out.mkdir(parents=True, exist_ok=True)
-        print_written(write_samples(out, seed))
+        print_written(write_samples(out, seed) + write_panel(out, seed))

@@ -66,9 +66,10 @@ def dumbbells(
     """From -> to for each item: a hollow dot at the first rate, a filled dot at the second,
     joined by a line, with a whisker over the interval of the change (drawn around the second
     dot: first rate + the change's limits). Shares on a 0-100% axis."""
-    pad, val_w = 8, 70
-    wrap = max(16, label_w * 34 // 210)
-    heights = [max(24, 14 * len(_wrap(b.label, wrap, 3)) + 8) for b in bells]
+    pad, val_w = 8, 70 if width >= 500 else 52
+    wrap = max(12, label_w * 34 // 210 if width >= 500 else label_w // 7)
+    lines = 3 if width >= 500 else 5
+    heights = [max(24, 14 * len(_wrap(b.label, wrap, lines)) + 8) for b in bells]
     top, axis_h = 30, 22
     bottom = top + sum(heights)
     height = bottom + axis_h
@@ -97,9 +98,12 @@ def dumbbells(
         f'<circle cx="{_f(x0 + 95)}" cy="{legend_y}" r="4" fill="{TO_COLOR}"/>'
         f'<text x="{_f(x0 + 103)}" y="{legend_y + 4}" font-size="11" fill="{INK}">'
         f"{escape(labels[1])}</text>"
-        f'<text x="{_f(x0 + 185)}" y="{legend_y + 4}" font-size="11" fill="{MUTED}">'
-        "whisker: interval of the change</text>"
     )
+    if width >= 500:  # a narrow chart leaves this to its caption
+        out.append(
+            f'<text x="{_f(x0 + 185)}" y="{legend_y + 4}" font-size="11" fill="{MUTED}">'
+            "whisker: interval of the change</text>"
+        )
     for i in range(5):
         x = sx(i / 4)
         out.append(
@@ -110,7 +114,7 @@ def dumbbells(
     y = float(top)
     for b, h in zip(bells, heights, strict=True):
         mid = y + h / 2
-        out.append(_text_lines(label_w, mid, _wrap(b.label, wrap, 3), "end", 11))
+        out.append(_text_lines(label_w, mid, _wrap(b.label, wrap, lines), "end", 11))
         if b.mask is not None or b.start is None or b.end is None:
             out.append(
                 f'<text x="{_f(x0 + 4)}" y="{_f(mid + 4)}" font-size="11" fill="{MUTED}" '
@@ -144,6 +148,14 @@ def _label(item: str, items: dict[str, ItemInfo], texts: dict[str, str]) -> str:
     if info is not None:
         return info.text or info.id
     return texts.get(item, item)
+
+
+def _short(item: str, items: dict[str, ItemInfo], texts: dict[str, str]) -> str:
+    """A chart label: the schema's `short:` when it gives one, else the full text."""
+    info = items.get(item)
+    if info is not None and getattr(info, "short", None):
+        return str(info.short)
+    return _label(item, items, texts)
 
 
 def headline(row: Paired, noun: str, subject: str, level: str) -> str:
@@ -185,7 +197,7 @@ def _subject(
 
 def change_context(res: Results, noun: str, pair_texts: dict[str, str] | None = None) -> Any:
     """Template context of the Change section, or None when there is no paired row."""
-    if not res.paired:
+    if not res.paired and not res.composition:
         return None
     texts = {p.id: p.text or p.id for p in res.survey.pairs}
     texts |= {r.composite: r.label or r.composite for r in res.scales}
@@ -206,7 +218,7 @@ def change_context(res: Results, noun: str, pair_texts: dict[str, str] | None = 
         retro = any(r.retrospective for r in rows)
         bells = [
             Bell(
-                label=_label(r.item, items, texts),
+                label=_short(r.item, items, texts),
                 start=r.rate_from,
                 end=r.rate_to,
                 low=None if r.ci_low is None or r.rate_from is None else r.rate_from + r.ci_low,
@@ -222,9 +234,12 @@ def change_context(res: Results, noun: str, pair_texts: dict[str, str] | None = 
             if retro
             else f"Change in the same {noun}, {first} to {second}"
         )
-        chart = None
+        chart = narrow = None
         if bells:
             chart = dumbbells(bells, f"change-{res.survey.id}-{k}", title, (first, second))
+            narrow = dumbbells(
+                bells, f"change-{res.survey.id}-{k}-n", title, (first, second), 340, 112
+            )
         blocks.append(
             {
                 "title": title,
@@ -236,6 +251,7 @@ def change_context(res: Results, noun: str, pair_texts: dict[str, str] | None = 
                     headline(r, noun, _subject(r.item, items, texts, heads), level) for r in ranked
                 ],
                 "chart": chart,
+                "chart_narrow": narrow,
                 "rows": [_row(r, items, texts, min_n) for r in rates],
                 "means": [_row(r, items, texts, min_n) for r in means],
             }
@@ -246,6 +262,21 @@ def change_context(res: Results, noun: str, pair_texts: dict[str, str] | None = 
         "level": level,
         "retrospective_note": RETROSPECTIVE_NOTE,
         "attrition": [_attrition_row(a, items, min_n) for a in res.attrition],
+        "composition": [
+            {
+                "by": c.by,
+                "label": c.value if c.value.strip() else "(no answer)",
+                "mask": withheld_mask(c, min_n),
+                "invited": f"{c.invited:,}",
+                "respondents": f"{c.respondents:,}",
+                "share_invited": pct(c.share_invited),
+                "share_respondents": pct(c.share_respondents),
+                "difference": points(c.difference),
+                "rate": pct(c.rate),
+                "flagged": c.flagged,
+            }
+            for c in res.composition
+        ],
         "effects": [
             {
                 "label": _label(r.item, items, texts),

@@ -174,6 +174,7 @@ LISTS: tuple[Cells | Pairs, ...] = (
     Cells("reach", count="n", group=lambda row: {}),  # a key figure: the total only
     Pairs("comparisons"),
     Pairs("trends"),
+    Cells("composition", count="respondents", item=None, group=lambda r: {r.by: r.value}),
     Pairs("paired", by=lambda r: "wave", sides=("from_", "to"), counts=("n_pairs",)),
     Pairs("attrition", by=lambda r: "wave", sides=("from_", "to"), counts=("retained", "lost")),
     Cells("choices", count="n"),  # question types (issue 16): a row per option of a cell
