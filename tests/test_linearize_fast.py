@@ -84,6 +84,15 @@ def dense_variance(strata: Strata, totals: np.ndarray) -> np.ndarray:
     return (strata.scale @ squares).reshape(moved.shape[1:])
 
 
+def dense_degf(strata: Strata, members: np.ndarray) -> np.ndarray:
+    """The former `Strata.degf`: PSUs with a member minus strata with one, all at once."""
+    moved = np.moveaxis(members, -2, 0)
+    flat = moved.reshape(moved.shape[0], -1).astype(np.int64)
+    by_stratum = np.zeros((strata.n_psu.size, flat.shape[1]), dtype=np.int64)
+    np.add.at(by_stratum, strata.of_psu, flat)
+    return (flat.sum(axis=0) - (by_stratum > 0).sum(axis=0)).reshape(moved.shape[1:])
+
+
 def dense_ratio_variance(
     strata: Strata, sums: Sums, ratio: np.ndarray, total_w: np.ndarray
 ) -> np.ndarray:
@@ -149,6 +158,8 @@ def test_coded_sums_equal_dense(
         linearize.ratio_variance(strata, sums, ratio, total_w),
         dense_ratio_variance(strata, sums, ratio, total_w),
     )
+    members = sums.n > 0
+    assert _same(strata.degf(members), dense_degf(strata, members))
 
 
 def _bench_files(folder: Path, rows: int, clusters: int) -> tuple[Path, Path]:

@@ -236,8 +236,11 @@ class Strata:
 
     def degf(self, members: np.ndarray) -> np.ndarray:
         """R's degf of a subset: PSUs with a member minus strata with one; members is a bool
-        array (..., PSUs, k)."""
-        moved = np.moveaxis(members, -2, 0)
-        flat = moved.reshape(moved.shape[0], -1).astype(np.int64)
-        strata_with = (self._sum_by_stratum(flat) > 0).sum(axis=0)
-        return (flat.sum(axis=0) - strata_with).reshape(moved.shape[1:])
+        array (..., PSUs, k). Counts, so exact whatever the order: one stratum at a time, with
+        no integer copy of the whole array."""
+        order, starts, _ = self._segments
+        ends = np.append(starts[1:], order.size)
+        strata_with = np.zeros(members.shape[:-2] + members.shape[-1:], dtype=np.int64)
+        for a, b in zip(starts, ends, strict=True):
+            strata_with += members[..., order[a:b], :].any(axis=-2)
+        return members.sum(axis=-2, dtype=np.int64) - strata_with
