@@ -158,6 +158,8 @@ def test_coded_sums_equal_dense(
         linearize.ratio_variance(strata, sums, ratio, total_w),
         dense_ratio_variance(strata, sums, ratio, total_w),
     )
+    no_columns = np.zeros((n_domains, strata.of_psu.size, 0))
+    assert _same(strata.variance(no_columns), dense_variance(strata, no_columns))
     members = sums.n > 0
     assert _same(strata.degf(members), dense_degf(strata, members))
 

@@ -220,6 +220,8 @@ class Strata:
         """`variance` of totals given one column at a time, each (*lead, PSUs): no copy of the
         whole (..., PSUs, k) array, and each column's sums run along contiguous memory."""
         blocks = [self._squares(np.ascontiguousarray(c).reshape(-1, c.shape[-1])) for c in columns]
+        if not blocks:
+            return np.zeros((*lead, 0))
         # (strata, lead x k) in C order, the matrix the product has always been taken of: a
         # BLAS product adds in an order that may depend on the shape.
         squares = np.ascontiguousarray(np.stack(blocks, axis=-1).transpose(1, 0, 2))
