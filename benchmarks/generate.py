@@ -2,7 +2,8 @@
 
 Deterministic for (rows, seed). Each file has a respondent id, 13 organizations (also the
 strata), role, region (3 levels), a teacher-leader id (the cluster: about rows / 20, at most
-5,000), a weight, and 30 items answered with text labels, with blanks and "Not applicable".
+5,000, or `--clusters` drawn), a weight, and 30 items answered with text labels, with blanks
+and "Not applicable".
 Writes `bench_<rows>.csv`, `bench_<rows>.parquet` (same rows, all columns as strings) and the
 matching instrument `bench.yaml` into the output folder (default benchmarks/out/, git-ignored).
 
@@ -66,14 +67,18 @@ def schema_text(items: int = ITEMS, design: bool = False) -> str:
     return text + (DESIGN_SCHEMA_EXTRA if design else "")
 
 
-def make_columns(rows: int, seed: int = 8, items: int = ITEMS) -> dict[str, np.ndarray]:
-    """Column name -> array of strings (object dtype is avoided until the writer)."""
+def make_columns(
+    rows: int, seed: int = 8, items: int = ITEMS, clusters: int | None = None
+) -> dict[str, np.ndarray]:
+    """Column name -> array of strings (object dtype is avoided until the writer).
+
+    `clusters`: teacher leaders to draw (default about rows / 20, at most 5,000)."""
     rng = np.random.default_rng([seed, rows])
     org_share = np.linspace(2.0, 0.3, len(ORGS))
     org = rng.choice(len(ORGS), size=rows, p=org_share / org_share.sum())
     # teacher leaders nest in organizations (at least 2 each, so every stratum has 2 PSUs);
     # about 20 respondents per leader, at most 5,000 leaders
-    n_leaders = int(min(5000, max(13, rows // 20)))
+    n_leaders = int(min(5000, max(13, rows // 20)) if clusters is None else max(26, clusters))
     per_org = np.maximum(2, np.round(n_leaders * org_share / org_share.sum())).astype(int)
     leader_k = (rng.random(rows) * per_org[org]).astype(int)
     leader_num = np.concatenate([[0], np.cumsum(per_org)])[org] + leader_k
@@ -104,27 +109,32 @@ def make_columns(rows: int, seed: int = 8, items: int = ITEMS) -> dict[str, np.n
     return cols
 
 
-def write(rows: int, out: Path = OUT, seed: int = 8, items: int = ITEMS) -> dict[str, Path]:
-    """Write the CSV, Parquet and schemas for `rows` respondents; skip files already there."""
+def write(
+    rows: int, out: Path = OUT, seed: int = 8, items: int = ITEMS, clusters: int | None = None
+) -> dict[str, Path]:
+    """Write the CSV, Parquet and schemas for `rows` respondents; skip files already there.
+
+    With `clusters`, the files are `bench_<rows>_c<clusters>.*` (that many teacher leaders)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
     out.mkdir(parents=True, exist_ok=True)
+    stem = f"bench_{rows}" if clusters is None else f"bench_{rows}_c{clusters}"
     paths = {
-        "csv": out / f"bench_{rows}.csv",
-        "parquet": out / f"bench_{rows}.parquet",
+        "csv": out / f"{stem}.csv",
+        "parquet": out / f"{stem}.parquet",
         "schema": out / "bench.yaml",
         "schema_design": out / "bench_design.yaml",
     }
     paths["schema"].write_text(schema_text(items), encoding="utf-8")
     paths["schema_design"].write_text(schema_text(items, design=True), encoding="utf-8")
-    stamp = out / f"bench_{rows}.seed"
+    stamp = out / f"{stem}.seed"
     fresh = paths["csv"].exists() and paths["parquet"].exists() and stamp.exists()
     if fresh and stamp.read_text() == f"{VERSION} {seed} {items}\n":
         return paths
     table = pa.table(
-        {k: pa.array(v, pa.string()) for k, v in make_columns(rows, seed, items).items()}
+        {k: pa.array(v, pa.string()) for k, v in make_columns(rows, seed, items, clusters).items()}
     )
     tmp = paths["csv"].with_suffix(".csv.tmp")
     pacsv.write_csv(table, tmp, pacsv.WriteOptions(quoting_style="needed"))
@@ -145,9 +155,12 @@ def main() -> None:
     ap.add_argument("--sizes", default="1e3,1e4,1e5,1e6")
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--seed", type=int, default=8)
+    ap.add_argument(
+        "--clusters", type=int, help="teacher leaders (default about rows / 20, at most 5,000)"
+    )
     args = ap.parse_args()
     for rows in parse_sizes(args.sizes):
-        paths = write(rows, args.out, args.seed)
+        paths = write(rows, args.out, args.seed, clusters=args.clusters)
         print(f"{rows:>9} rows: {paths['csv']} ({paths['csv'].stat().st_size / 1e6:.1f} MB)")
 
 

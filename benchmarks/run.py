@@ -13,11 +13,14 @@ Cases
   tpn           tpn analyze --format json --by organization --by role --by region
   tpn-design    tpn analyze --format json --weight w --cluster leader_id --strata org
                 --by region --ci logit   (skipped while tpn_survey/stats/design.py is missing)
+  svy           refs/svy_ref.py: svy (PyPI) on the design case (overall + by region); run
+                alternately with tpn-design, and the median of the pairs' time ratios shown
+  tpn-design-mc the design case on a file with about one cluster per 2 rows (sizes up to
+  svy-mc        --many-max; `generate.py --clusters`), again alternately with svy
   pandas        refs/pandas_ref.py: pandas groupby + statsmodels loop (simple, 3 breakdowns)
-  svy           refs/svy_ref.py: svy (PyPI) on the design case (overall + by region)
   r-survey      refs/r_survey.R: R survey on the design case (sizes <= --r-max only)
   tpn@base      the tpn case run from another checkout (--baseline DIR), for before/after
-Plus `tpn --help` and `tpn validate --help` wall times.
+Plus `tpn --help`, `tpn validate --help` and one small survey to results.json, wall times.
 
 tpn runs from this checkout (`python -m tpn_survey`, PYTHONPATH = the repository). While
 `tpn_survey.report.json_out` is missing, `--format json` cannot be written by the CLI, so the
@@ -52,6 +55,7 @@ from generate import parse_sizes, write  # noqa: E402
 PY = sys.executable
 GROUPS = ["organization", "role", "region"]
 CHUNK = 100_000  # rows a chunk in the tpn-chunked case
+PAIRS = {"tpn-design": "svy", "tpn-design-mc": "svy-mc"}  # run alternately, ratio per pair
 FLOOR = "import sys, pyarrow.csv as c; t = c.read_csv(sys.argv[1]); print(t.num_rows)"
 
 
@@ -71,6 +75,12 @@ class Case:
     error: str | None = None
     note: str | None = None
     check: str | None = None
+    vs: str | None = None  # the case this one ran alternately with
+    pair_ratios: list[float] = field(default_factory=list)  # this run's time / vs's, by pair
+
+    @property
+    def pair_ratio(self) -> float | None:
+        return statistics.median(self.pair_ratios) if self.pair_ratios else None
 
     @property
     def seconds(self) -> float | None:
@@ -154,6 +164,12 @@ def max_diff(a: dict[str, float], b: dict[str, float]) -> str:
     return f"{len(common)} rates, max |diff| {diff:.2e}"
 
 
+def many_clusters(rows: int) -> int:
+    """Teacher leaders to draw for about one occupied cluster per 2 rows (65,000 drawn for
+    1e5 rows leave about 51,000 with a respondent)."""
+    return int(rows * 0.65)
+
+
 def run_size(rows: int, args: argparse.Namespace) -> list[Case]:
     paths = write(rows, OUT)
     data, schema, schema_d = paths["csv"], paths["schema"], paths["schema_design"]
@@ -166,6 +182,13 @@ def run_size(rows: int, args: argparse.Namespace) -> list[Case]:
     by = [a for g in GROUPS for a in ("--by", g)]
     design = ["--weight", "w", "--cluster", "leader_id", "--strata", "org"]
     design += ["--by", "region", "--ci", "logit"]
+    many = rows <= args.many_max and has_design()
+    data_mc = write(rows, OUT, clusters=many_clusters(rows))["csv"] if many else data
+    if many:
+        with data_mc.open("rb") as fh:
+            while fh.read(1 << 24):
+                pass
+    skip_mc = None if many else f"many clusters only up to --many-max {args.many_max:.0e} rows"
     specs: list[tuple[str, list[str] | None, str | None]] = [
         ("floor", [PY, "-c", FLOOR, str(data)], None),
         ("tpn", tpn_cmd(data, schema, work / "tpn", by), None),
@@ -179,6 +202,19 @@ def run_size(rows: int, args: argparse.Namespace) -> list[Case]:
             tpn_cmd(data, schema_d, work / "tpn_design", design) if has_design() else None,
             None if has_design() else "tpn_survey/stats/design.py is not on main yet",
         ),
+        ("svy", [PY, str(HERE / "refs" / "svy_ref.py"), str(data), str(work / "svy.json")], None),
+        (
+            "tpn-design-mc",
+            tpn_cmd(data_mc, schema_d, work / "tpn_design_mc", design) if many else None,
+            skip_mc,
+        ),
+        (
+            "svy-mc",
+            [PY, str(HERE / "refs" / "svy_ref.py"), str(data_mc), str(work / "svy_mc.json")]
+            if many
+            else None,
+            skip_mc,
+        ),
         (
             "tpn@base",
             tpn_cmd(data, schema, work / "tpn_base", by) if args.baseline else None,
@@ -189,7 +225,6 @@ def run_size(rows: int, args: argparse.Namespace) -> list[Case]:
             [PY, str(HERE / "refs" / "pandas_ref.py"), str(data), str(work / "pandas.json")],
             None,
         ),
-        ("svy", [PY, str(HERE / "refs" / "svy_ref.py"), str(data), str(work / "svy.json")], None),
         (
             "r-survey",
             ["Rscript", str(HERE / "refs" / "r_survey.R"), str(data), str(work / "r.json")]
@@ -200,32 +235,47 @@ def run_size(rows: int, args: argparse.Namespace) -> list[Case]:
             else f"R survey only up to --r-max {args.r_max:.0e} rows (slow)",
         ),
     ]
+    selected = [
+        spec
+        for spec in specs
+        if not (args.cases and spec[0] not in args.cases)
+        and not (spec[0] == "tpn@base" and not args.baseline)
+    ]
+    commands = {name: cmd for name, cmd, _ in selected}
     cases = []
-    for name, cmd, why in specs:
-        if (args.cases and name not in args.cases) or (name == "tpn@base" and not args.baseline):
-            continue
-        case = Case(name, rows)
-        cases.append(case)
+    for name, cmd, why in selected:
+        if name in PAIRS.values() and cmd is not None:
+            continue  # runs alternately with its pair, below
+        group = [(name, cmd, why)]
+        partner = PAIRS.get(name)
+        if partner in commands and cmd is not None and commands[partner] is not None:
+            group.append((partner, commands[partner], None))
+        runs = [Case(n, rows) for n, _, _ in group]
+        cases += runs
         if cmd is None:
-            case.skipped = why
-            print(f"  {rows:>9} {name:<11} skipped: {why}", flush=True)
+            runs[0].skipped = why
+            print(f"  {rows:>9} {name:<13} skipped: {why}", flush=True)
             continue
         if name.startswith("tpn") and not cli_writes_json():
-            case.note = "via benchmarks/tpn_lib.py (CLI has no JSON writer on main yet)"
+            runs[0].note = "via benchmarks/tpn_lib.py (CLI has no JSON writer on main yet)"
         repeat = args.repeat if rows < 1_000_000 or name != "r-survey" else 1
         for _ in range(repeat):
-            run_env = None
-            if name == "tpn@base":
-                run_env = tpn_env(args.baseline)
-            elif name.startswith("tpn"):
-                run_env = env
-            run, err = measure(cmd, args.timeout, run_env)
-            case.runs.append(run)
-            if run.code != 0:
-                case.error = err.strip().splitlines()[-1] if err.strip() else f"exit {run.code}"
-                break
-        shown = f"{case.seconds:.3f} s" if case.seconds is not None else f"FAILED: {case.error}"
-        print(f"  {rows:>9} {name:<11} {shown}", flush=True)
+            for case, (n, c, _) in zip(runs, group, strict=True):
+                if case.error:
+                    continue
+                run_env = tpn_env(args.baseline) if n == "tpn@base" else env
+                run, err = measure(c or [], args.timeout, run_env if n.startswith("tpn") else None)
+                case.runs.append(run)
+                if run.code != 0:
+                    case.error = err.strip().splitlines()[-1] if err.strip() else f"exit {run.code}"
+            if len(runs) == 2 and runs[0].runs[-1].code == 0 == runs[1].runs[-1].code:
+                runs[0].vs = runs[1].name
+                runs[0].pair_ratios.append(runs[0].runs[-1].seconds / runs[1].runs[-1].seconds)
+        for case in runs:
+            shown = f"{case.seconds:.3f} s" if case.seconds is not None else f"FAILED: {case.error}"
+            if case.pair_ratio is not None:
+                shown += f" ({case.pair_ratio:.2f}x {case.vs}, median of pairs)"
+            print(f"  {rows:>9} {case.name:<13} {shown}", flush=True)
     # cross-checks of the estimates (rates only)
     by_name = {c.name: c for c in cases}
     tpn_json = work / "tpn" / "results.json"
@@ -245,20 +295,26 @@ def run_size(rows: int, args: argparse.Namespace) -> list[Case]:
             json.loads((work / "svy.json").read_text()),
             json.loads((work / "r.json").read_text()),
         )
-    td = work / "tpn_design" / "results.json"
-    if "tpn-design" in by_name and by_name["tpn-design"].seconds and (work / "svy.json").exists():
-        by_name["tpn-design"].check = "vs svy: " + max_diff(
-            rates_from_results(td), json.loads((work / "svy.json").read_text())
-        )
+    for tpn_name, svy_name in PAIRS.items():
+        td = work / tpn_name.replace("-", "_") / "results.json"
+        svy_json = work / f"{svy_name.replace('-', '_')}.json"
+        if by_name.get(tpn_name) and by_name[tpn_name].seconds and svy_json.exists():
+            by_name[tpn_name].check = "vs svy: " + max_diff(
+                rates_from_results(td), json.loads(svy_json.read_text())
+            )
     return cases
 
 
 def help_times(repeat: int) -> dict[str, dict[str, float]]:
     out = {}
     env = tpn_env()
+    sample = [str(ROOT / "data" / "sample" / "teacher_leader.csv")]
+    sample += ["--schema", str(ROOT / "schemas" / "teacher_leader.yaml")]
+    small = ["analyze", *sample, "--format", "json", "--out", str(OUT / "small")]
     for label, argv in (
         ("tpn --help", ["--help"]),
         ("tpn validate --help", ["validate", "--help"]),
+        ("one small survey to JSON", small),
     ):
         runs = [measure([PY, "-m", "tpn_survey", *argv], 60, env)[0] for _ in range(repeat)]
         out[label] = {
@@ -303,19 +359,20 @@ def report_times(repeat: int) -> dict[str, dict[str, float]]:
 def table(cases: list[Case]) -> str:
     floors = {c.rows: c.seconds for c in cases if c.name == "floor"}
     lines = [
-        f"{'rows':>9}  {'case':<11} {'seconds':>9} {'x floor':>8} {'peak MB':>8}  note",
-        "-" * 78,
+        f"{'rows':>9}  {'case':<13} {'seconds':>9} {'x floor':>8} {'peak MB':>8}  note",
+        "-" * 80,
     ]
     for c in cases:
         floor = floors.get(c.rows)
         if c.seconds is None:
             note = c.skipped or f"FAILED: {c.error}"
-            lines.append(f"{c.rows:>9}  {c.name:<11} {'-':>9} {'-':>8} {'-':>8}  {note}")
+            lines.append(f"{c.rows:>9}  {c.name:<13} {'-':>9} {'-':>8} {'-':>8}  {note}")
             continue
         ratio = f"{c.seconds / floor:.2f}" if floor else "-"
-        note = "; ".join(x for x in (c.check, c.note) if x)
+        pair = f"{c.pair_ratio:.2f}x {c.vs} (median of pairs)" if c.pair_ratio else None
+        note = "; ".join(x for x in (pair, c.check, c.note) if x)
         lines.append(
-            f"{c.rows:>9}  {c.name:<11} {c.seconds:>9.3f} {ratio:>8} {c.peak_mb:>8.0f}  {note}"
+            f"{c.rows:>9}  {c.name:<13} {c.seconds:>9.3f} {ratio:>8} {c.peak_mb:>8.0f}  {note}"
         )
     return "\n".join(lines)
 
@@ -338,18 +395,27 @@ def targets(
             out.append({"target": what, "measured": round(value, 3), "limit": limit,
                         "unit": unit, "met": value <= limit})  # fmt: skip
 
+    def pair(name: str, rows: int) -> float | None:
+        return next((c.pair_ratio for c in cases if c.name == name and c.rows == rows), None)
+
     for label, h in helps.items():
-        add(f"{label}: wall time", h["seconds"], 0.3, "s")
+        add(f"{label}: wall time", h["seconds"], 0.5 if "survey" in label else 0.1, "s")
     for label, h in reports.items():
-        add(label, h["seconds"], 5.0 if "PDF" in label else 2.0, "s")
+        add(label, h["seconds"], 3.0, "s")
     t, f = seconds("tpn", 1_000_000), seconds("floor", 1_000_000)
-    add("1e6 rows, 3 --by, JSON: time / floor", t / f if t and f else None, 3.0, "x")
-    add("1e6 rows, 3 --by, JSON: peak memory", peak("tpn", 1_000_000), 2048, "MB")
+    add("1e6 rows, 3 --by, JSON: time / floor", t / f if t and f else None, 1.3, "x")
+    t, f = peak("tpn", 1_000_000), peak("floor", 1_000_000)
+    add("1e6 rows, 3 --by: peak memory / floor's", t / f if t and f else None, 1.0, "x")
     add("same, --chunksize 1e5: peak memory", peak("tpn-chunked", 1_000_000), 2048, "MB")
-    d, v = seconds("tpn-design", 100_000), seconds("svy", 100_000)
-    add("1e5 rows design-based: time / svy", d / v if d and v else None, 0.5, "x")
+    for name, what, limit in (
+        ("tpn-design", "5,000 clusters", 0.4),
+        ("tpn-design-mc", "~51,000 clusters", 0.5),
+    ):
+        add(f"1e5 design, {what}: time / svy", pair(name, 100_000), limit, "x")
+        d, v = peak(name, 100_000), peak(name.replace("tpn-design", "svy"), 100_000)
+        add(f"1e5 design, {what}: memory / svy", d / v if d and v else None, 1.0, "x")
     d, f = seconds("tpn-design", 1_000_000), seconds("floor", 1_000_000)
-    add("1e6 rows design-based: time / floor", d / f if d and f else None, 5.0, "x")
+    add("1e6 rows design-based: time / floor", d / f if d and f else None, 2.0, "x")
     return out
 
 
@@ -362,6 +428,12 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=900, help="seconds per run")
     ap.add_argument("--r-max", type=float, default=1e4, help="largest size R survey runs at")
     ap.add_argument("--cases", help="comma list of cases to run (default all)")
+    ap.add_argument(
+        "--many-max",
+        type=float,
+        default=1e5,
+        help="largest size the many-clusters design pair (tpn-design-mc, svy-mc) runs at",
+    )
     ap.add_argument(
         "--baseline",
         type=Path,
@@ -377,7 +449,7 @@ def main() -> None:
     helps = help_times(10)
     for label, h in helps.items():
         print(
-            f"{label:<22} {h['seconds']:.3f} s (min {h['min_seconds']:.3f}), {h['peak_mb']:.0f} MB"
+            f"{label:<26} {h['seconds']:.3f} s (min {h['min_seconds']:.3f}), {h['peak_mb']:.0f} MB"
         )
     reports = {} if args.no_report else report_times(args.repeat)
     for label, h in reports.items():
@@ -416,6 +488,7 @@ def main() -> None:
                 **{k: v for k, v in asdict(c).items() if k != "runs"},
                 "seconds": c.seconds,
                 "peak_mb": c.peak_mb,
+                "pair_ratio": c.pair_ratio,
                 "ratio_to_floor": (
                     c.seconds / f
                     if c.seconds is not None

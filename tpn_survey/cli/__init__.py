@@ -58,7 +58,12 @@ def _terminate(signum: int, frame: Any) -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    import os
     import signal
+
+    # tpn's matrix products are narrow (a handful of columns, many rows); OpenBLAS threads
+    # cost more than they save, many times more on a busy machine. Set before numpy loads.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
     signal.signal(signal.SIGTERM, _terminate)
     try:

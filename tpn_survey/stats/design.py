@@ -7,7 +7,9 @@ Bad designs raise ValueError; the analysis turns it into a DesignError naming th
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -171,25 +173,60 @@ class Strata:
         scale[(1 - f) < _CENSUS_TOLERANCE] = 0.0
         return cls(of_psu=of_psu, n_psu=n_psu, scale=scale)
 
-    def _sum_by_stratum(self, flat: np.ndarray) -> np.ndarray:
-        """Sums of the rows of `flat` (PSUs, m) within each stratum: (strata, m)."""
+    @cached_property
+    def _segments(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """PSUs in stratum order (stable), where each stratum with PSUs starts, and which."""
         order = np.argsort(self.of_psu, kind="stable")
         sizes = self.n_psu.astype(np.int64)
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         present = sizes > 0
-        out = np.zeros((sizes.size, flat.shape[1]), dtype=flat.dtype)
-        if present.any():
-            out[present] = np.add.reduceat(flat[order], starts[present], axis=0)
+        return order, starts[present], present
+
+    def _sum_by_stratum(self, flat: np.ndarray) -> np.ndarray:
+        """Sums of the rows of `flat` (PSUs, m) within each stratum: (strata, m)."""
+        order, starts, present = self._segments
+        out = np.zeros((present.size, flat.shape[1]), dtype=flat.dtype)
+        if starts.size:
+            out[present] = np.add.reduceat(flat[order], starts, axis=0)
+        return out
+
+    def _squares(self, rows: np.ndarray) -> np.ndarray:
+        """Per row of `rows` (m, PSUs) and stratum: sum_{c in h} (t_c - mean_h t)^2, (m, strata).
+
+        Along the contiguous last axis, with the same additions as `_sum_by_stratum` makes
+        down the columns (np.add.reduceat: the first term, then a pairwise sum of the rest),
+        so the sums are the same to the last bit."""
+        order, starts, present = self._segments
+        out = np.zeros((rows.shape[0], present.size))
+        if not starts.size:
+            return out
+        ordered = rows[:, order]
+        mean = np.zeros_like(out)
+        mean[:, present] = np.add.reduceat(ordered, starts, axis=1)
+        mean /= self.n_psu
+        ordered -= mean[:, self.of_psu[order]]
+        ordered *= ordered
+        out[:, present] = np.add.reduceat(ordered, starts, axis=1)
         return out
 
     def variance(self, totals: np.ndarray) -> np.ndarray:
         """R's svyrecvar one-stage variance from PSU totals (..., PSUs, k) of the influence
         values: sum_h scale_h sum_{c in h} (t_c - mean_h t)^2, over every PSU of the design."""
-        moved = np.moveaxis(totals, -2, 0)  # (PSUs, ..., k)
-        flat = moved.reshape(moved.shape[0], -1)
-        mean = self._sum_by_stratum(flat) / self.n_psu[:, None]
-        squares = self._sum_by_stratum((flat - mean[self.of_psu]) ** 2)
-        return np.asarray((self.scale @ squares).reshape(moved.shape[1:]))
+        return self.column_variance(
+            totals.shape[:-2], [totals[..., j] for j in range(totals.shape[-1])]
+        )
+
+    def column_variance(self, lead: tuple[int, ...], columns: Iterable[np.ndarray]) -> np.ndarray:
+        """`variance` of totals given one column at a time, each (*lead, PSUs): no copy of the
+        whole (..., PSUs, k) array, and each column's sums run along contiguous memory."""
+        blocks = [self._squares(np.ascontiguousarray(c).reshape(-1, c.shape[-1])) for c in columns]
+        if not blocks:
+            return np.zeros((*lead, 0))
+        # (strata, lead x k) in C order, the matrix the product has always been taken of: a
+        # BLAS product adds in an order that may depend on the shape.
+        squares = np.ascontiguousarray(np.stack(blocks, axis=-1).transpose(1, 0, 2))
+        squares = squares.reshape(squares.shape[0], -1)
+        return np.asarray((self.scale @ squares).reshape(*lead, len(blocks)))
 
     def row_variance(self, s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
         """`variance` where the rows are the PSUs, from each stratum's sums of the influence
@@ -201,8 +238,11 @@ class Strata:
 
     def degf(self, members: np.ndarray) -> np.ndarray:
         """R's degf of a subset: PSUs with a member minus strata with one; members is a bool
-        array (..., PSUs, k)."""
-        moved = np.moveaxis(members, -2, 0)
-        flat = moved.reshape(moved.shape[0], -1).astype(np.int64)
-        strata_with = (self._sum_by_stratum(flat) > 0).sum(axis=0)
-        return np.asarray((flat.sum(axis=0) - strata_with).reshape(moved.shape[1:]))
+        array (..., PSUs, k). Counts, so exact whatever the order: one stratum at a time, with
+        no integer copy of the whole array."""
+        order, starts, _ = self._segments
+        ends = np.append(starts[1:], order.size)
+        strata_with = np.zeros(members.shape[:-2] + members.shape[-1:], dtype=np.int64)
+        for a, b in zip(starts, ends, strict=True):
+            strata_with += members[..., order[a:b], :].any(axis=-2)
+        return np.asarray(members.sum(axis=-2, dtype=np.int64) - strata_with)

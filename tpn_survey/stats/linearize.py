@@ -4,6 +4,7 @@ variances R survey's `svyrecvar` / `onestrat` computes from them (Lumley 2010, c
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -199,7 +200,8 @@ def coded_psu_sums(
     k, width = valid.shape
     inside = domain >= 0
     rows: slice | np.ndarray = slice(None) if inside.all() else np.flatnonzero(inside)
-    key = (domain[rows] * n_units + unit[rows]) * width + shift
+    pair_key = domain[rows] * n_units + unit[rows]
+    key = pair_key * width + shift
     w = design.weights[rows]
     if not isinstance(rows, slice):
         codes = np.asfortranarray(codes[rows])
@@ -218,20 +220,33 @@ def coded_psu_sums(
         mean = _coded_row_sums(weighted, squared, counted, valid, points)
         return rate, mean, slot_counts
 
+    # Weighted sums over the occupied (domain, PSU) pairs only, not over domains x PSUs: the
+    # work grows with the rows, not with the PSUs. Each cell adds its rows in the same order,
+    # and the products over slots are the same BLAS products row by row, so every sum is the
+    # same to the last bit (tests/test_linearize_fast.py). Counts are integers: exact in any
+    # order, so they are counted straight from the rows.
+    occupied, pair = np.unique(pair_key, return_inverse=True)
+    pair = pair.reshape(-1)
+    cells = pair * width + shift
+    n_cells = occupied.size * width
+    slot_of = ((occupied // n_units)[:, None] * width + np.arange(width)).reshape(-1)
+    n_slots = n_domains * width
+    row_slot = domain[rows] * width + shift
     names = ("n", "w", "wy", "wx")
     out = {name: np.zeros((k, size)) for name in names}
     by_domain = np.zeros((n_domains, k, width))  # weight of each code in each domain
     for j in range(k):
-        cell = key + codes[:, j]
-        summed = np.bincount(cell, weights=w, minlength=size * width).reshape(size, width)
-        counted_j = np.bincount(cell, minlength=size * width).reshape(size, width)
+        code = codes[:, j]
+        cell = cells + code
+        summed = np.bincount(cell, weights=w, minlength=n_cells).reshape(-1, width)
         value = np.where(valid[j], points[j], 0.0)
-        out["n"][j] = counted_j @ valid[j]
-        out["w"][j] = summed @ valid[j]
-        out["wy"][j] = summed @ positive[j]
-        out["wx"][j] = summed @ value
-        by_domain[:, j] = summed.reshape(n_domains, n_units, width).sum(axis=1)
-        slot_counts[:, j] = counted_j.reshape(n_domains, n_units, width).sum(axis=1)
+        out["n"][j, occupied] = np.bincount(pair, valid[j][code + shift], occupied.size)
+        out["w"][j, occupied] = summed @ valid[j]
+        out["wy"][j, occupied] = summed @ positive[j]
+        out["wx"][j, occupied] = summed @ value
+        # PSU after PSU, as the sum over all PSUs adds them (the absent ones add zeros).
+        by_domain[:, j] = np.bincount(slot_of, summed.reshape(-1), n_slots).reshape(-1, width)
+        slot_counts[:, j] = np.bincount(row_slot + code, minlength=n_slots).reshape(-1, width)
     shaped = {
         name: arr.reshape(k, n_domains, n_units).transpose(1, 2, 0) for name, arr in out.items()
     }
@@ -257,10 +272,18 @@ def ratio_variance(
     """
     s1, s2 = _influence_moments(sums, total_w)
     if s1 is None or s2 is None:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = (sums.wx - ratio[:, None, :] * sums.w) / total_w[:, None, :]
-        return strata.variance(np.nan_to_num(t))
+        return strata.column_variance(total_w.shape[:-1], _psu_totals(sums, ratio, total_w))
     return strata.row_variance(s1, s2)
+
+
+def _psu_totals(sums: Sums, ratio: np.ndarray, total_w: np.ndarray) -> Iterator[np.ndarray]:
+    """The PSU totals t = (wx - ratio w) / total_w of each column k, (domains, PSUs): one
+    column at a time, so no (domains, PSUs, k) temporaries (the same arithmetic, element by
+    element, as on the whole array)."""
+    for j in range(total_w.shape[-1]):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = (sums.wx[..., j] - ratio[:, None, j] * sums.w[..., j]) / total_w[:, None, j]
+        yield np.nan_to_num(t, copy=False)
 
 
 def _influence_moments(

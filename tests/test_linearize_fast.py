@@ -1,0 +1,194 @@
+"""The linearized sums and variances over occupied (domain, PSU) pairs equal, bit for bit, the
+dense computation over every domain x PSU they replaced (kept here as the reference)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+from factories import ROOT, invoke
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tpn_survey.stats import design as design_module
+from tpn_survey.stats import domain as domain_module
+from tpn_survey.stats import linearize
+from tpn_survey.stats import scales as scales_module
+from tpn_survey.stats.design import Design, Strata, make_design
+from tpn_survey.stats.linearize import PsuSums, Sums, coded_psu_sums
+
+
+def dense_coded_psu_sums(
+    design: Design,
+    domain: np.ndarray,
+    n_domains: int,
+    codes: np.ndarray,
+    valid: np.ndarray,
+    positive: np.ndarray,
+    points: np.ndarray,
+    shift: int = 0,
+) -> tuple[Sums, Sums, np.ndarray]:
+    """The former `coded_psu_sums` of a cluster design: bincounts over every domain x PSU."""
+    n_units = int(design.clusters.max()) + 1
+    size = n_domains * n_units
+    k, width = valid.shape
+    rows = np.flatnonzero(domain >= 0)
+    key = (domain[rows] * n_units + design.clusters[rows]) * width + shift
+    w = design.weights[rows]
+    codes = codes[rows]
+    slot_counts = np.zeros((n_domains, k, width), dtype=np.int64)
+    out = {name: np.zeros((k, size)) for name in ("n", "w", "wy", "wx")}
+    by_domain = np.zeros((n_domains, k, width))
+    for j in range(k):
+        cell = key + codes[:, j]
+        summed = np.bincount(cell, weights=w, minlength=size * width).reshape(size, width)
+        counted_j = np.bincount(cell, minlength=size * width).reshape(size, width)
+        value = np.where(valid[j], points[j], 0.0)
+        out["n"][j] = counted_j @ valid[j]
+        out["w"][j] = summed @ valid[j]
+        out["wy"][j] = summed @ positive[j]
+        out["wx"][j] = summed @ value
+        by_domain[:, j] = summed.reshape(n_domains, n_units, width).sum(axis=1)
+        slot_counts[:, j] = counted_j.reshape(n_domains, n_units, width).sum(axis=1)
+    shaped = {
+        name: arr.reshape(k, n_domains, n_units).transpose(1, 2, 0) for name, arr in out.items()
+    }
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = shaped["wx"].sum(axis=1) / shaped["w"].sum(axis=1)
+    deviation = np.where(valid, points - np.nan_to_num(mean)[:, :, None], 0.0)
+    spread = (by_domain * deviation**2).sum(axis=-1)
+    zeros = np.zeros_like(spread)
+    rate_sums = PsuSums(w=shaped["w"], wx=shaped["wy"], n=shaped["n"], spread=zeros)
+    mean_sums = PsuSums(w=shaped["w"], wx=shaped["wx"], n=shaped["n"], spread=spread)
+    return rate_sums, mean_sums, slot_counts
+
+
+def dense_variance(strata: Strata, totals: np.ndarray) -> np.ndarray:
+    """The former `Strata.variance`: all of (..., PSUs, k) at once."""
+    moved = np.moveaxis(totals, -2, 0)
+    flat = moved.reshape(moved.shape[0], -1)
+    order = np.argsort(strata.of_psu, kind="stable")
+    sizes = strata.n_psu.astype(np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    present = sizes > 0
+
+    def by_stratum(x: np.ndarray) -> np.ndarray:
+        out = np.zeros((sizes.size, x.shape[1]), dtype=x.dtype)
+        out[present] = np.add.reduceat(x[order], starts[present], axis=0)
+        return out
+
+    mean = by_stratum(flat) / strata.n_psu[:, None]
+    squares = by_stratum((flat - mean[strata.of_psu]) ** 2)
+    return (strata.scale @ squares).reshape(moved.shape[1:])
+
+
+def dense_degf(strata: Strata, members: np.ndarray) -> np.ndarray:
+    """The former `Strata.degf`: PSUs with a member minus strata with one, all at once."""
+    moved = np.moveaxis(members, -2, 0)
+    flat = moved.reshape(moved.shape[0], -1).astype(np.int64)
+    by_stratum = np.zeros((strata.n_psu.size, flat.shape[1]), dtype=np.int64)
+    np.add.at(by_stratum, strata.of_psu, flat)
+    return (flat.sum(axis=0) - (by_stratum > 0).sum(axis=0)).reshape(moved.shape[1:])
+
+
+def dense_ratio_variance(
+    strata: Strata, sums: Sums, ratio: np.ndarray, total_w: np.ndarray
+) -> np.ndarray:
+    """The former `ratio_variance` of a cluster design."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (sums.wx - ratio[:, None, :] * sums.w) / total_w[:, None, :]
+    return dense_variance(strata, np.nan_to_num(t))
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
+
+
+def _case(seed: int, n: int, n_clusters: int, n_domains: int, k: int) -> tuple:
+    rng = np.random.default_rng(seed)
+    n_strata = max(1, min(5, n_clusters // 2))
+    strata = rng.integers(0, n_strata, n_clusters)
+    strata[: 2 * n_strata] = np.repeat(np.arange(n_strata), 2)  # 2 PSUs a stratum at least
+    cluster = rng.integers(0, n_clusters, n)
+    cluster[: 2 * n_strata] = np.arange(2 * n_strata)
+    built = make_design(
+        n,
+        weights=rng.gamma(2.0, 3.0, n),
+        strata=strata[cluster],
+        clusters=cluster,
+        fpc=None if seed % 2 else np.full(n, 4 * n_clusters),
+    )
+    domain = rng.integers(-1, n_domains, n)
+    width = 7
+    codes = rng.integers(-2, width - 2, (n, k))  # slot = code + 2
+    valid = np.zeros((k, width), dtype=bool)
+    valid[:, 2:6] = True
+    positive = np.zeros((k, width), dtype=bool)
+    positive[:, 4:6] = True
+    points = np.where(valid, np.arange(width) - 1.0, 0.0) * rng.choice([1.0, 0.37], (k, 1))
+    return built, domain, n_domains, np.asfortranarray(codes), valid, positive, points
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(20, 400),
+    per_cluster=st.floats(1.0, 20.0),
+    n_domains=st.integers(1, 4),
+    k=st.integers(1, 5),
+)
+def test_coded_sums_equal_dense(
+    seed: int, n: int, per_cluster: float, n_domains: int, k: int
+) -> None:
+    args = _case(seed, n, max(10, int(n / per_cluster)), n_domains, k)
+    fast = coded_psu_sums(*args, shift=2)
+    dense = dense_coded_psu_sums(*args, shift=2)
+    for got, want in zip(fast[:2], dense[:2], strict=True):
+        for field in ("w", "wx", "n", "spread"):
+            assert _same(getattr(got, field), getattr(want, field)), field
+    assert _same(fast[2], dense[2])
+    strata = Strata.of(args[0])
+    sums = fast[1]
+    total_w = sums.w.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = sums.wx.sum(axis=1) / total_w
+    assert _same(
+        linearize.ratio_variance(strata, sums, ratio, total_w),
+        dense_ratio_variance(strata, sums, ratio, total_w),
+    )
+    no_columns = np.zeros((n_domains, strata.of_psu.size, 0))
+    assert _same(strata.variance(no_columns), dense_variance(strata, no_columns))
+    members = sums.n > 0
+    assert _same(strata.degf(members), dense_degf(strata, members))
+
+
+def _bench_files(folder: Path, rows: int, clusters: int) -> tuple[Path, Path]:
+    spec = importlib.util.spec_from_file_location("generate", ROOT / "benchmarks" / "generate.py")
+    assert spec is not None and spec.loader is not None
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    paths = generate.write(rows, folder, clusters=clusters)
+    return paths["csv"], paths["schema_design"]
+
+
+@pytest.mark.parametrize("clusters", [40, 900])
+def test_results_json_equal_dense_path(
+    clusters: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """results.json of a design-based run is byte-identical with the dense reference path."""
+    data, schema = _bench_files(tmp_path, 2000, clusters)
+    argv = ["analyze", str(data), "--schema", str(schema), "--format", "json", "--by", "region"]
+    argv += ["--by", "role", "--ci", "logit"]
+    code, out = invoke(*argv, "--out", str(tmp_path / "fast"))
+    assert code == 0, out
+    monkeypatch.setattr(linearize, "coded_psu_sums", dense_coded_psu_sums)
+    for module in (linearize, domain_module, scales_module):
+        monkeypatch.setattr(module, "ratio_variance", dense_ratio_variance)
+    monkeypatch.setattr(design_module.Strata, "variance", dense_variance)
+    code, out = invoke(*argv, "--out", str(tmp_path / "dense"))
+    assert code == 0, out
+    fast = (tmp_path / "fast" / "results.json").read_bytes()
+    assert fast == (tmp_path / "dense" / "results.json").read_bytes()
+    assert b'"deff"' in fast
