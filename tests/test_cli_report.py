@@ -98,7 +98,7 @@ def test_report_keeps_survey_order_and_settings_without_tpn_toml(workdir: Path) 
         order(again)
         == order(first)
         == [
-            "TPN Teacher Leader Survey, Spring 2017",
+            "TPN Teacher Leader Survey, Spring 2017 and 2018",
             "TPN Teacher Survey, Spring 2017",
             "TPN End-of-Year Survey, 2016-17",
         ]
