@@ -534,3 +534,21 @@ def test_network_rows_for_absent_and_blank_organizations() -> None:
         ("B", 0),
         ("", 3),
     ]
+
+
+def test_every_result_list_with_suppressed_is_walked() -> None:
+    """A new list of Results whose rows have `suppressed` needs `suppressed_reason` and its
+    line in `report.disclosure.LISTS` (see that module's docstring), or its rows would never
+    be withheld with the rest of their breakdown."""
+    import typing
+
+    from tpn_survey.report.disclosure import LISTS
+    from tpn_survey.results import Results
+
+    walked = {spec.name for spec in LISTS}
+    for name, field in Results.model_fields.items():
+        args = typing.get_args(field.annotation)
+        row = args[0] if args else None
+        if row is not None and "suppressed" in getattr(row, "model_fields", {}):
+            assert name in walked, name
+            assert "suppressed_reason" in row.model_fields, name
