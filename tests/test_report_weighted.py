@@ -45,7 +45,7 @@ def weighted() -> Results:
 
 
 def test_distribution_weighted_equals_weighted_shares(weighted: Results) -> None:
-    frame = pd.read_csv(GOLDEN / "synthetic.csv", dtype=str)
+    frame = pd.read_csv(GOLDEN / "synthetic.csv", dtype=str, keep_default_na=False)
     frame["w"] = frame["w"].astype(float)
     for est in weighted.estimates:
         if est.n == 0:  # a listed or blank value nobody answered: no shares
@@ -93,6 +93,7 @@ def test_reliability_flags() -> None:
     assert reliability_flags(100, None, 0.30, 0.61) == ["wide-interval"]
     assert reliability_flags(100, None, 0.30, 0.60) == []
     assert reliability_flags(100, 12.0, 0.1, 0.9) == ["low-n-effective", "wide-interval"]
+    assert reliability_flags(100, None, None, None) == []
     assert reliability_flags(29, None, None, None) == ["low-n-effective"]  # simple: n
     assert reliability_flags(0, None, None, None) == []  # an empty cell has no flag
 
