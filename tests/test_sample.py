@@ -177,20 +177,21 @@ def test_load_schema_accepts(name: str, samples: dict[str, pd.DataFrame]) -> Non
 
 
 def test_panel_files_are_reproducible_and_linked(tmp_path: Path) -> None:
-    """Issue 17: data/sample/panel/ holds 2017 (the sample's leaders) and 2018 (most of them
-    again, some new), linked by leader_id, with the then/now question not side by side."""
+    """Issue 17: data/sample/panel/ holds 2016 (most of the sample's leaders a year earlier,
+    some who left) and 2017 (the sample's leaders), linked by leader_id, with the then/now
+    question not side by side."""
     from tpn_survey.sample import PAIR_AFTER, PAIR_BEFORE, write_panel
 
     paths = write_panel(tmp_path, 2017)
-    assert [p.name for p in paths] == ["2017.csv", "2018.csv"]
+    assert [p.name for p in paths] == ["2016.csv", "2017.csv"]
     for path in paths:
         assert path.read_bytes() == (DATA / "panel" / path.name).read_bytes(), path.name
-    first, second = (pd.read_csv(p, dtype=str, keep_default_na=False) for p in paths)
+    earlier, first = (pd.read_csv(p, dtype=str, keep_default_na=False) for p in paths)
     base = pd.read_csv(DATA / "teacher_leader.csv", dtype=str, keep_default_na=False)
     assert first.drop(columns=[PAIR_BEFORE, PAIR_AFTER]).equals(base)
-    both = set(first["leader_id"]) & set(second["leader_id"])
-    assert 0.7 * len(first) < len(both) < len(first) and len(second) > len(both)
-    assert not set(first["response_id"]) & set(second["response_id"])
+    both = set(first["leader_id"]) & set(earlier["leader_id"])
+    assert 0.7 * len(first) < len(both) < len(first) and len(earlier) > len(both)
+    assert not set(first["response_id"]) & set(earlier["response_id"])
     cols = list(first.columns)
     assert abs(cols.index(PAIR_BEFORE) - cols.index(PAIR_AFTER)) > 1
     schema = load_schema(SCHEMAS / "teacher_leader_panel.yaml")

@@ -219,7 +219,7 @@ tpn-end-of-year = "respondents"
 [[survey]]
 name = "teacher_leader"
 # Two years of the same teacher leaders: `paired` compares each leader with themselves.
-data = ["data/sample/panel/2017.csv", "data/sample/panel/2018.csv"]
+data = ["data/sample/panel/2016.csv", "data/sample/panel/2017.csv"]
 schema = "schemas/teacher_leader_panel.yaml"
 by = ["organization"]
 paired = true

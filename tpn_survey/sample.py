@@ -330,10 +330,11 @@ def write_samples(out_dir: Path, seed: int = 2017) -> list[Path]:
     return paths
 
 
-# Issue 17: a second wave of the teacher leader survey with mostly the same people, linked by
-# `leader_id`, and a retrospective then/now question in both waves (data/sample/panel/).
-PANEL_WAVES = ("2017", "2018")
-RETURN_RATE = 0.82  # share of 2017 respondents who answer again in 2018
+# Issue 17: the teacher leader survey a year earlier (2016) with mostly the same people,
+# linked by `leader_id`, and a retrospective then/now question in both waves
+# (data/sample/panel/2016.csv, 2017.csv; 2017 is the sample's teacher_leader.csv).
+PANEL_WAVES = ("2016", "2017")
+RETURN_RATE = 0.82  # share of 2017 respondents who had answered in 2016 too
 GROWTH = 0.35  # shift of the latent propensity from one year to the next
 PAIR_BEFORE, PAIR_AFTER = "Q12_before", "Q12_now"
 
@@ -363,16 +364,16 @@ def _then_now(rng: np.random.Generator, z: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def make_panel(seed: int = 2017) -> dict[str, pd.DataFrame]:
-    """The teacher leader survey in 2017 (the sample's, with the then/now question) and 2018:
-    about 82% of 2017's respondents again (same leader_id, a new response id) and leaders who
-    joined or did not answer in 2017, a little more positive on average."""
+    """The teacher leader survey in 2017 (the sample's, with the then/now question) and a
+    year earlier: about 82% of 2017's respondents (same leader_id, another response id) and
+    leaders who left before 2017, a little less positive on average."""
     rng = np.random.default_rng([seed, 17])
     first = make_samples(seed)["teacher_leader"].reset_index(drop=True)
     z1 = _latent_from_answers(first)
     keep = rng.random(len(first)) < RETURN_RATE
     back = first.loc[keep, ["email", "full_name", "org", "role", "grade_band", "region",
                             "content_area", "leader_id"]].reset_index(drop=True)  # fmt: skip
-    z_back = 0.8 * z1[keep] + GROWTH + 0.6 * rng.standard_normal(int(keep.sum()))
+    z_back = 0.8 * z1[keep] - GROWTH + 0.6 * rng.standard_normal(int(keep.sum()))
     orgs = [o[0] for o in ORGS]
     n_new = round(0.15 * len(first))
     new_org = rng.choice(len(ORGS), n_new, p=_SIZES[:, 0] / _SIZES[:, 0].sum())
@@ -385,16 +386,16 @@ def make_panel(seed: int = 2017) -> dict[str, pd.DataFrame]:
     second = pd.concat([back, new], ignore_index=True)
     order = rng.permutation(len(second))
     second = second.iloc[order].reset_index(drop=True)
-    z2 = np.concatenate([z_back, GROWTH + rng.standard_normal(n_new)])[order]
+    z2 = np.concatenate([z_back, rng.standard_normal(n_new) - GROWTH])[order]
     ids = _people(rng, np.zeros(len(second), dtype=int))["response_id"]
     second.insert(0, "response_id", ids.to_numpy())
-    # Answers from cut points of both years' propensities together, so 2018 leans positive.
+    # Answers from cut points of both years' propensities together, so 2016 leans negative.
     both = _answers(rng, np.concatenate([z1, z2]), "teacher_leader")
     second = second.assign(**{k: v[len(first) :] for k, v in both.items()})
     second = second.assign(**_leader_questions(np.random.default_rng([seed, 17, 2]), z2))
     assert set(second["org"]) <= set(orgs)
     waves = {}
-    for name, frame, z in (("2017", first, z1), ("2018", second, z2)):
+    for name, frame, z in (("2016", second, z2), ("2017", first, z1)):
         pair = _then_now(np.random.default_rng([seed, 17, int(name)]), z)
         frame = frame.copy()
         # "Before" early in the form, "now" at its end: not side by side (see validation).
@@ -405,7 +406,7 @@ def make_panel(seed: int = 2017) -> dict[str, pd.DataFrame]:
 
 
 def write_panel(out_dir: Path, seed: int = 2017) -> list[Path]:
-    """Write panel/2017.csv and panel/2018.csv under `out_dir`; return the paths."""
+    """Write panel/2016.csv and panel/2017.csv under `out_dir`; return the paths."""
     folder = Path(out_dir) / "panel"
     folder.mkdir(parents=True, exist_ok=True)
     paths = []

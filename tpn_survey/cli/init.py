@@ -29,7 +29,7 @@ def init(
 
             Path("data/sample").mkdir(parents=True, exist_ok=True)
             written += write_samples(Path("data/sample"))
-        if not Path("data/sample/panel/2018.csv").exists():
+        if not Path("data/sample/panel/2016.csv").exists():
             from tpn_survey.sample import write_panel
 
             written += write_panel(Path("data/sample"))
