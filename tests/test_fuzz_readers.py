@@ -6,7 +6,9 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -135,3 +137,20 @@ def test_cli_never_raises(raw: bytes) -> None:
             assert "Traceback" not in result.output
             assert "internal error" not in result.output, result.output
             assert "@example.org" not in result.output or args[0] == "schema"
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        # a control character in a coordinates column's name: infer drafted it as a number
+        # item and listed it under pii, so the draft did not load
+        lambda raw: raw.replace(b"LocationLongitude", b"Location\x01ongitude", 1),
+        # a lone CR in the header and a cp1252 byte: naming the bad byte's column failed
+        lambda raw: raw.replace(b"\xef\xbb\xbfS", b"\xef\xbb\xbf\r", 1).replace(
+            b"\r\nStart Date", b"\r\n\x80tart Date", 1
+        ),
+    ],
+    ids=["pii-item-column", "cr-in-header"],
+)
+def test_found_by_fuzzing(edit: Any) -> None:
+    check_library(edit(SAMPLES["qualtrics_choice_text.csv"]))

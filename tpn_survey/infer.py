@@ -492,11 +492,22 @@ def infer_schema(table: Table, name: str | None = None) -> dict[str, Any]:
     flagged = [p.column for p in check_personal(parse_schema(data), table) if p.column]
     pii += [c for c in flagged if c not in pii]
     groups = [g for g in groups if g["column"] not in pii]
+    # A personal-data column is never analyzed: an item drafted on one (coordinates read as a
+    # number, say) is left out, or the draft would not load.
+    data["items"] = [i for i in data["items"] if not set(_item_columns(i)) & set(pii)]
+    if not data["items"]:
+        raise InferError(f"{source}: every answer column looks like personal data")
     if groups:
         data["groups"] = [_FlowDict(g) for g in groups]
     if pii:
         data["pii"] = _Flow(pii)
     return data
+
+
+def _item_columns(item: dict[str, Any]) -> list[str]:
+    """The column(s) a drafted item reads."""
+    columns = item.get("columns")
+    return list(columns.values()) if isinstance(columns, dict) else [str(item.get("column"))]
 
 
 def _in_column_order(items: list[dict[str, Any]], columns: list[str]) -> list[dict[str, Any]]:

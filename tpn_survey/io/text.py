@@ -229,8 +229,11 @@ def _where(raw: bytes, offset: int, encoding: str) -> str:
     except (UnicodeDecodeError, LookupError):
         return f"row {row}, byte {offset}: {byte!r}"
     delimiter = max(",;\t", key=header_text.count)
-    header = next(csv.reader([header_text], delimiter=delimiter), [])
-    cells = next(csv.reader([line_text], delimiter=delimiter), [""])
+    try:
+        header = next(csv.reader([header_text], delimiter=delimiter), [])
+        cells = next(csv.reader([line_text], delimiter=delimiter), [""])
+    except csv.Error:  # a stray CR in the line: say where by row and byte only
+        return f"row {row}, byte {offset}: {byte!r}"
     index = max(0, len(cells) - 1)
     column = header[index].strip() if index < len(header) else f"column {index + 1}"
     shown = f"column {column!r}" if index < len(header) else column
