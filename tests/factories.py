@@ -122,3 +122,19 @@ composites:
 groups:
   - {id: organization, column: org}
 """
+
+
+#: A one-item, one-group instrument (rid, org, q1) for adversarial CLI cases.
+YES_NO_SCHEMA = """\
+id: t
+title: T
+respondent_id: rid
+scales:
+  agree:
+    levels: [No, Yes]
+    positive: [Yes]
+items:
+  - {id: q1, column: q1, scale: agree}
+groups:
+  - {id: org, column: org}
+"""

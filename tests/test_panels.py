@@ -277,7 +277,11 @@ def test_comparisons_and_trends_carry_cohens_h_with_effectsize_interval() -> Non
     results = analyze(parse_schema(data), table, Options(compare="organization", min_n=0))
     assert results.comparisons and results.trends
     est = {(e.item, tuple(e.group.items())): e for e in results.estimates}
-    for c in [*results.comparisons, *results.trends]:
+    rates = [c for c in results.comparisons if c.method != "pooled-t"]
+    composites = [c for c in results.comparisons if c.method == "pooled-t"]
+    # composite mean differences carry Hedges' g (tests/test_composite_comparisons.py)
+    assert all(c.effect_size and c.effect_size.measure == "hedges_g" for c in composites)
+    for c in [*rates, *results.trends]:
         a = est[(c.item, ((c.by, c.level),))]
         b = est[(c.item, ((c.by, c.reference),))]
         ref = cohens_h(np.array([a.positive]), np.array([a.n]), np.array([b.positive]),

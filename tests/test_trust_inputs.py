@@ -11,23 +11,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.factories import YES_NO_SCHEMA
 from tpn_survey.cli import app
 
 runner = CliRunner()
 
-SCHEMA = """\
-id: t
-title: T
-respondent_id: rid
-scales:
-  agree:
-    levels: [No, Yes]
-    positive: [Yes]
-items:
-  - {id: q1, column: q1, scale: agree}
-groups:
-  - {id: org, column: org}
-"""
+SCHEMA = YES_NO_SCHEMA
 HEADER = "rid,org,q1"
 
 

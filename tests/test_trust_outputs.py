@@ -18,24 +18,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.factories import YES_NO_SCHEMA
 from tpn_survey.cli import app
 from tpn_survey.report import output_set
 
 runner = CliRunner()
 
-SCHEMA = """\
-id: t
-title: T
-respondent_id: rid
-scales:
-  agree:
-    levels: [No, Yes]
-    positive: [Yes]
-items:
-  - {id: q1, column: q1, scale: agree}
-groups:
-  - {id: org, column: org}
-"""
+SCHEMA = YES_NO_SCHEMA
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.factories import YES_NO_SCHEMA
 from tpn_survey.analyze import Options, analyze
 from tpn_survey.cli import app
 from tpn_survey.errors import OptionError
@@ -18,20 +19,7 @@ from tpn_survey.schema import load_schema
 
 runner = CliRunner()
 
-SCHEMA = """\
-id: t
-title: T
-respondent_id: rid
-scales:
-  agree:
-    levels: [No, Yes]
-    positive: [Yes]
-items:
-  - {id: q1, column: q1, scale: agree}
-groups:
-  - {id: org, column: org}
-pii: [email, secret_org, w]
-"""
+SCHEMA = YES_NO_SCHEMA + "pii: [email, secret_org, w]\n"
 SECRET = "jane.doe.secret@example.org"
 
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from tpn_survey import __version__
 from tpn_survey.analysis.coding import ItemCodes, code_items
-from tpn_survey.analysis.comparisons import group_comparisons
+from tpn_survey.analysis.comparisons import composite_comparisons, group_comparisons
 from tpn_survey.analysis.estimates import design_estimates, estimates_from_counts, item_masks
 from tpn_survey.analysis.network import network_from_masks
 from tpn_survey.analysis.nonresponse import composition_rows
@@ -203,6 +203,11 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
     comparisons, trends, reference = group_comparisons(
         schema, estimates, compared, waves, options, frame, masks, built
     )
+    if design is None and compared:  # composite means: Hedges' g (null under a design)
+        pairs = list(dict.fromkeys((c.level, c.reference) for c in comparisons))
+        comparisons += composite_comparisons(
+            means, compared[0].id, pairs, options.level, options.min_n, options.adjust
+        )
     rates, rate_problems = survey_response_rates(schema, table, waves, kinds)
     problems += rate_problems
     paired, attrition, change_problems = _change(

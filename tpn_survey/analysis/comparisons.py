@@ -16,11 +16,12 @@ from tpn_survey.analysis.coding import code_groups
 from tpn_survey.errors import OptionError
 from tpn_survey.options import Options
 from tpn_survey.problems import did_you_mean
-from tpn_survey.results import Comparison, EffectSize, Estimate, finite
+from tpn_survey.results import Comparison, EffectSize, Estimate, Mean, finite
 from tpn_survey.schema import Group, Instrument
 from tpn_survey.stats.compare import adjust_pvalues, compare_proportions, design_differences
 from tpn_survey.stats.design import Design
-from tpn_survey.stats.effect_size import cohens_h
+from tpn_survey.stats.effect_size import cohens_h, hedges_g
+from tpn_survey.stats.scales import mean_differences
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -244,3 +245,71 @@ def group_comparisons(
         adjust(trends, options.adjust),
         reference,
     )
+
+
+def composite_comparisons(
+    means: Sequence[Mean],
+    by: str,
+    pairs: list[Pair],
+    level: float,
+    min_n: int,
+    method: str = "holm",
+) -> list[Comparison]:
+    """Each level's composite mean score minus the reference's (simple analyses): the pooled
+    two-sample t (`stats.scales.mean_differences`) with Hedges' g as R `effectsize::hedges_g`.
+    The rows' `item` is the composite id; their p-values are adjusted as a family of their own,
+    so adding composites leaves the items' adjustment as it was."""
+    cells = {
+        (m.of, m.group[by]): m
+        for m in means
+        if m.kind == "composite" and set(m.group) == {by} and m.mean is not None
+    }
+    found = []
+    for comp in dict.fromkeys(m.of for m in means if m.kind == "composite"):
+        for lvl, ref in pairs:
+            a, b = cells.get((comp, lvl)), cells.get((comp, ref))
+            if a is not None and b is not None:
+                found.append((comp, lvl, ref, a, b))
+    if not found:
+        return []
+
+    def column(side: int, field: str) -> np.ndarray:
+        return np.array([getattr(row[side], field) or 0.0 for row in found], dtype=float)
+
+    diffs = mean_differences(
+        column(3, "mean"), column(3, "sd"), column(3, "n"),
+        column(4, "mean"), column(4, "sd"), column(4, "n"), level,
+    )  # fmt: skip
+    sizes = hedges_g(
+        column(3, "mean"), column(3, "sd"), column(3, "n"),
+        column(4, "mean"), column(4, "sd"), column(4, "n"), level,
+    )  # fmt: skip
+    rows = []
+    for i, (comp, lvl, ref, a, b) in enumerate(found):
+        df = diffs.df[i]
+        rows.append(
+            Comparison(
+                item=comp,
+                by=by,
+                level=lvl,
+                reference=ref,
+                difference=finite(diffs.difference[i]),
+                ci_low=finite(diffs.ci_low[i]),
+                ci_high=finite(diffs.ci_high[i]),
+                p_value=finite(diffs.p_value[i]),
+                p_adjusted=None,
+                method="pooled-t",
+                n=a.n,
+                n_reference=b.n,
+                suppressed=a.n < min_n or b.n < min_n,
+                se=finite(diffs.se[i]),
+                df=int(df) if np.isfinite(df) else None,
+                effect_size=EffectSize(
+                    measure="hedges_g",
+                    value=finite(sizes.value[i]),
+                    ci_low=finite(sizes.ci_low[i]),
+                    ci_high=finite(sizes.ci_high[i]),
+                ),
+            )
+        )
+    return adjust(rows, method)

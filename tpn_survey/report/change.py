@@ -288,7 +288,8 @@ def change_context(res: Results, noun: str, pair_texts: dict[str, str] | None = 
         ]
         + [
             {
-                "label": f"{_label(c.item, items, texts)}: {c.level} vs {c.reference}",
+                "label": f"{_label(c.item, items, texts)}: {c.level} vs {c.reference}"
+                + (" (Hedges' g)" if c.effect_size.measure == "hedges_g" else ""),
                 "change": c.by,
                 "h": f"{c.effect_size.value:.2f} ({c.effect_size.ci_low:.2f} to "
                 f"{c.effect_size.ci_high:.2f})"

@@ -177,9 +177,6 @@ LISTS: tuple[Cells | Pairs, ...] = (
     Cells("composition", count="respondents", item=None, group=lambda r: {r.by: r.value}),
     Pairs("paired", by=lambda r: "wave", sides=("from_", "to"), counts=("n_pairs",)),
     Pairs("attrition", by=lambda r: "wave", sides=("from_", "to"), counts=("retained", "lost")),
-    Cells("choices", count="n"),  # question types (issue 16): a row per option of a cell
-    Cells("numbers", count="n"),
-    Cells("texts", count="n"),
 )
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from tpn_survey.report import charts
 from tpn_survey.report.figures import caution, label_of
-from tpn_survey.report.format import interval_text, pct
+from tpn_survey.report.format import interval_text, pct, rate_comparisons
 from tpn_survey.report.sections import pts, significant
 from tpn_survey.results import Comparison, Estimate, ItemInfo, Results
 
@@ -190,7 +190,7 @@ def rank_findings(surveys: list[SurveyFacts]) -> list[Finding]:
         for c in facts.res.trends:
             if c.level == facts.wave and significant(c, level) and _excludes_zero(c):
                 changes.append((abs(c.difference or 0.0), facts, c))
-        for c in facts.res.comparisons:
+        for c in rate_comparisons(facts.res):
             if significant(c, level) and _excludes_zero(c):
                 gaps.append((abs(c.difference or 0.0), facts, c))
     for _, facts, c in sorted(changes, key=lambda x: -x[0]):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 
-from tpn_survey.results import Estimate
+from tpn_survey.results import Comparison, Estimate, Results
 
 SIMPLE_METHODS = {
     "wilson": "Wilson score",
@@ -127,6 +127,15 @@ COMPARISON_METHODS = {
 def comparison_method_name(method: str) -> str:
     """A comparison's `method` as a person names its interval and test."""
     return COMPARISON_METHODS.get(method, method)
+
+
+MEAN_DIFFERENCE = "pooled-t"  # Comparison.method of composite mean differences
+
+
+def rate_comparisons(res: Results) -> list[Comparison]:
+    """The comparisons of agreement rates; composite mean differences (in score points, with
+    Hedges' g) are shown only in the appendix's effect sizes, never as percentage points."""
+    return [c for c in res.comparisons if c.method != MEAN_DIFFERENCE]
 
 
 def suppressed_text(min_n: int) -> str:

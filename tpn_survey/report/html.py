@@ -27,6 +27,7 @@ from tpn_survey.report.format import (
     method_name,
     pct,
     population_noun,
+    rate_comparisons,
     suppressed_text,
 )
 from tpn_survey.report.meta import ReportMeta, build_date, logo_uri, report_year
@@ -381,12 +382,13 @@ def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any
         bd.matrix = agreement_matrix(label, columns, mask_of, False)
         breakdowns.append(bd)
 
-    comparisons = [_comparison_row(c, res, items, group_labels) for c in res.comparisons]
-    compared_by = res.comparisons[0].by if res.comparisons else None
+    rate_diffs = rate_comparisons(res)
+    comparisons = [_comparison_row(c, res, items, group_labels) for c in rate_diffs]
+    compared_by = rate_diffs[0].by if rate_diffs else None
     comparison_groups: dict[str, list[dict[str, Any]]] = {}
     for row in comparisons:
         comparison_groups.setdefault(row["item"], []).append(row)
-    references = sorted({c.reference for c in res.comparisons})
+    references = sorted({c.reference for c in rate_diffs})
     problems: dict[str, dict[str, Any]] = {}
     for p in res.problems:
         entry = problems.setdefault(
@@ -397,7 +399,7 @@ def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any
             entry["severity"] = "error"
     design = res.settings.design
     differences = []
-    for c in res.comparisons:
+    for c in rate_diffs:
         if withheld_mask(c, min_n) is None and significant(c, level):
             info = items.get(c.item)
             label = figures.label_of(info) if info else c.item
@@ -444,8 +446,8 @@ def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any
         "comparison_groups": [{"item": k, "rows": v} for k, v in comparison_groups.items()],
         "reference": references[0] if len(references) == 1 else None,
         "comparison_note": (
-            sections.comparison_footnote(res.comparisons, res.settings.adjust, level)
-            if res.comparisons
+            sections.comparison_footnote(rate_diffs, res.settings.adjust, level)
+            if rate_diffs
             else ""
         ),
         "adjust": adjust_name(res.settings.adjust),

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from tpn_survey.report._atomic import write_bytes_atomic
 from tpn_survey.report.cells import safe_cell
 from tpn_survey.report.disclosure import apply_withholding, group_text, reason_label
-from tpn_survey.report.format import group_key
+from tpn_survey.report.format import group_key, rate_comparisons
 from tpn_survey.report.question_tables import question_tables
 from tpn_survey.results import Results
 
@@ -174,7 +174,7 @@ def comparison_rows(res: Results, trends: bool = False) -> list[dict[str, Any]]:
     res = apply_withholding(res)
     texts = {it.id: it.text for it in res.survey.items}
     rows = []
-    for c in res.trends if trends else res.comparisons:
+    for c in res.trends if trends else rate_comparisons(res):
         d = c.model_dump()
         row: dict[str, Any] = {"survey": res.survey.id, "item": c.item}
         row["item_text"] = texts.get(c.item, "")

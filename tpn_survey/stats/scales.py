@@ -214,3 +214,51 @@ def person_means(values: np.ndarray, min_items: int) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(ok, x, 0.0).sum(axis=1) / answered
     return np.where(answered >= max(min_items, 1), mean, np.nan)
+
+
+@dataclass(frozen=True)
+class MeanDifferences:
+    """Elementwise m1 - m2 with its interval, two-sided p-value, standard error and df."""
+
+    difference: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    p_value: np.ndarray
+    se: np.ndarray
+    df: np.ndarray
+
+
+def mean_differences(
+    mean1: np.ndarray,
+    sd1: np.ndarray,
+    n1: np.ndarray,
+    mean2: np.ndarray,
+    sd2: np.ndarray,
+    n2: np.ndarray,
+    level: float = 0.95,
+) -> MeanDifferences:
+    """Two-sample t with the pooled variance, as R `t.test(x, y, var.equal = TRUE)`:
+    s_p^2 = ((n1-1) s1^2 + (n2-1) s2^2) / (n1 + n2 - 2), se = s_p sqrt(1/n1 + 1/n2), df =
+    n1 + n2 - 2 (the variance Hedges' g pools). NaN where df < 1 or se = 0."""
+    m1, s1, k1, m2, s2, k2 = (
+        np.asarray(a, dtype=np.float64) for a in (mean1, sd1, n1, mean2, sd2, n2)
+    )
+    df = k1 + k2 - 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pooled = ((k1 - 1) * s1**2 + (k2 - 1) * s2**2) / df
+        se = np.sqrt(pooled * (1 / k1 + 1 / k2))
+        diff = m1 - m2
+        ok = (df >= 1) & (se > 0) & np.isfinite(diff)
+        safe_df = np.where(ok, df, 1.0)
+        half = dist.t_ppf(1 - (1 - level) / 2, safe_df) * se
+        t = diff / np.where(ok, se, 1.0)
+        p = 2 * dist.t_sf(np.abs(t), safe_df)
+    nan = np.nan
+    return MeanDifferences(
+        difference=np.where(ok, diff, nan),
+        ci_low=np.where(ok, diff - half, nan),
+        ci_high=np.where(ok, diff + half, nan),
+        p_value=np.where(ok, np.clip(p, 0.0, 1.0), nan),
+        se=np.where(ok, se, nan),
+        df=np.where(ok, df, nan),
+    )
