@@ -42,7 +42,8 @@ from tpn_survey.results import (
     Survey,
     Tool,
 )
-from tpn_survey.schema import Group, Instrument, check_pii_options
+from tpn_survey.schema import Group, Instrument
+from tpn_survey.schema_checks import check_pii_options
 from tpn_survey.validate import check_columns, validate
 
 if TYPE_CHECKING:

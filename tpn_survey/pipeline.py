@@ -52,7 +52,8 @@ def read_survey(
     from tpn_survey.analysis.tally import Tally
     from tpn_survey.io import read_table, stack_tables
     from tpn_survey.io.table import fold_group_values, tell_apart
-    from tpn_survey.schema import Instrument, check_pii_options, load_schema
+    from tpn_survey.schema import Instrument, load_schema
+    from tpn_survey.schema_checks import check_pii_options
 
     paths = [Path(data)] if isinstance(data, str | Path) else [Path(p) for p in data]
     if not paths:
