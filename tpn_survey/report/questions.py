@@ -18,23 +18,24 @@ from tpn_survey.report.format import ci_text, count, decimal, level_text, pct
 from tpn_survey.results import ChoiceRow, NumberRow, QuestionInfo, ReachFigure, Results
 
 BAR = "#542788"
-_LABEL_WIDTH = 230
-_BAR_WIDTH = 300
-_ROW = 26
+# Narrow enough (390 units in all) that on a 390 px phone the text keeps nearly its size.
+_LABEL_WIDTH = 160
+_BAR_WIDTH = 190
+_ROW = 30
 
 
 def choice_bars(rows: list[ChoiceRow], title: str, chart_id: str) -> Markup:
     """Horizontal bars of the options' shares, largest first, each with its share at its end."""
     rows = sorted(rows, key=lambda r: (-(r.rate or 0.0), r.option))
     height = 12 + _ROW * len(rows) + 22
-    width = _LABEL_WIDTH + _BAR_WIDTH + 60
+    width = _LABEL_WIDTH + _BAR_WIDTH + 40
     desc = "; ".join(f"{r.option}: {pct(r.rate)} ({ci_text(r.ci_low, r.ci_high)})" for r in rows)
     parts = [_svg_open(width, height, chart_id, title, desc)]
     x0 = _LABEL_WIDTH
     for i, r in enumerate(rows):
         y = 12 + i * _ROW
         share = r.rate or 0.0
-        lines = _wrap(r.option, 34, 2)
+        lines = _wrap(r.option, 24, 2)
         step = 12 * 1.2
         top = y + _ROW / 2 - step * (len(lines) - 1) / 2 + 4
         spans = "".join(
