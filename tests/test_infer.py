@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from tpn_survey.infer import ID_NAMES, InferError, infer_schema, to_yaml
 from tpn_survey.io.table import Table
+from tpn_survey.personal import PERSONAL_NAMES
 from tpn_survey.schema import load_yaml, normalize_label, parse_schema
-from tpn_survey.validate import PERSONAL_NAMES
 
 
 def table_of(columns: dict[str, list[str]], export: str = "plain") -> Table:

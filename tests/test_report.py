@@ -430,7 +430,7 @@ def test_suppressed_headline_has_no_numbers() -> None:
 
 
 def test_dot_plot_sorted_zoomed_with_overall_marked() -> None:
-    from tpn_survey.report.charts import DotRow, dot_plot
+    from tpn_survey.report.dots import DotRow, dot_plot
 
     rows = [
         DotRow("Org <A>", 0.62, 0.55, 0.69),

@@ -33,7 +33,15 @@ from tpn_survey.infer_questions import (
     split_multis,
     text_item,
 )
+from tpn_survey.infer_vocab import (
+    KNOWN_SCALES,
+    MAX_CODES,
+    NON_SUBSTANTIVE,
+    SPECIAL_CODES,
+    KnownScale,
+)
 from tpn_survey.io.table import Table
+from tpn_survey.personal import looks_personal
 from tpn_survey.schema import normalize_code, normalize_label, parse_schema
 
 MAX_GROUP_VALUES = 20
@@ -45,117 +53,6 @@ class InferError(TpnError):
     exit_code = 1
 
 
-MAX_CODES = 11
-
-
-@dataclass(frozen=True)
-class KnownScale:
-    name: str
-    levels: tuple[str, ...]
-    positive: tuple[str, ...]
-
-
-KNOWN_SCALES = (
-    KnownScale("yes_no", ("No", "Yes"), ("Yes",)),
-    KnownScale(
-        "agreement",
-        ("Strongly disagree", "Disagree", "Agree", "Strongly agree"),
-        ("Agree", "Strongly agree"),
-    ),
-    KnownScale(
-        "agreement_somewhat",
-        ("Strongly disagree", "Somewhat disagree", "Somewhat agree", "Strongly agree"),
-        ("Somewhat agree", "Strongly agree"),
-    ),
-    KnownScale(
-        "agreement_5",
-        ("Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"),
-        ("Agree", "Strongly agree"),
-    ),
-    KnownScale(
-        "agreement_5_somewhat",
-        (
-            "Strongly disagree",
-            "Somewhat disagree",
-            "Neither agree nor disagree",
-            "Somewhat agree",
-            "Strongly agree",
-        ),
-        ("Somewhat agree", "Strongly agree"),
-    ),
-    KnownScale(
-        "agreement_6",
-        (
-            "Strongly disagree",
-            "Disagree",
-            "Somewhat disagree",
-            "Somewhat agree",
-            "Agree",
-            "Strongly agree",
-        ),
-        ("Somewhat agree", "Agree", "Strongly agree"),
-    ),
-    KnownScale(
-        "extent",
-        ("Not at all", "To a small extent", "To a moderate extent", "To a great extent"),
-        ("To a moderate extent", "To a great extent"),
-    ),
-    KnownScale("frequency_4", ("Never", "Sometimes", "Often", "Always"), ("Often", "Always")),
-    KnownScale(
-        "frequency", ("Never", "Rarely", "Sometimes", "Often", "Always"), ("Often", "Always")
-    ),
-    KnownScale(
-        "satisfaction_4",
-        ("Very dissatisfied", "Dissatisfied", "Satisfied", "Very satisfied"),
-        ("Satisfied", "Very satisfied"),
-    ),
-    KnownScale(
-        "satisfaction",
-        (
-            "Very dissatisfied",
-            "Dissatisfied",
-            "Neither satisfied nor dissatisfied",
-            "Satisfied",
-            "Very satisfied",
-        ),
-        ("Satisfied", "Very satisfied"),
-    ),
-    KnownScale(
-        "satisfaction_somewhat",
-        (
-            "Very dissatisfied",
-            "Somewhat dissatisfied",
-            "Neither satisfied nor dissatisfied",
-            "Somewhat satisfied",
-            "Very satisfied",
-        ),
-        ("Somewhat satisfied", "Very satisfied"),
-    ),
-    KnownScale("quality_4", ("Poor", "Fair", "Good", "Excellent"), ("Good", "Excellent")),
-    KnownScale(
-        "quality", ("Poor", "Fair", "Good", "Very good", "Excellent"), ("Very good", "Excellent")
-    ),
-)
-NON_SUBSTANTIVE = (
-    "Not applicable",
-    "N/A",
-    "NA",
-    "Don't know",
-    "Not sure",
-    "Does not apply",
-    "Prefer not to say",
-    "Prefer not to answer",
-    "No opinion",
-)
-SPECIAL_CODES = {
-    "9": "Not applicable",
-    "99": "Not applicable",
-    "999": "Not applicable",
-    "-9": "Not applicable",
-    "-99": "Not applicable",
-    "98": "Don't know",
-    "97": "Prefer not to say",
-}
 ID_NAMES = (
     "responseid",
     "response_id",
@@ -167,14 +64,6 @@ ID_NAMES = (
     "_recordid",
     "id",
 )
-_PII_NAME = re.compile(
-    r"e-?mail|(first|last|full|given|family|sur|recipient\w*)[ _-]?name|^name$|phone|mobile|"
-    r"ip[ _-]?address|^ip$|latitude|longitude|^lat$|^lng$|^lon$|street|postal|zip[ _-]?code",
-    re.IGNORECASE,
-)
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-_IPV4 = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
-_PHONE = re.compile(r"^(?=.*[ ()./+-])\+?[\d ()./-]{10,}$")
 _DECIMAL = re.compile(r"^[+-]?\d+(\.\d+)?$")
 _SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -324,19 +213,6 @@ def _declared_scale(column: str, table: Table, values: list[str]) -> tuple[str, 
     return name, scale
 
 
-def _looks_private(column: str, values: list[str]) -> bool:
-    if _PII_NAME.search(column):
-        return True
-    sample = values[:200]
-    if not sample:
-        return False
-    for rx in (_EMAIL, _IPV4, _PHONE):
-        hits = sum(1 for v in sample if rx.match(v) and not _DECIMAL.match(v))
-        if hits * 2 > len(sample):
-            return True
-    return False
-
-
 def _unique_values(table: Table, col: str) -> bool:
     values = table.frame[col].astype(str).str.strip()
     return bool(len(values)) and bool((values != "").all()) and values.is_unique
@@ -398,7 +274,7 @@ def infer_schema(table: Table, name: str | None = None) -> dict[str, Any]:
     columns = table.columns
     metadata = set(table.metadata)
     distinct = {c: _distinct(table, c) for c in columns}
-    pii = [c for c in columns if _looks_private(c, distinct[c])]
+    pii = [c for c in columns if looks_personal(c, distinct[c])]
     scales: dict[str, _Scale] = {}
     items: list[dict[str, Any]] = []
     item_columns: set[str] = set()
@@ -487,7 +363,7 @@ def infer_schema(table: Table, name: str | None = None) -> dict[str, Any]:
     if not scales:
         del data["scales"]
     # Whatever validation would warn about as possible personal data goes under pii too.
-    from tpn_survey.validate import check_personal
+    from tpn_survey.personal import check_personal
 
     flagged = [p.column for p in check_personal(parse_schema(data), table) if p.column]
     pii += [c for c in flagged if c not in pii]

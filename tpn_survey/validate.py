@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -17,6 +16,7 @@ from tpn_survey.analysis.coding import (
 )
 from tpn_survey.analysis.tally import ItemChecks, item_checks
 from tpn_survey.io.table import FILE_COLUMN, ROW_COLUMN, Table, fold_text
+from tpn_survey.personal import check_personal
 from tpn_survey.problems import Problem, ProblemCode, did_you_mean
 from tpn_survey.schema import Design, Instrument, pairs_as_items
 from tpn_survey.shown import clip, shown, some
@@ -308,98 +308,6 @@ def check_design(table: Table, design: Design | None) -> list[Problem]:
                     )
                 )
     return out
-
-
-# Patterns of personal data. Emails and phone numbers are looked for anywhere in a cell (free
-# text can hold them); IP addresses and coordinates must be the whole (trimmed) cell. Every
-# pattern runs in time linear in the cell: no leading `.*`, and each unbounded repeat stops at a
-# character the next part needs (a 2 MB cell is scanned once, not once per start position).
-PERSONAL_PATTERNS = {
-    "email addresses": r"[^@\s]@[^@\s.]+(?:\.[^@\s.]+)*\.[A-Za-z]{2,}",
-    "phone numbers": r"(?:\+\d{1,3}[\s.-]?)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}",
-    "IP addresses": r"(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{0,4}){2,7}",
-    "coordinates": r"-?\d{1,3}\.\d{4,}",
-}
-_ANYWHERE = {"email addresses", "phone numbers"}
-LOCATION_NAME = re.compile(r"(?i)lat|lon|coord|location")
-PERSONAL_NAMES = re.compile(
-    r"(?i)(e-?mail|phone|mobile|first.?name|last.?name|full.?name|^name$|recipient|ip.?address"
-    r"|latitude|longitude|street|address|birth)"
-)
-
-
-def check_personal(schema: Instrument, table: Table) -> list[Problem]:
-    """Warn about columns not listed under `pii` that look personal; never show their values.
-
-    Patterns are tried on distinct values (a sample of the first 5,000 to decide, all of them
-    to count), so a million-row column costs one factorize.
-    """
-    frame = table.frame
-    used = {i.column for i in schema.items} | {schema.respondent_id}
-    # Open answers are never copied to tables; quotes from them are scrubbed (analysis/texts).
-    used |= {q.column for q in schema.questions if q.type == "text" and q.column}
-    patterns = {
-        what: re.compile(p).search if what in _ANYWHERE else re.compile(p).fullmatch
-        for what, p in PERSONAL_PATTERNS.items()
-    }
-    out = []
-    for col in table.columns:
-        if col in used or col in schema.pii:
-            continue
-        if not LOCATION_NAME.search(col) and _all_numbers(frame[col]):
-            # Only "coordinates" can match a number, and only in a column named for a place.
-            if PERSONAL_NAMES.search(col) and len(frame):
-                out.append(_personal(col, ["its name suggests personal data"]))
-            continue
-        inverse, texts = trimmed_factorize(frame[col])
-        per_text = np.bincount(inverse, minlength=len(texts))
-        nonblank = int(per_text.sum() - per_text[texts.index("")])
-        found = []
-        for what, matches in patterns.items():
-            if what == "coordinates" and not LOCATION_NAME.search(col):
-                continue
-            if not any(matches(t) for t in texts[:5000] if t):
-                continue
-            count = sum(int(per_text[i]) for i, t in enumerate(texts) if t and matches(t))
-            found.append(f"{count} value(s) look like {what}")
-        if PERSONAL_NAMES.search(col) and not found and nonblank:
-            found.append("its name suggests personal data")
-        if found:
-            out.append(_personal(col, found))
-    return out
-
-
-def _personal(col: str, found: list[str]) -> Problem:
-    return Problem(
-        code=ProblemCode.POSSIBLE_PII,
-        severity="warning",
-        column=clip(col),
-        message=(
-            f"column {shown(col)} is not listed under pii but {'; '.join(found)}; "
-            "add it to the schema's pii list to keep it out of every output"
-        ),
-    )
-
-
-def _all_numbers(values: pd.Series) -> bool:
-    """True when every cell of an arrow-backed text column is a number (arrow casts it)."""
-    import pandas as pd
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if not len(values) or not (
-        isinstance(values.dtype, pd.ArrowDtype)
-        or getattr(values.dtype, "storage", None) == "pyarrow"
-    ):
-        return False
-    try:
-        cells = pa.array(values.array)
-        if not (pa.types.is_string(cells.type) or pa.types.is_large_string(cells.type)):
-            return False
-        pc.cast(pc.utf8_trim_whitespace(cells), pa.float64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-        return False
-    return True
 
 
 def check_unanswered(table: Table, checks: ItemChecks) -> list[Problem]:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from markupsafe import Markup, escape
 
-from tpn_survey.report import charts, measure
+from tpn_survey.report import charts, dots, measure
 from tpn_survey.report.disclosure import apply_withholding
 from tpn_survey.report.disclosure import mask as withheld_mask
 from tpn_survey.report.figures import label_of
@@ -86,7 +86,7 @@ def pair_dots(rows: list[tuple[str, float, float, float, float]], chart_id: str,
     wrapped = [measure.wrap(r[0], 0.36 * width, size, 2) for r in rows]
     label_w = max((measure.widest(lines, size) for lines in wrapped), default=0.0)
     values = [v for r in rows for v in r[1:]]
-    lo, hi, tick = charts.zoomed_axis(values or [0.0, 1.0])
+    lo, hi, tick = dots.zoomed_axis(values or [0.0, 1.0])
     x0, x1 = pad + label_w + pad + 4, width - val_w - pad
     heights = [max(22.0, len(lines) * size * 1.2 + 6) for lines in wrapped]
     top = 22

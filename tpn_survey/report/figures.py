@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tpn_survey.report import charts
+from tpn_survey.report import charts, dots
 from tpn_survey.report.disclosure import group_text
 from tpn_survey.report.format import pct
 from tpn_survey.results import Estimate, ItemInfo
@@ -108,7 +108,7 @@ def bar_charts(
     return out
 
 
-def _dots_title(label: str, rows: list[charts.DotRow], by: str) -> str:
+def _dots_title(label: str, rows: list[dots.DotRow], by: str) -> str:
     """'Coached peers one to one: 61% to 83% by organization'."""
     rates = [r.rate for r in rows if r.mask is None and r.rate is not None]
     if not rates:
@@ -121,7 +121,7 @@ def _dots_title(label: str, rows: list[charts.DotRow], by: str) -> str:
     return f"{label}: from {pct(low)} to {pct(high)} by {by}"
 
 
-def spread(rows: list[charts.DotRow]) -> float:
+def spread(rows: list[dots.DotRow]) -> float:
     """Highest shown rate less the lowest (0 with fewer than two shown)."""
     rates = [r.rate for r in rows if r.mask is None and r.rate is not None]
     return max(rates) - min(rates) if len(rates) > 1 else 0.0
@@ -142,10 +142,10 @@ def dot_charts(
     """A dot plot per item of one breakdown: groups sorted by rate, the overall rate marked.
     With `limit`, only that many items: those whose groups differ most (highest shown rate
     less lowest), in schema order."""
-    rows_of: dict[str, list[charts.DotRow]] = {}
+    rows_of: dict[str, list[dots.DotRow]] = {}
     for item_id in [x for x in order if x in per_item]:
         rows_of[item_id] = [
-            charts.DotRow(
+            dots.DotRow(
                 group_text(est.group),
                 est.rate,
                 est.ci_low,
@@ -164,7 +164,7 @@ def dot_charts(
         rows = rows_of[item_id]
         label = label_of(items[item_id])
         title = _dots_title(label, rows, by)
-        svg = charts.dot_plot(
+        svg = dots.dot_plot(
             rows,
             network.get(item_id),
             f"{chart_id}-{k}",

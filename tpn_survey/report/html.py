@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,6 @@ from tpn_survey.report.disclosure import mask as withheld_mask
 from tpn_survey.report.format import (
     adjust_name,
     adjust_phrase,
-    ci_text,
     count,
     group_key,
     interval_text,
@@ -30,8 +27,10 @@ from tpn_survey.report.format import (
     rate_comparisons,
     suppressed_text,
 )
+from tpn_survey.report.key_figures import key_figures
+from tpn_survey.report.matrix import Breakdown, agreement_matrix, cell_of
 from tpn_survey.report.meta import ReportMeta, build_date, logo_uri, report_year
-from tpn_survey.report.questions import questions_context, quote_bank, reach_figure
+from tpn_survey.report.questions import questions_context, quote_bank
 from tpn_survey.report.sections import p_text, pts, significant
 from tpn_survey.resources import templates_dir
 from tpn_survey.results import Comparison, Estimate, ItemInfo, Results
@@ -39,100 +38,6 @@ from tpn_survey.results import Comparison, Estimate, ItemInfo, Results
 DEFAULT_TEMPLATES = templates_dir()
 DOT_CHARTS = 2
 """A breakdown's dot plots in the report part: the items whose groups differ most."""
-
-
-@dataclass
-class Cell:
-    """One table row's numbers as text, or the mask that replaces all of them."""
-
-    label: str
-    rate: str = ""
-    ci: str = ""
-    n: str = ""
-    missing: str = ""
-    non_substantive: str = ""
-    deff: str = ""
-    n_effective: str = ""
-    mask: str | None = None
-
-
-@dataclass
-class Breakdown:
-    """Agreement by one group (e.g. organization): a chart per item, then one matrix table
-    (a row per group value, a numbered column per item) for all items."""
-
-    key: str
-    label: str
-    items: list[dict[str, Any]] = field(default_factory=list)
-    charts: list[Any] = field(default_factory=list)
-    matrix: dict[str, Any] = field(default_factory=dict)
-    total: int = 0
-
-
-def agreement_matrix(
-    label: str,
-    columns: list[tuple[str, list[tuple[int, Estimate]]]],
-    mask_of: Callable[[int], str | None],
-    has_deff: bool,
-) -> dict[str, Any]:
-    """One breakdown's estimates as a matrix for `matrix_table.html`: rows are group values
-    (in order of first appearance), columns the items (text, estimates). Each shown cell is
-    the rate with its CI beneath and n (design effect and effective n with a design); masked
-    cells show their mask only, and "–" where a group has no estimate of an item. When every
-    row's shown cells share one n and the row has no masked cell, n is one column instead."""
-    cells: dict[str, dict[int, tuple[int, Estimate]]] = {}
-    for j, (_, ests) in enumerate(columns):
-        for i, est in ests:
-            cells.setdefault(group_text(est.group), {})[j] = (i, est)
-    rows: list[dict[str, Any]] = []
-    shared = True
-    for value, by_col in cells.items():
-        out: list[dict[str, Any]] = []
-        ns: set[int] = set()
-        masked = False
-        for j in range(len(columns)):
-            if j not in by_col:
-                out.append({"mask": "–"})
-                continue
-            i, est = by_col[j]
-            c = _cell(est, value, mask_of(i))
-            if c.mask is not None:
-                masked = True
-                out.append({"mask": c.mask})
-                continue
-            ns.add(est.n)
-            notes = [f"n\u00a0=\u00a0{c.n}"]
-            if has_deff and c.deff:
-                notes.append(f"deff {c.deff}, eff.\u00a0n {c.n_effective}")
-            out.append({"mask": None, "value": c.rate, "ci": c.ci, "notes": notes})
-        shared = shared and len(ns) <= 1 and not (ns and masked)
-        rows.append({"label": value, "n": count(next(iter(ns))) if ns else "–", "cells": out})
-    if shared:  # n in its own column, not repeated in every cell
-        for row in rows:
-            for shown in row["cells"]:
-                if shown.get("notes"):
-                    shown["notes"] = shown["notes"][1:]
-    return {
-        "label": label,
-        "rows": rows,
-        "legend": [text for text, _ in columns],
-        "n_column": shared,
-    }
-
-
-def _cell(est: Estimate, label: str, mask: str | None) -> Cell:
-    if mask is not None:
-        return Cell(label=label, mask=mask)
-    return Cell(
-        label=label,
-        rate=pct(est.rate),
-        ci=ci_text(est.ci_low, est.ci_high) if est.rate is not None else "–",
-        n=count(est.n),
-        missing=count(est.missing),
-        non_substantive=count(est.non_substantive),
-        deff=f"{est.deff:.2f}" if est.deff is not None else "",
-        n_effective=count(round(est.n_effective, 1)) if est.n_effective is not None else "",
-    )
 
 
 def _headline(
@@ -164,14 +69,6 @@ def _headline(
             way = "up" if trend.difference > 0 else "down"
             change = f", {way} from {pct(prev_est.rate)} in {trend.reference}"
     return f"{when}{pct(est.rate)} of {noun} {item.headline} ({interval}){change}."
-
-
-def _plural(word: str) -> str:
-    if word.endswith("s"):
-        return word
-    if word.endswith("y") and word[-2:-1] not in "aeiou":
-        return word[:-1] + "ies"
-    return word + "s"
 
 
 def _comparison_row(
@@ -341,7 +238,7 @@ def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any
     any_caution = any(figures.caution(e) for i, e in enumerate(res.estimates) if mask_of(i) is None)
 
     overall_rows = [
-        _cell(overall[i][1], items[i].text or i, mask_of(overall[i][0]))
+        cell_of(overall[i][1], items[i].text or i, mask_of(overall[i][0]))
         for i in order
         if i in overall
     ]
@@ -473,69 +370,6 @@ def _survey_context(res: Results, index: int, meta: ReportMeta) -> dict[str, Any
     }
 
 
-def wave_respondents(res: Results, wave: str) -> int:
-    """Rows of one wave: every row counts in each of its wave's item estimates (as an answer,
-    a missing one or a non-substantive one)."""
-    return max(
-        (
-            e.n + e.missing + e.non_substantive
-            for e in res.estimates
-            if e.group == {sections.WAVE: wave}
-        ),
-        default=0,
-    )
-
-
-def _key_figures(
-    surveys: list[Results], contexts: list[dict[str, Any]], meta: ReportMeta
-) -> list[dict[str, str]]:
-    figures = []
-    if meta.teachers_reached:
-        figures.append(
-            {
-                "value": count(meta.teachers_reached),
-                "label": "teachers reached",
-                "note": "by the network this year",
-            }
-        )
-    if not meta.teachers_reached:  # a typed-in figure overrides the surveys' reach
-        reach = (reach_figure(res, ctx["noun"]) for res, ctx in zip(surveys, contexts, strict=True))
-        figures += [fig for fig in reach if fig is not None]
-    for res, ctx in zip(surveys, contexts, strict=True):
-        label = f"{ctx['noun']} responded"
-        answered, note = res.respondents.rows_used, res.survey.title
-        if ctx["latest"] is not None:  # the latest wave's respondents, not all waves'
-            answered = wave_respondents(res, ctx["latest"])
-            note = f"{res.survey.title}, {ctx['latest']}"
-        figures.append({"value": count(answered), "label": label, "note": note})
-    for res, ctx in zip(surveys, contexts, strict=True):
-        overall = next((r for r in res.response_rates if not r.group), None)
-        if overall is None or overall.suppressed or (overall.rr2 is None and overall.rr1 is None):
-            continue
-        rate = overall.rr2 if overall.rr2 is not None else overall.rr1
-        note = f"{ctx['noun']}: {count(overall.complete + overall.partial)} of "
-        note += f"{count(overall.invited)} invited"
-        figures.append({"value": pct(rate), "label": "response rate", "note": note})
-    values: dict[str, set[str]] = defaultdict(set)
-    labels: dict[str, str] = {}
-    for res in surveys:
-        for g in res.survey.groups:
-            labels.setdefault(g.id, g.label or g.id)
-        for est in res.estimates:
-            if len(est.group) == 1:
-                ((gid, value),) = est.group.items()
-                answered = est.n + est.missing + est.non_substantive > 0
-                # breakdowns, not the groups compared or waves; a blank value is no group
-                if gid in res.settings.by and value.strip() and answered:
-                    values[gid].add(value)
-    for gid in sorted(values, key=lambda g: (not g.lower().startswith("org"), g)):
-        label = _plural(labels.get(gid, gid).replace("_", " ")).lower()
-        figures.append(
-            {"value": count(len(values[gid])), "label": label, "note": "in the breakdowns"}
-        )
-    return figures
-
-
 def make_environment(templates: Path | None = None) -> Any:
     """Jinja environment: an org's template folder first, then the defaults; autoescape on."""
     import jinja2
@@ -562,7 +396,7 @@ def report_parts(surveys: list[Results], meta: ReportMeta) -> dict[str, Any]:
     contexts = [_survey_context(res, i + 1, meta) for i, res in enumerate(surveys)]
     return {
         "surveys": contexts,
-        "key_figures": _key_figures(surveys, contexts, meta),
+        "key_figures": key_figures(surveys, contexts, meta),
         "findings": findings.findings_context([c["facts"] for c in contexts], meta.primary_color),
     }
 

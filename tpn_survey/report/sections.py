@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from tpn_survey.report import charts
+from tpn_survey.report import dots
 from tpn_survey.report.disclosure import COMPLEMENTARY, group_text
 from tpn_survey.report.disclosure import mask as withheld_mask
 from tpn_survey.report.format import (
@@ -111,9 +111,9 @@ def trends_context(
             i, est = found if found is not None else (-1, None)
             mask = mask_of(i) if est is not None else None
             if est is None:
-                points.append(charts.WavePoint(wave, None, None, None, "no answers"))
+                points.append(dots.WavePoint(wave, None, None, None, "no answers"))
             else:
-                points.append(charts.WavePoint(wave, est.rate, est.ci_low, est.ci_high, mask))
+                points.append(dots.WavePoint(wave, est.rate, est.ci_low, est.ci_high, mask))
             row: dict[str, Any] = {"wave": wave, "mask": mask, "first": w == 0}
             if est is not None and mask is None:
                 row.update(rate=pct(est.rate), ci=ci_text(est.ci_low, est.ci_high), n=count(est.n))
@@ -136,7 +136,7 @@ def trends_context(
         blocks.append(
             {
                 "text": text,
-                "chart": charts.trend_dots(
+                "chart": dots.trend_dots(
                     points, f"s{index}-t{j}", f"{short}: agreement by wave", color=color
                 ),
                 "rows": rows,
