@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported where data are made: run.py imports this file too
+    import numpy as np
 
 ITEMS = 30
 LEVELS = ("Strongly disagree", "Disagree", "Agree", "Strongly agree")
@@ -73,6 +75,8 @@ def make_columns(
     """Column name -> array of strings (object dtype is avoided until the writer).
 
     `clusters`: teacher leaders to draw (default about rows / 20, at most 5,000)."""
+    import numpy as np
+
     rng = np.random.default_rng([seed, rows])
     org_share = np.linspace(2.0, 0.3, len(ORGS))
     org = rng.choice(len(ORGS), size=rows, p=org_share / org_share.sum())
@@ -109,6 +113,17 @@ def make_columns(
     return cols
 
 
+def paths_for(rows: int, out: Path = OUT, clusters: int | None = None) -> dict[str, Path]:
+    """Where `write` puts the files for `rows` respondents (and `clusters` leaders)."""
+    stem = f"bench_{rows}" if clusters is None else f"bench_{rows}_c{clusters}"
+    return {
+        "csv": out / f"{stem}.csv",
+        "parquet": out / f"{stem}.parquet",
+        "schema": out / "bench.yaml",
+        "schema_design": out / "bench_design.yaml",
+    }
+
+
 def write(
     rows: int, out: Path = OUT, seed: int = 8, items: int = ITEMS, clusters: int | None = None
 ) -> dict[str, Path]:
@@ -120,13 +135,8 @@ def write(
     import pyarrow.parquet as pq
 
     out.mkdir(parents=True, exist_ok=True)
-    stem = f"bench_{rows}" if clusters is None else f"bench_{rows}_c{clusters}"
-    paths = {
-        "csv": out / f"{stem}.csv",
-        "parquet": out / f"{stem}.parquet",
-        "schema": out / "bench.yaml",
-        "schema_design": out / "bench_design.yaml",
-    }
+    paths = paths_for(rows, out, clusters)
+    stem = paths["csv"].stem
     paths["schema"].write_text(schema_text(items), encoding="utf-8")
     paths["schema_design"].write_text(schema_text(items, design=True), encoding="utf-8")
     stamp = out / f"{stem}.seed"

@@ -36,6 +36,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -50,7 +51,7 @@ OUT = HERE / "out"
 RESULTS = HERE / "results"
 sys.path.insert(0, str(HERE))
 
-from generate import parse_sizes, write  # noqa: E402
+from generate import parse_sizes, paths_for  # noqa: E402
 
 PY = sys.executable
 GROUPS = ["organization", "role", "region"]
@@ -170,8 +171,17 @@ def many_clusters(rows: int) -> int:
     return int(rows * 0.65)
 
 
+def generate(rows: int, clusters: int | None = None) -> dict[str, Path]:
+    """The files for `rows` (and `clusters`), written by generate.py in its own process: a
+    process's peak RSS counts what its parent held when it was forked, so this one must stay
+    small for the peaks of the cases to be their own."""
+    cmd = [PY, str(HERE / "generate.py"), "--sizes", str(rows), "--out", str(OUT)]
+    subprocess.run([*cmd, *(["--clusters", str(clusters)] if clusters else [])], check=True)
+    return paths_for(rows, OUT, clusters)
+
+
 def run_size(rows: int, args: argparse.Namespace) -> list[Case]:
-    paths = write(rows, OUT)
+    paths = generate(rows)
     data, schema, schema_d = paths["csv"], paths["schema"], paths["schema_design"]
     with data.open("rb") as fh:  # untimed: no case pays for reading the file from disk
         while fh.read(1 << 24):
@@ -183,7 +193,7 @@ def run_size(rows: int, args: argparse.Namespace) -> list[Case]:
     design = ["--weight", "w", "--cluster", "leader_id", "--strata", "org"]
     design += ["--by", "region", "--ci", "logit"]
     many = rows <= args.many_max and has_design()
-    data_mc = write(rows, OUT, clusters=many_clusters(rows))["csv"] if many else data
+    data_mc = generate(rows, many_clusters(rows))["csv"] if many else data
     if many:
         with data_mc.open("rb") as fh:
             while fh.read(1 << 24):
@@ -461,6 +471,8 @@ def main() -> None:
         cases += run_size(rows, args)
     print()
     print(table(cases))
+    runner = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"(every peak includes this runner's own peak at a fork: {runner:.0f} MB)")
     goals = targets(cases, helps, reports)
     if goals:
         print()
@@ -476,6 +488,8 @@ def main() -> None:
             "python": platform.python_version(),
             "loadavg_start": load_start,
             "loadavg_end": os.getloadavg(),
+            # Every case's peak includes at least this (see `generate`): keep it small.
+            "runner_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         },
         "git": subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
