@@ -192,3 +192,45 @@ def test_results_json_equal_dense_path(
     fast = (tmp_path / "fast" / "results.json").read_bytes()
     assert fast == (tmp_path / "dense" / "results.json").read_bytes()
     assert b'"deff"' in fast
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 40), min_size=1, max_size=300), st.integers(41, 400))
+def test_unique_keys_equal_np_unique(keys: list[int], size: int) -> None:
+    from tpn_survey.stats.keys import unique_keys
+
+    array = np.asarray(keys, dtype=np.int64)
+    distinct, inverse = unique_keys(array, size)
+    expected, expected_inverse = np.unique(array, return_inverse=True)
+    assert np.array_equal(distinct, expected) and np.array_equal(inverse, expected_inverse)
+    assert np.array_equal(distinct[inverse], array)
+
+
+def row_by_row_weighted_counts(
+    codes: np.ndarray, domain: np.ndarray, n_domains: int, weights: np.ndarray, width: int
+) -> np.ndarray:
+    """The former `weighted_counts`: the kept rows copied out, then one bincount per item."""
+    out = np.zeros((n_domains, codes.shape[1], width))
+    for j in range(codes.shape[1]):
+        slot = codes[:, j].astype(np.int64) + 1
+        keep = (slot >= 0) & (domain >= 0)
+        flat = domain[keep].astype(np.int64) * width + slot[keep]
+        sums = np.bincount(flat, weights=weights[keep], minlength=n_domains * width)
+        out[:, j, :] = sums.reshape(n_domains, width)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_weighted_counts_equal_the_row_by_row_sums(seed: int) -> None:
+    """Rows in no domain (-1) and off-scale answers (-2) count nowhere; every sum is the same
+    to the last bit."""
+    from tpn_survey.analysis.estimates import weighted_counts
+
+    rng = np.random.default_rng(seed)
+    rows, n_domains, width = 2_000, 4, 6
+    codes = rng.integers(-2, width - 1, size=(rows, 7)).astype(np.int16)
+    domain = rng.integers(-1, n_domains, size=rows)
+    weights = rng.gamma(2.0, 3.0, size=rows)
+    got = weighted_counts(codes, domain, n_domains, weights, width)
+    want = row_by_row_weighted_counts(codes, domain, n_domains, weights, width)
+    assert got.tobytes() == want.tobytes()

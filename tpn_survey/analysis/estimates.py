@@ -79,12 +79,17 @@ def weighted_counts(
     """Sum of weights by (domain, item, slot), slots as `counts` has them (0 missing, then the
     levels); off-scale answers (-2) count nowhere. One bincount per item."""
     out = np.zeros((n_domains, codes.shape[1], width))
+    size = n_domains * width
+    # Rows counted nowhere go to one more bin, dropped: no copies of the kept rows, and each
+    # bin still adds its rows in file order.
+    base = domain.astype(np.int64) * width + 1
+    outside = domain < 0
     for j in range(codes.shape[1]):
-        slot = codes[:, j].astype(np.int64) + 1
-        keep = (slot >= 0) & (domain >= 0)
-        flat = domain[keep].astype(np.int64) * width + slot[keep]
-        sums = np.bincount(flat, weights=weights[keep], minlength=n_domains * width)
-        out[:, j, :] = sums.reshape(n_domains, width)
+        code = codes[:, j]
+        flat = base + code
+        flat[outside | (code < -1)] = size
+        sums = np.bincount(flat, weights=weights, minlength=size + 1)
+        out[:, j, :] = sums[:size].reshape(n_domains, width)
     return out
 
 

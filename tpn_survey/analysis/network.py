@@ -9,6 +9,7 @@ import numpy as np
 
 from tpn_survey.results import NetworkRow
 from tpn_survey.schema import Instrument
+from tpn_survey.stats.keys import unique_keys
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,7 +47,7 @@ def network_rows(
         org_of, orgs = _codes(organization)
     # A leader who appears in two organizations counts once in each: cells are (org, leader).
     cell = org_of * len(leaders) + leader_of
-    cells, cell_of = np.unique(cell, return_inverse=True)
+    cells, cell_of = unique_keys(cell, max(len(orgs), 1) * len(leaders))
     cell_org = cells // len(leaders)
     size = np.bincount(cell_of, minlength=len(cells))
     n = np.empty((valid.shape[1], len(cells)))
@@ -56,12 +57,16 @@ def network_rows(
         s[j] = np.bincount(cell_of, weights=positive[:, j] & valid[:, j], minlength=len(cells))
 
     rows = []
-    groups: list[tuple[str | None, np.ndarray]] = [(None, np.ones(len(cells), dtype=bool))]
+    # The cells are sorted by organization, so each organization's cells are one slice.
+    bounds = np.searchsorted(cell_org, np.arange(len(orgs) + 1))
+    groups: list[tuple[str | None, slice]] = [(None, slice(None))]
     present = {name: k for k, name in enumerate(orgs)}
     names = sorted({name for name in orgs if name.strip()} | set(listed or []))
     names += [""] if "" in present else []
-    nobody = np.zeros(len(cells), dtype=bool)
-    groups += [(name, cell_org == present[name] if name in present else nobody) for name in names]
+    for name in names:
+        k = present.get(name)
+        members = slice(0, 0) if k is None else slice(int(bounds[k]), int(bounds[k + 1]))
+        groups.append((name, members))
     for org, members in groups:
         per_leader = np.bincount(leader_of) if org is None else size[members]
         rows.append(
