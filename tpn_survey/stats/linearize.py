@@ -238,15 +238,15 @@ def coded_psu_sums(
         code = codes[:, j]
         cell = cells + code
         summed = np.bincount(cell, weights=w, minlength=n_cells).reshape(-1, width)
-        counted = np.bincount(cell, minlength=n_cells).reshape(-1, width)
+        in_cell = np.bincount(cell, minlength=n_cells).reshape(-1, width)
         value = np.where(valid[j], points[j], 0.0)
-        out["n"][j, occupied] = counted @ valid[j]
+        out["n"][j, occupied] = in_cell @ valid[j]
         out["w"][j, occupied] = summed @ valid[j]
         out["wy"][j, occupied] = summed @ positive[j]
         out["wx"][j, occupied] = summed @ value
         # PSU after PSU, as the sum over all PSUs adds them (the absent ones add zeros).
         by_domain[:, j] = np.bincount(slot_of, summed.reshape(-1), n_slots).reshape(-1, width)
-        slot_counts[:, j] = np.bincount(slot_of, counted.reshape(-1), n_slots).reshape(-1, width)
+        slot_counts[:, j] = np.bincount(slot_of, in_cell.reshape(-1), n_slots).reshape(-1, width)
     shaped = {
         name: arr.reshape(k, n_domains, n_units).transpose(1, 2, 0) for name, arr in out.items()
     }
