@@ -201,10 +201,10 @@ class Strata:
         if not starts.size:
             return out
         ordered = rows[:, order]
-        mean = np.zeros_like(out)
-        mean[:, present] = np.add.reduceat(ordered, starts, axis=1)
-        mean /= self.n_psu
-        ordered -= mean[:, self.of_psu[order]]
+        sums = np.add.reduceat(ordered, starts, axis=1)
+        sums /= self.n_psu[present]
+        # Each stratum's PSUs are one run of `ordered`: its mean repeated along the run.
+        ordered -= np.repeat(sums, self.n_psu[present].astype(np.int64), axis=1)
         ordered *= ordered
         out[:, present] = np.add.reduceat(ordered, starts, axis=1)
         return out
