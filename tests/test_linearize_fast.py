@@ -164,6 +164,21 @@ def test_coded_sums_equal_dense(
     assert _same(strata.degf(members), dense_degf(strata, members))
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_coded_sums_with_empty_domains_equal_dense(seed: int) -> None:
+    """Domains nobody is in (the first, one in the middle, the last) get zero counts."""
+    built, domain, n_domains, *rest = _case(seed, 300, 40, 5, 3)
+    domain = np.where(np.isin(domain, [0, 2, 4]), -1, domain)
+    fast = coded_psu_sums(built, domain, n_domains, *rest, shift=2)
+    dense = dense_coded_psu_sums(built, domain, n_domains, *rest, shift=2)
+    for got, want in zip(fast[:2], dense[:2], strict=True):
+        for field in ("w", "wx", "n", "spread"):
+            assert _same(getattr(got, field), getattr(want, field)), field
+    assert _same(fast[2], dense[2])
+    k = rest[1].shape[0]
+    assert not fast[2][[0, 2, 4]].any() and fast[2].sum() == (domain >= 0).sum() * k
+
+
 def _bench_files(folder: Path, rows: int, clusters: int) -> tuple[Path, Path]:
     spec = importlib.util.spec_from_file_location("generate", ROOT / "benchmarks" / "generate.py")
     assert spec is not None and spec.loader is not None

@@ -224,14 +224,16 @@ def coded_psu_sums(
     # Weighted sums over the occupied (domain, PSU) pairs only, not over domains x PSUs: the
     # work grows with the rows, not with the PSUs. Each cell adds its rows in the same order,
     # and the products over slots are the same BLAS products row by row, so every sum is the
-    # same to the last bit (tests/test_linearize_fast.py). Counts are integers: exact in any
-    # order, so they are counted straight from the rows.
+    # same to the last bit (tests/test_linearize_fast.py). Counts are integers, exact in any
+    # order: each cell's count of rows gives its PSU's and its domain's.
     occupied, pair = unique_keys(pair_key, size)
     cells = pair * width + shift
     n_cells = occupied.size * width
     slot_of = ((occupied // n_units)[:, None] * width + np.arange(width)).reshape(-1)
     n_slots = n_domains * width
-    row_slot = domain[rows] * width + shift
+    counts_as = valid.astype(np.float64)  # a float product: BLAS, and exact for counts
+    # The occupied pairs are sorted by domain: each domain's cells are one run.
+    in_use, starts = np.unique(occupied // n_units, return_index=True)
     names = ("n", "w", "wy", "wx")
     out = {name: np.zeros((k, size)) for name in names}
     by_domain = np.zeros((n_domains, k, width))  # weight of each code in each domain
@@ -239,14 +241,16 @@ def coded_psu_sums(
         code = codes[:, j]
         cell = cells + code
         summed = np.bincount(cell, weights=w, minlength=n_cells).reshape(-1, width)
+        in_cell = np.bincount(cell, minlength=n_cells).reshape(-1, width)
         value = np.where(valid[j], points[j], 0.0)
-        out["n"][j, occupied] = np.bincount(pair, valid[j][code + shift], occupied.size)
+        out["n"][j, occupied] = in_cell @ counts_as[j]
         out["w"][j, occupied] = summed @ valid[j]
         out["wy"][j, occupied] = summed @ positive[j]
         out["wx"][j, occupied] = summed @ value
         # PSU after PSU, as the sum over all PSUs adds them (the absent ones add zeros).
         by_domain[:, j] = np.bincount(slot_of, summed.reshape(-1), n_slots).reshape(-1, width)
-        slot_counts[:, j] = np.bincount(row_slot + code, minlength=n_slots).reshape(-1, width)
+        if starts.size:
+            slot_counts[in_use, j] = np.add.reduceat(in_cell, starts, axis=0)
     shaped = {
         name: arr.reshape(k, n_domains, n_units).transpose(1, 2, 0) for name, arr in out.items()
     }
