@@ -237,9 +237,10 @@ def coded_psu_sums(
     names = ("n", "w", "wy", "wx")
     out = {name: np.zeros((k, size)) for name in names}
     by_domain = np.zeros((n_domains, k, width))  # weight of each code in each domain
+    cell = np.empty_like(cells)  # one buffer for every item's cells: no new pages each time
     for j in range(k):
         code = codes[:, j]
-        cell = cells + code
+        np.add(cells, code, out=cell)
         summed = np.bincount(cell, weights=w, minlength=n_cells).reshape(-1, width)
         in_cell = np.bincount(cell, minlength=n_cells).reshape(-1, width)
         value = np.where(valid[j], points[j], 0.0)
