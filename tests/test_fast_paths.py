@@ -122,3 +122,14 @@ def test_factorize_in_threads_equals_one_by_one() -> None:
         want_inverse, want_uniques = factorize(column)
         assert uniques == want_uniques
         np.testing.assert_array_equal(inverse, want_inverse)
+
+
+def test_codes_of_some_rows_equal_the_rows_of_the_codes() -> None:
+    rng = np.random.default_rng(7)
+    codes = rng.integers(-2, 5, size=(500, 3)).astype(np.int16)
+    coded = ItemCodes.of_codes(codes)
+    rows = rng.permutation(500)[:321]
+    got = coded.codes_of(rows)
+    assert got.dtype == np.int16 and got.flags.f_contiguous
+    assert np.array_equal(got, codes[rows])
+    assert coded.codes_of(np.arange(0)).shape == (0, 3)

@@ -169,15 +169,13 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
         from tpn_survey.analysis.scales import design_scale_results
 
         assert coded is not None
-        codes = coded.codes[~excluded] if excluded.any() else coded.codes
-        if not schema.items:  # only other question types: no Likert codes
-            codes = np.zeros((int((~excluded).sum()), 0), dtype=np.int16)
         # Weighted sums depend on the order of their terms in the last bits: a canonical row
         # order makes results byte-identical whatever the order of the input file.
         row_order = canonical_order(frame[schema.respondent_id], frame[FILE_COLUMN])
         frame = frame[[c for c in frame.columns if c not in coded_only]].iloc[row_order]
         frame = frame.reset_index(drop=True)
-        codes = np.asfortranarray(codes[row_order])
+        kept = np.flatnonzero(~excluded)[row_order] if excluded.any() else row_order
+        codes = coded.codes_of(kept)  # (rows, 0) where there are only other question types
         masks = item_masks(schema, codes)
         built = build_design(frame, design, _file_names(table))
         domains = domain_codes(frame, domain_groups)

@@ -147,6 +147,14 @@ class ItemCodes:
             out[:, j] = self.column(j)
         return out
 
+    def codes_of(self, rows: np.ndarray) -> np.ndarray:
+        """`codes` of `rows`, in that order: gathered column by column, with no copy of the
+        whole matrix first."""
+        out = np.empty((len(rows), len(self.index)), dtype=np.int16, order="F")
+        for j, (index, lookup) in enumerate(zip(self.index, self.lookup, strict=True)):
+            out[:, j] = lookup[index[rows]]
+        return out
+
     @cached_property
     def answered(self) -> np.ndarray:
         """Mask of rows that answer at least one item (item by item, looking only at the rows
