@@ -1,5 +1,7 @@
 """The linearized sums and variances over occupied (domain, PSU) pairs equal, bit for bit, the
-dense computation over every domain x PSU they replaced (kept here as the reference)."""
+dense computation over every domain x PSU they replaced (kept here as the reference): sums
+kept for every cell of the grid, in the former (domains, PSUs, k) layout, summed, counted and
+linearized over whole arrays."""
 
 from __future__ import annotations
 
@@ -60,9 +62,34 @@ def dense_coded_psu_sums(
     deviation = np.where(valid, points - np.nan_to_num(mean)[:, :, None], 0.0)
     spread = (by_domain * deviation**2).sum(axis=-1)
     zeros = np.zeros_like(spread)
-    rate_sums = PsuSums(w=shaped["w"], wx=shaped["wy"], n=shaped["n"], spread=zeros)
-    mean_sums = PsuSums(w=shaped["w"], wx=shaped["wx"], n=shaped["n"], spread=spread)
+    every, grid = np.arange(size), (n_domains, n_units)
+    rate_sums = PsuSums(every, grid, w=out["w"], wx=out["wy"], n=out["n"], spread=zeros)
+    mean_sums = PsuSums(every, grid, w=out["w"], wx=out["wx"], n=out["n"], spread=spread)
     return rate_sums, mean_sums, slot_counts
+
+
+def full(sums: PsuSums, name: str) -> np.ndarray:
+    """A field over every (domain, PSU), in the former layout: (domains, PSUs, k), a view of
+    a (k, domains x PSUs) array."""
+    values = getattr(sums, name)
+    grid = np.zeros((values.shape[0], sums.shape[0] * sums.shape[1]))
+    grid[:, sums.cells] = values
+    return grid.reshape(values.shape[0], *sums.shape).transpose(1, 2, 0)
+
+
+def dense_totals(sums: PsuSums, name: str) -> np.ndarray:
+    """The former sums over PSUs: `sums.w.sum(axis=1)` of the whole array."""
+    return np.asarray(full(sums, name).sum(axis=1))
+
+
+def dense_sums_degf(
+    sums: PsuSums, strata: Strata, pairs: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
+    """The former degf of the sums' domains (or pairs of them), from the whole count array."""
+    n = full(sums, "n")
+    if pairs is not None:
+        n = n[pairs[0]] + n[pairs[1]]
+    return dense_degf(strata, n > 0)
 
 
 def dense_variance(strata: Strata, totals: np.ndarray) -> np.ndarray:
@@ -97,8 +124,9 @@ def dense_ratio_variance(
     strata: Strata, sums: Sums, ratio: np.ndarray, total_w: np.ndarray
 ) -> np.ndarray:
     """The former `ratio_variance` of a cluster design."""
+    assert isinstance(sums, PsuSums)
     with np.errstate(divide="ignore", invalid="ignore"):
-        t = (sums.wx - ratio[:, None, :] * sums.w) / total_w[:, None, :]
+        t = (full(sums, "wx") - ratio[:, None, :] * full(sums, "w")) / total_w[:, None, :]
     return dense_variance(strata, np.nan_to_num(t))
 
 
@@ -146,22 +174,37 @@ def test_coded_sums_equal_dense(
     fast = coded_psu_sums(*args, shift=2)
     dense = dense_coded_psu_sums(*args, shift=2)
     for got, want in zip(fast[:2], dense[:2], strict=True):
-        for field in ("w", "wx", "n", "spread"):
-            assert _same(getattr(got, field), getattr(want, field)), field
+        assert isinstance(got, PsuSums) and isinstance(want, PsuSums)
+        for field in ("w", "wx", "n"):
+            assert _same(full(got, field), full(want, field)), field
+            assert _same(got.totals(field), dense_totals(want, field)), field
+        assert _same(got.spread, want.spread)
     assert _same(fast[2], dense[2])
     strata = Strata.of(args[0])
     sums = fast[1]
-    total_w = sums.w.sum(axis=1)
+    assert isinstance(sums, PsuSums)
+    total_w = sums.totals("w")
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = sums.wx.sum(axis=1) / total_w
+        ratio = sums.totals("wx") / total_w
     assert _same(
         linearize.ratio_variance(strata, sums, ratio, total_w),
         dense_ratio_variance(strata, sums, ratio, total_w),
     )
     no_columns = np.zeros((n_domains, strata.of_psu.size, 0))
     assert _same(strata.variance(no_columns), dense_variance(strata, no_columns))
-    members = sums.n > 0
+    members = full(sums, "n") > 0
     assert _same(strata.degf(members), dense_degf(strata, members))
+    assert _same(sums.degf(strata), dense_sums_degf(sums, strata))
+    a, b = np.array([0] * n_domains), np.arange(n_domains)
+    assert _same(sums.degf(strata, (a, b)), dense_sums_degf(sums, strata, (a, b)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.nan_to_num(
+            (full(sums, "wx") - ratio[:, None, :] * full(sums, "w")) / total_w[:, None, :]
+        )
+    assert _same(
+        linearize.difference_variance(strata, sums, ratio, total_w, a, b),
+        dense_variance(strata, t[a] - t[b]),
+    )
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -172,8 +215,10 @@ def test_coded_sums_with_empty_domains_equal_dense(seed: int) -> None:
     fast = coded_psu_sums(built, domain, n_domains, *rest, shift=2)
     dense = dense_coded_psu_sums(built, domain, n_domains, *rest, shift=2)
     for got, want in zip(fast[:2], dense[:2], strict=True):
-        for field in ("w", "wx", "n", "spread"):
-            assert _same(getattr(got, field), getattr(want, field)), field
+        assert isinstance(got, PsuSums) and isinstance(want, PsuSums)
+        for field in ("w", "wx", "n"):
+            assert _same(full(got, field), full(want, field)), field
+        assert _same(got.spread, want.spread)
     assert _same(fast[2], dense[2])
     k = rest[1].shape[0]
     assert not fast[2][[0, 2, 4]].any() and fast[2].sum() == (domain >= 0).sum() * k
@@ -202,6 +247,8 @@ def test_results_json_equal_dense_path(
     for module in (linearize, domain_module, scales_module):
         monkeypatch.setattr(module, "ratio_variance", dense_ratio_variance)
     monkeypatch.setattr(design_module.Strata, "variance", dense_variance)
+    monkeypatch.setattr(PsuSums, "totals", dense_totals)
+    monkeypatch.setattr(PsuSums, "degf", dense_sums_degf)
     code, out = invoke(*argv, "--out", str(tmp_path / "dense"))
     assert code == 0, out
     fast = (tmp_path / "fast" / "results.json").read_bytes()

@@ -21,8 +21,7 @@ import numpy as np
 
 from tpn_survey.stats import dist
 from tpn_survey.stats.design import Design, Strata
-from tpn_survey.stats.domain import domain_degf
-from tpn_survey.stats.linearize import RowSums, difference_variance, psu_sums
+from tpn_survey.stats.linearize import difference_variance, psu_sums
 from tpn_survey.stats.proportions import wilson
 
 EXACT_BELOW = 5.0  # Fisher's exact test when an expected cell count is under this
@@ -205,14 +204,13 @@ def design_differences(
     n_domains = int(max(domain.max(initial=-1), pairs.max(initial=-1))) + 1
     strata = Strata.of(design)
     sums = psu_sums(design, domain, n_domains, valid, positive)
-    total_w = sums.w.sum(axis=1)
-    count = np.rint(sums.n.sum(axis=1))
+    total_w = sums.totals("w")
+    count = np.rint(sums.totals("n"))
     with np.errstate(divide="ignore", invalid="ignore"):
-        rate = sums.wx.sum(axis=1) / total_w
+        rate = sums.totals("wx") / total_w
     a, b = pairs[:, 0], pairs[:, 1]
     var = difference_variance(strata, sums, rate, total_w, a, b)
-    by_row = isinstance(sums, RowSums)
-    df = domain_degf(strata, sums.n[a] + sums.n[b], by_row).astype(np.float64)
+    df = sums.degf(strata, (a, b)).astype(np.float64)
 
     with np.errstate(divide="ignore", invalid="ignore"):
         diff = rate[a] - rate[b]

@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from tpn_survey.stats import dist
 from tpn_survey.stats.design import Design, Strata
-from tpn_survey.stats.linearize import RowSums, Sums, psu_sums, ratio_variance
+from tpn_survey.stats.linearize import Sums, psu_sums, ratio_variance
 
 METHODS = ("logit", "beta", "wald")
 
@@ -143,12 +143,12 @@ def proportions_from_sums(
     """`domain_proportions` from the PSU sums of the 0/1 answers and the unweighted count of
     positive answers per (domain, item)."""
     strata = Strata.of(design)
-    total_w = sums.w.sum(axis=1)
-    count = np.rint(sums.n.sum(axis=1)).astype(np.int64)
+    total_w = sums.totals("w")
+    count = np.rint(sums.totals("n")).astype(np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        rate = sums.wx.sum(axis=1) / total_w
+        rate = sums.totals("wx") / total_w
         var = ratio_variance(strata, sums, rate, total_w)
-        df = np.rint(domain_degf(strata, sums.n, isinstance(sums, RowSums))).astype(np.int64)
+        df = np.rint(sums.degf(strata)).astype(np.int64)
 
         se = np.sqrt(var)
         pq = rate * (1 - rate)

@@ -15,17 +15,52 @@ from tpn_survey.stats.keys import unique_keys
 
 @dataclass(frozen=True)
 class PsuSums:
-    """Sums over the valid rows of each (domain, PSU, column): arrays (domains, PSUs, k).
+    """Sums over the valid rows of each (domain, PSU, column), kept for the (domain, PSU)
+    cells that hold rows of the domain: memory grows with those cells, not with domains x
+    PSUs.
 
-    `w`: weights, `wx`: weighted values, `n`: rows. From these, every linearized estimate of
-    a domain mean follows without another pass over rows. `spread` (domains, k) is the
-    weighted sum of squared deviations from the domain's mean, for its standard deviation.
+    `cells` (m,): each cell's flat index domain * PSUs + PSU, ascending; `shape`: (domains,
+    PSUs). `w`: weights, `wx`: weighted values, `n`: rows, each (k, m), one row per column.
+    From these, every linearized estimate of a domain mean follows without another pass over
+    rows. `spread` (domains, k) is the weighted sum of squared deviations from the domain's
+    mean, for its standard deviation. `dense` lays a column out over every (domain, PSU), the
+    absent ones zeros as R pads them, so sums over PSUs add the same terms in the same order
+    as over a full array.
     """
 
+    cells: np.ndarray
+    shape: tuple[int, int]
     w: np.ndarray
     wx: np.ndarray
     n: np.ndarray
     spread: np.ndarray
+
+    def dense(self, column: np.ndarray) -> np.ndarray:
+        """One column's sums over every (domain, PSU): (domains, PSUs)."""
+        out = np.zeros(self.shape[0] * self.shape[1])
+        out[self.cells] = column
+        return out.reshape(self.shape)
+
+    def totals(self, name: str) -> np.ndarray:
+        """Sums of `w`, `wx` or `n` over each domain's PSUs: (domains, k)."""
+        values = getattr(self, name)
+        out = np.zeros((self.shape[0], values.shape[0]))
+        for j in range(values.shape[0]):
+            out[:, j] = self.dense(values[j]).sum(axis=1)
+        return out
+
+    def degf(
+        self, strata: Strata, pairs: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> np.ndarray:
+        """R's degf of each domain's subset (domains, k), or of the union of the two domains
+        of each pair (a, b): PSUs with a member minus strata with one."""
+        k = self.n.shape[0]
+        members = np.zeros((k, self.shape[0] * self.shape[1]), dtype=bool)  # a byte a cell
+        members[:, self.cells] = self.n > 0
+        grid = members.reshape(k, *self.shape).transpose(1, 2, 0)
+        if pairs is not None:
+            grid = grid[pairs[0]] | grid[pairs[1]]
+        return strata.degf(grid)
 
 
 @dataclass(frozen=True)
@@ -47,6 +82,17 @@ class RowSums:
     dev: np.ndarray
     dev2: np.ndarray
 
+    def totals(self, name: str) -> np.ndarray:
+        """Sums of `w`, `wx` or `n` over each domain's strata: (domains, k)."""
+        return np.asarray(getattr(self, name).sum(axis=1))
+
+    def degf(
+        self, strata: Strata, pairs: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> np.ndarray:
+        """As `PsuSums.degf`; here the PSUs with a member are the rows themselves."""
+        n = self.n if pairs is None else self.n[pairs[0]] + self.n[pairs[1]]
+        return np.asarray(np.rint(n).sum(axis=-2) - (n > 0).sum(axis=-2)).astype(np.int64)
+
 
 Sums = PsuSums | RowSums
 
@@ -55,11 +101,23 @@ def concat_sums(first: Sums, second: Sums) -> Sums:
     """Sums of the columns of `first`, then those of `second` (same domains and design)."""
     if type(first) is not type(second):
         raise ValueError("cannot join PSU sums of different designs")
+    if isinstance(first, PsuSums) and isinstance(second, PsuSums):
+        if first.shape != second.shape or not np.array_equal(first.cells, second.cells):
+            raise ValueError("cannot join PSU sums of different domains")
+        return PsuSums(
+            cells=first.cells,
+            shape=first.shape,
+            w=np.concatenate([first.w, second.w]),
+            wx=np.concatenate([first.wx, second.wx]),
+            n=np.concatenate([first.n, second.n]),
+            spread=np.concatenate([first.spread, second.spread], axis=-1),
+        )
+    assert isinstance(first, RowSums) and isinstance(second, RowSums)
     joined = {
         f.name: np.concatenate([getattr(first, f.name), getattr(second, f.name)], axis=-1)
         for f in fields(first)
     }
-    return type(first)(**joined)
+    return RowSums(**joined)
 
 
 def _row_sums(
@@ -142,37 +200,39 @@ def psu_sums(
     if design.rows_are_psus:
         return _row_sums(design, domain, n_domains, valid, values)
     n_clusters = int(design.clusters.max()) + 1
-    size = n_domains * n_clusters
     inside = domain >= 0
     rows: slice | np.ndarray = slice(None) if inside.all() else np.flatnonzero(inside)
     key = domain[rows] * n_clusters + design.clusters[rows]
+    cells, cell = unique_keys(key, n_domains * n_clusters)
     w = design.weights[rows]
     # Column-major copies make each column contiguous for the loop below.
     valid = np.asfortranarray(valid[rows])
     values = np.asfortranarray(values[rows])
     zero_one = values.dtype == bool
     k = valid.shape[1]
-    out = {name: np.zeros((k, size)) for name in ("w", "wx", "n")}
-    spread = np.zeros((n_domains, k))
+    sums = PsuSums(
+        cells=cells,
+        shape=(n_domains, n_clusters),
+        w=np.zeros((k, cells.size)),
+        wx=np.zeros((k, cells.size)),
+        n=np.zeros((k, cells.size)),
+        spread=np.zeros((n_domains, k)),
+    )
     d = domain[rows]
     for j in range(k):  # column by column: no (rows x items) float temporaries
         v = valid[:, j]
         wv = w * v
-        out["n"][j] = np.bincount(key, weights=v, minlength=size)
-        out["w"][j] = np.bincount(key, weights=wv, minlength=size)
+        sums.n[j] = np.bincount(cell, weights=v, minlength=cells.size)
+        sums.w[j] = np.bincount(cell, weights=wv, minlength=cells.size)
         x = values[:, j] & v if zero_one else np.where(v, values[:, j], 0.0)
         wx = w * x if zero_one else wv * x
-        out["wx"][j] = np.bincount(key, weights=wx, minlength=size)
+        sums.wx[j] = np.bincount(cell, weights=wx, minlength=cells.size)
         if squares:
-            totals = out["wx"][j].reshape(n_domains, -1).sum(axis=1)
             with np.errstate(divide="ignore", invalid="ignore"):
-                mean = np.nan_to_num(totals / out["w"][j].reshape(n_domains, -1).sum(axis=1))
-            deviation = np.where(v, x - mean[d], 0.0)
-            spread[:, j] = np.bincount(d, weights=wv * deviation**2, minlength=n_domains)
-    shaped = {
-        name: arr.reshape(k, n_domains, n_clusters).transpose(1, 2, 0) for name, arr in out.items()
-    }
-    return PsuSums(spread=spread, **shaped)
+                mean = sums.dense(sums.wx[j]).sum(axis=1) / sums.dense(sums.w[j]).sum(axis=1)
+            deviation = np.where(v, x - np.nan_to_num(mean)[d], 0.0)
+            sums.spread[:, j] = np.bincount(d, weights=wv * deviation**2, minlength=n_domains)
+    return sums
 
 
 def coded_psu_sums(
@@ -234,8 +294,7 @@ def coded_psu_sums(
     counts_as = valid.astype(np.float64)  # a float product: BLAS, and exact for counts
     # The occupied pairs are sorted by domain: each domain's cells are one run.
     in_use, starts = np.unique(occupied // n_units, return_index=True)
-    names = ("n", "w", "wy", "wx")
-    out = {name: np.zeros((k, size)) for name in names}
+    out = {name: np.zeros((k, occupied.size)) for name in ("n", "w", "wy", "wx")}
     by_domain = np.zeros((n_domains, k, width))  # weight of each code in each domain
     cell = np.empty_like(cells)  # one buffer for every item's cells: no new pages each time
     for j in range(k):
@@ -244,24 +303,22 @@ def coded_psu_sums(
         summed = np.bincount(cell, weights=w, minlength=n_cells).reshape(-1, width)
         in_cell = np.bincount(cell, minlength=n_cells).reshape(-1, width)
         value = np.where(valid[j], points[j], 0.0)
-        out["n"][j, occupied] = in_cell @ counts_as[j]
-        out["w"][j, occupied] = summed @ valid[j]
-        out["wy"][j, occupied] = summed @ positive[j]
-        out["wx"][j, occupied] = summed @ value
+        out["n"][j] = in_cell @ counts_as[j]
+        out["w"][j] = summed @ valid[j]
+        out["wy"][j] = summed @ positive[j]
+        out["wx"][j] = summed @ value
         # PSU after PSU, as the sum over all PSUs adds them (the absent ones add zeros).
         by_domain[:, j] = np.bincount(slot_of, summed.reshape(-1), n_slots).reshape(-1, width)
         if starts.size:
             slot_counts[in_use, j] = np.add.reduceat(in_cell, starts, axis=0)
-    shaped = {
-        name: arr.reshape(k, n_domains, n_units).transpose(1, 2, 0) for name, arr in out.items()
-    }
+    grid = (n_domains, n_units)
+    # The spread of 0/1 answers is not asked for; that of the points follows from the means.
+    rate_sums = PsuSums(occupied, grid, out["w"], out["wy"], out["n"], np.zeros((n_domains, k)))
+    mean_sums = PsuSums(occupied, grid, out["w"], out["wx"], out["n"], np.zeros((n_domains, k)))
     with np.errstate(divide="ignore", invalid="ignore"):
-        mean = shaped["wx"].sum(axis=1) / shaped["w"].sum(axis=1)  # (domains, k)
+        mean = mean_sums.totals("wx") / mean_sums.totals("w")  # (domains, k)
     deviation = np.where(valid, points - np.nan_to_num(mean)[:, :, None], 0.0)
-    spread = (by_domain * deviation**2).sum(axis=-1)
-    zeros = np.zeros_like(spread)  # the spread of 0/1 answers is not asked for
-    rate_sums = PsuSums(w=shaped["w"], wx=shaped["wy"], n=shaped["n"], spread=zeros)
-    mean_sums = PsuSums(w=shaped["w"], wx=shaped["wx"], n=shaped["n"], spread=spread)
+    mean_sums.spread[:] = (by_domain * deviation**2).sum(axis=-1)
     return rate_sums, mean_sums, slot_counts
 
 
@@ -275,29 +332,26 @@ def ratio_variance(
     are the PSUs that is sum_h scale_h (S2_h - S1_h^2 / n_h), S1 and S2 the stratum's sums of
     z and z^2, both from `RowSums`.
     """
-    s1, s2 = _influence_moments(sums, total_w)
-    if s1 is None or s2 is None:
+    if isinstance(sums, PsuSums):
         return strata.column_variance(total_w.shape[:-1], _psu_totals(sums, ratio, total_w))
+    s1, s2 = _influence_moments(sums, total_w)
     return strata.row_variance(s1, s2)
 
 
-def _psu_totals(sums: Sums, ratio: np.ndarray, total_w: np.ndarray) -> Iterator[np.ndarray]:
+def _psu_totals(sums: PsuSums, ratio: np.ndarray, total_w: np.ndarray) -> Iterator[np.ndarray]:
     """The PSU totals t = (wx - ratio w) / total_w of each column k, (domains, PSUs): one
     column at a time, so no (domains, PSUs, k) temporaries (the same arithmetic, element by
     element, as on the whole array)."""
     for j in range(total_w.shape[-1]):
+        wx, w = sums.dense(sums.wx[j]), sums.dense(sums.w[j])
         with np.errstate(divide="ignore", invalid="ignore"):
-            t = (sums.wx[..., j] - ratio[:, None, j] * sums.w[..., j]) / total_w[:, None, j]
+            t = (wx - ratio[:, None, j] * w) / total_w[:, None, j]
         yield np.nan_to_num(t, copy=False)
 
 
-def _influence_moments(
-    sums: Sums, total_w: np.ndarray
-) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
-    """Per (domain, stratum, k): sums of z and of z^2 (RowSums only: their deviations are
-    from the domain's own mean, the ratio being estimated)."""
-    if not isinstance(sums, RowSums):
-        return None, None
+def _influence_moments(sums: RowSums, total_w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per (domain, stratum, k): sums of z and of z^2 (their deviations are from the
+    domain's own mean, the ratio being estimated)."""
     big_w = total_w[:, None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
         s1 = sums.dev / big_w
@@ -316,9 +370,8 @@ def difference_variance(
     """Variance of ratio[a] - ratio[b] for pairs of domains of one grouping (disjoint), as
     `ratio_variance` of the influence values z_a - z_b. Rows as PSUs: a row is in a or in b,
     never both, so S2 of the difference is S2_a + S2_b."""
+    if isinstance(sums, PsuSums):
+        differences = (t[a] - t[b] for t in _psu_totals(sums, ratio, total_w))
+        return strata.column_variance((len(a),), differences)
     s1, s2 = _influence_moments(sums, total_w)
-    if s1 is None or s2 is None:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = np.nan_to_num((sums.wx - ratio[:, None, :] * sums.w) / total_w[:, None, :])
-        return strata.variance(t[a] - t[b])
     return strata.row_variance(s1[a] - s1[b], s2[a] + s2[b])

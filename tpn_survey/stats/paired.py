@@ -26,8 +26,7 @@ from scipy import special
 
 from tpn_survey.stats import dist
 from tpn_survey.stats.design import Design, Strata
-from tpn_survey.stats.domain import domain_degf
-from tpn_survey.stats.linearize import RowSums, psu_sums, ratio_variance
+from tpn_survey.stats.linearize import psu_sums, ratio_variance
 
 EXACT_BELOW = 25  # McNemar's exact mid-p test when b + c is under this, else the z test
 
@@ -212,10 +211,10 @@ def design_mean_differences(
     domain = np.zeros(x.shape[0], dtype=np.int64)
     sums = psu_sums(design, domain, 1, ok, np.where(ok, x, 0.0))
     strata = Strata.of(design)
-    total_w = sums.w.sum(axis=1)
+    total_w = sums.totals("w")
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = sums.wx.sum(axis=1) / total_w
+        mean = sums.totals("wx") / total_w
     var = ratio_variance(strata, sums, mean, total_w)
-    df = domain_degf(strata, sums.n, isinstance(sums, RowSums)).astype(np.float64)
-    n = np.rint(sums.n.sum(axis=1))
+    df = sums.degf(strata).astype(np.float64)
+    n = np.rint(sums.totals("n"))
     return _t_result(n[0], mean[0], np.sqrt(var[0]), df[0], level)

@@ -17,8 +17,7 @@ import numpy as np
 
 from tpn_survey.stats import dist
 from tpn_survey.stats.design import Design, Strata
-from tpn_survey.stats.domain import domain_degf
-from tpn_survey.stats.linearize import RowSums, Sums, psu_sums, ratio_variance
+from tpn_survey.stats.linearize import Sums, psu_sums, ratio_variance
 
 
 @dataclass(frozen=True)
@@ -101,13 +100,13 @@ def design_means(
 def means_from_sums(design: Design, sums: Sums, level: float = 0.95) -> Means:
     """`design_means` from the PSU sums of the values (see `stats.linearize.psu_sums`)."""
     strata = Strata.of(design)
-    total_w = sums.w.sum(axis=1)
-    count = np.rint(sums.n.sum(axis=1))
+    total_w = sums.totals("w")
+    count = np.rint(sums.totals("n"))
     with np.errstate(divide="ignore", invalid="ignore"):
-        mean = sums.wx.sum(axis=1) / total_w
+        mean = sums.totals("wx") / total_w
         wsd = np.sqrt(sums.spread / total_w * count / (count - 1))
     var = ratio_variance(strata, sums, mean, total_w)
-    df = domain_degf(strata, sums.n, isinstance(sums, RowSums)).astype(np.float64)
+    df = sums.degf(strata).astype(np.float64)
     ok = (df > 0) & (count > 0)
     with np.errstate(invalid="ignore"):
         half = dist.t_ppf(1 - (1 - level) / 2, np.where(ok, df, 1.0)) * np.sqrt(var)
