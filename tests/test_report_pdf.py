@@ -120,6 +120,19 @@ def test_worker_errors_are_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
         start(render_html([make_results()]))()
 
 
+def test_worker_that_died_before_the_html_is_an_option_error() -> None:
+    from tpn_survey.errors import OptionError
+    from tpn_survey.report.pdf import PdfWorker
+
+    worker = PdfWorker()
+    worker._proc.kill()
+    worker._proc.wait()
+    result = worker.start(render_html([make_results()]))  # the broken pipe is not the error
+    with pytest.raises(OptionError, match="the PDF could not be rendered: exit status -9"):
+        result()
+    worker.close()
+
+
 def test_pdf_does_not_fetch(tmp_path: Path) -> None:
     html = render_html([make_results()]).replace(
         "</body>", '<img src="http://127.0.0.1:9/x.png" alt="x"></body>'
