@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -483,3 +484,32 @@ def test_charts_as_images_for_print(results: Results) -> None:
         assert alt.endswith(desc.group(1)) and re.search(r"\d+%", alt)  # carries the numbers
         width = re.search(r'width="([\d.]+)"', svg)
         assert width and f'width="{width.group(1)}"' in rest
+
+
+def test_pdf_handed_over_before_the_other_outputs(
+    results: Results, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The PDF worker gets the HTML first and renders it while the tables are made; the PDF is
+    collected after them, and the outputs are the same as with the PDF rendered in turn."""
+    from tpn_survey.report import workbook
+    from tpn_survey.report.outputs import render_outputs
+
+    events: list[str] = []
+    xlsx_bytes = workbook.xlsx_bytes
+
+    def start(html: str) -> Callable[[], bytes]:
+        events.append("pdf started")
+        assert html.startswith("<!DOCTYPE html>")
+        return lambda: events.append("pdf collected") or b"%PDF-"
+
+    def xlsx(surveys: list[Results]) -> bytes:
+        events.append("xlsx")
+        return xlsx_bytes(surveys)
+
+    monkeypatch.setattr(workbook, "xlsx_bytes", xlsx)
+    formats = ["html", "pdf", "json", "csv", "xlsx"]
+    files = render_outputs([results], formats, start_pdf=start)
+    assert events == ["pdf started", "xlsx", "pdf collected"]
+    assert files["report.pdf"] == b"%PDF-"
+    without_pdf = render_outputs([results], [f for f in formats if f != "pdf"])
+    assert {k: v for k, v in files.items() if k != "report.pdf"} == without_pdf

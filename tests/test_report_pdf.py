@@ -97,9 +97,15 @@ def test_worker_process_gives_the_same_bytes(pdf: Path) -> None:
     from tpn_survey.report.pdf import PdfWorker, pdf_renderer
 
     html = render_html([make_results(), make_results(design=True)], ReportMeta(page_size="A4"))
-    with pdf_renderer(True) as render:
-        assert render(html) == pdf.read_bytes()
+    with pdf_renderer(True) as start:
+        assert start(html)() == pdf.read_bytes()
+    with pdf_renderer(False) as start:
+        assert start(html)() == pdf.read_bytes()
     worker = PdfWorker()  # a run that fails before the report: the worker is stopped
+    worker.close()
+    assert worker._proc.returncode is not None
+    worker = PdfWorker()  # ... or while the worker renders (another output failed)
+    worker.start(html)
     worker.close()
     assert worker._proc.returncode is not None
 
@@ -110,8 +116,21 @@ def test_worker_errors_are_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
 
     # The worker cannot import WeasyPrint: the message the in-process render would give.
     monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parent / "fixtures" / "no_weasyprint"))
-    with pdf_renderer(True) as render, pytest.raises(OptionError, match="needs WeasyPrint"):
-        render(render_html([make_results()]))
+    with pdf_renderer(True) as start, pytest.raises(OptionError, match="needs WeasyPrint"):
+        start(render_html([make_results()]))()
+
+
+def test_worker_that_died_before_the_html_is_an_option_error() -> None:
+    from tpn_survey.errors import OptionError
+    from tpn_survey.report.pdf import PdfWorker
+
+    worker = PdfWorker()
+    worker._proc.kill()
+    worker._proc.wait()
+    result = worker.start(render_html([make_results()]))  # the broken pipe is not the error
+    with pytest.raises(OptionError, match="the PDF could not be rendered: exit status -9"):
+        result()
+    worker.close()
 
 
 def test_pdf_does_not_fetch(tmp_path: Path) -> None:

@@ -180,7 +180,7 @@ def render(
     names: Sequence[str] | None = None,
     report: dict[str, Any] | None = None,
     templates: str | Path | None = None,
-    render_pdf: Any = None,
+    start_pdf: Any = None,
     inputs: Sequence[str | Path] = (),
     editions: str | None = None,
     notes: list[str] | None = None,
@@ -201,7 +201,7 @@ def render(
     template_dir = Path(templates) if templates is not None else None
     files = render_outputs(
         list(results), list(formats), list(names) if names else None, report, template_dir,
-        render_pdf, editions, notes,
+        start_pdf, editions, notes,
     )  # fmt: skip
     # One set, all or nothing, never over an input (report.output_set).
     return write_files(out, files, [*map(Path, inputs), *([template_dir] if template_dir else [])])

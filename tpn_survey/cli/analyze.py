@@ -117,7 +117,7 @@ def analyze(
         )
         from tpn_survey.pipeline import analyze_survey, read_survey, render
 
-        with pdf_renderer(formats) as render_pdf:
+        with pdf_renderer(formats) as start_pdf:
             survey = read_survey(
                 data,
                 schema,
@@ -136,7 +136,7 @@ def analyze(
                 formats,
                 report=report,
                 templates=templates,
-                render_pdf=render_pdf,
+                start_pdf=start_pdf,
                 inputs=inputs,
                 editions=editions,
                 notes=notes,
@@ -191,7 +191,7 @@ def _run_project(
     proj = load_project(path)
     formats = parse_formats(output_format) if output_format else proj.formats
     notes: list[str] = []
-    with pdf_renderer(formats) as render_pdf:
+    with pdf_renderer(formats) as start_pdf:
         results = analyze_project(proj, on_result=print_summary)
         written = render(
             results,
@@ -200,7 +200,7 @@ def _run_project(
             names=[spec.name for spec in proj.survey],
             report=proj.report,
             templates=proj.templates,
-            render_pdf=render_pdf,
+            start_pdf=start_pdf,
             inputs=proj.inputs(),
             editions=editions or proj.editions,
             notes=notes,

@@ -54,15 +54,27 @@ def render_outputs(
     names: list[str] | None = None,
     report: dict[str, Any] | None = None,
     templates: Path | None = None,
-    render_pdf: Callable[[str], bytes] | None = None,
+    start_pdf: Callable[[str], Callable[[], bytes]] | None = None,
     editions: str | None = None,
     notes: list[str] | None = None,
 ) -> dict[str, bytes]:
-    """File name -> content for each requested format; `render_pdf` (HTML -> PDF bytes) is
-    `report.pdf.pdf_bytes` unless given (e.g. a `PdfWorker` started earlier). With `editions`
-    (a group id, e.g. "organization"), one report per value of that group under `editions/`,
-    as HTML and/or PDF; an organization left without one is said in `notes`."""
+    """File name -> content for each requested format. The report's PDF is handed to
+    `start_pdf` (a `report.pdf.PdfStart`, e.g. a `PdfWorker` started earlier; rendered in
+    process unless given) as soon as its HTML exists, and the other outputs are made meanwhile.
+    With `editions` (a group id, e.g. "organization"), one report per value of that group under
+    `editions/`, as HTML and/or PDF; an organization left without one is said in `notes`."""
     files: dict[str, bytes] = {}
+    html = ""
+    pdf: Callable[[], bytes] | None = None
+    if "html" in formats or "pdf" in formats:
+        from tpn_survey.report.html import render_html
+        from tpn_survey.report.meta import report_meta
+
+        html = render_html(results, report_meta(report), templates)
+        if "pdf" in formats:
+            from tpn_survey.report.pdf import pdf_later
+
+            pdf = (start_pdf or pdf_later)(html)
     if "json" in formats:
         from tpn_survey.report.json_out import dumps
 
@@ -90,16 +102,10 @@ def render_outputs(
 
         files["report.docx"] = docx_bytes(results, docx_meta(report))
     if "html" in formats or "pdf" in formats:
-        from tpn_survey.report.html import render_html
-        from tpn_survey.report.meta import report_meta
-
-        html = render_html(results, report_meta(report), templates)
         if "html" in formats:
             files["report.html"] = html.encode("utf-8")
-        if "pdf" in formats:
-            from tpn_survey.report.pdf import pdf_bytes
-
-            files["report.pdf"] = (render_pdf or pdf_bytes)(html)
+        if pdf is not None:
+            files["report.pdf"] = pdf()
         if editions:
             from tpn_survey.report.editions import render_editions
 

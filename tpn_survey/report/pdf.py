@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import os
 import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from tpn_survey.errors import OptionError
@@ -103,9 +104,24 @@ class PdfWorker:
             stderr=subprocess.PIPE,
         )
 
-    def render(self, html: str) -> bytes:
-        """The PDF of `html`, as `pdf_bytes` gives it; the worker renders one document."""
-        out, err = self._proc.communicate(html.encode("utf-8"))
+    def start(self, html: str) -> Callable[[], bytes]:
+        """Send `html` to the worker, which renders it while this process goes on; the returned
+        function waits for the PDF (as `pdf_bytes` gives it). The worker renders one document."""
+        stdin = self._proc.stdin
+        assert stdin is not None
+        # Closed here so that the worker sees the end of its input; communicate() would flush
+        # a closed stdin and fail, so the Popen no longer holds it.
+        self._proc.stdin = None
+        # This may wait for the worker to finish importing WeasyPrint, which it then needs
+        # anyway before the PDF is ready: the longer path of the two.
+        with suppress(BrokenPipeError):  # the worker died: result() says why
+            stdin.write(html.encode("utf-8"))
+        with suppress(BrokenPipeError):
+            stdin.close()
+        return self._result
+
+    def _result(self) -> bytes:
+        out, err = self._proc.communicate()
         if self._proc.returncode != 0:
             lines = err.decode("utf-8", "replace").strip().splitlines()
             reason = lines[-1] if lines else f"exit status {self._proc.returncode}"
@@ -119,15 +135,24 @@ class PdfWorker:
         self._proc.communicate()
 
 
+PdfStart = Callable[[str], Callable[[], bytes]]
+"""HTML -> a function that gives its PDF bytes: rendering may start at once, elsewhere."""
+
+
+def pdf_later(html: str) -> Callable[[], bytes]:
+    """`pdf_bytes` as a `PdfStart`: rendered in this process when the PDF is asked for."""
+    return functools.partial(pdf_bytes, html)
+
+
 @contextmanager
-def pdf_renderer(start_worker: bool) -> Iterator[Callable[[str], bytes]]:
-    """A function HTML -> PDF bytes: a `PdfWorker` started now, or `pdf_bytes` in process."""
+def pdf_renderer(start_worker: bool) -> Iterator[PdfStart]:
+    """A `PdfStart`: a `PdfWorker` started now, or `pdf_later` in this process."""
     if not start_worker:
-        yield pdf_bytes
+        yield pdf_later
         return
     worker = PdfWorker()
     try:
-        yield worker.render
+        yield worker.start
     finally:
         worker.close()
 
