@@ -154,3 +154,34 @@ def test_cli_never_raises(raw: bytes) -> None:
 )
 def test_found_by_fuzzing(edit: Any) -> None:
     check_library(edit(SAMPLES["qualtrics_choice_text.csv"]))
+
+
+def corrupt_sheet_xlsx() -> bytes:
+    """A workbook whose sheet's deflate stream is broken (a reserved block type), which
+    zlib refuses before any checksum is looked at (found by fuzzing)."""
+    import io
+    import zipfile
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["ResponseId", "Q5_1"])
+    book.active.append(["R_1", "Agree"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    raw = bytearray(buffer.getvalue())
+    with zipfile.ZipFile(io.BytesIO(bytes(raw))) as archive:
+        entry = archive.getinfo("xl/worksheets/sheet1.xml")
+    header = entry.header_offset
+    name_length = int.from_bytes(raw[header + 26 : header + 28], "little")
+    extra_length = int.from_bytes(raw[header + 28 : header + 30], "little")
+    raw[header + 30 + name_length + extra_length] = 0xFF
+    return bytes(raw)
+
+
+def test_broken_deflate_stream_in_a_workbook_is_refused() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "data.xlsx"
+        path.write_bytes(corrupt_sheet_xlsx())
+        with pytest.raises(InputError, match="data.xlsx"):
+            read_table(path)

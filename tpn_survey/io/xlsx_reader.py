@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,8 +72,8 @@ def _features(raw: bytes) -> tuple[bool, bool]:
                     body = archive.read(entry)
                     formulas = formulas or b"<f>" in body or b"<f " in body
                     merges = merges or b"<mergeCell " in body
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError):
-        pass
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, KeyError):
+        pass  # a broken workbook: openpyxl's own read below says so
     return formulas, merges
 
 
