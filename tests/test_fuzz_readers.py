@@ -183,5 +183,5 @@ def test_broken_deflate_stream_in_a_workbook_is_refused() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "data.xlsx"
         path.write_bytes(corrupt_sheet_xlsx())
-        with pytest.raises(InputError, match="data.xlsx"):
+        with pytest.raises(InputError, match=r"data\.xlsx: .*\(damaged compressed data\)"):
             read_table(path)

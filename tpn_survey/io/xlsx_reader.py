@@ -87,7 +87,8 @@ def read_rows(name: str, raw: bytes, sheet: str | None) -> SheetRows:
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=not full, data_only=True)
     except Exception as ex:  # zip/xml errors of a broken workbook come in many types
-        raise InputError(f"{name}: cannot read the Excel workbook ({type(ex).__name__})") from None
+        why = "damaged compressed data" if isinstance(ex, zlib.error) else type(ex).__name__
+        raise InputError(f"{name}: cannot read the Excel workbook ({why})") from None
     try:
         ws = pick_sheet(name, workbook, sheet)
         if not hasattr(ws, "iter_rows"):
