@@ -205,22 +205,28 @@ def parse(
 
 def ends_in_quote(data: Any, start: int = 0, block: int = 1 << 24) -> bool:
     """True when the text from `start` ends inside a quoted field (a file cut short): an odd
-    number of quotes, the last one opening a field. Counted a block at a time, so a big mapped
-    file costs one pass and no copy."""
+    number of quotes, the last one opening a field.
+
+    The last quote is found with `rfind`; only when it could open a field are the quotes
+    counted (a block at a time, so a big mapped file costs no copy)."""
+    last = data.rfind(b'"', start)
+    if last < 0:
+        return False
+    before = data[last - 1] if last > start else ord("\n")
+    # The last quote opens a field (after a delimiter) or is half of an escaped `""` inside
+    # one: the field is never closed. A quote inside an unquoted cell (`5" tall`) is text.
+    return before in b',;\t\n\r"' and quote_count(data, start, block) % 2 == 1
+
+
+def quote_count(data: Any, start: int = 0, block: int = 1 << 24) -> int:
+    """How many `"` bytes `data` (bytes or an mmap) holds from `start`, counted a block at a
+    time: a whole-file comparison would need a bool array as big as the file."""
     view = np.frombuffer(data, dtype=np.uint8)
     try:
-        count, last = 0, -1
+        count = 0
         for at in range(start, len(view), block):
-            found = np.flatnonzero(view[at : at + block] == ord('"'))
-            if len(found):
-                count += len(found)
-                last = at + int(found[-1])
-        if count % 2 == 0 or last < 0:
-            return False
-        before = int(view[last - 1]) if last > start else ord("\n")
-        # The last quote opens a field (after a delimiter) or is half of an escaped `""` inside
-        # one: the field is never closed. A quote inside an unquoted cell (`5" tall`) is text.
-        return before in b',;\t\n\r"'
+            count += int(np.count_nonzero(view[at : at + block] == ord('"')))
+        return count
     finally:
         del view  # an mmap cannot close while a view of it is alive
 
