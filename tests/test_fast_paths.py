@@ -67,6 +67,43 @@ def test_trimmed_factorize_equals_strip_then_factorize(distinct: int) -> None:
     assert len(set(texts)) == len(texts) and "" in texts
 
 
+EDGES = [
+    "R_1",
+    "x",
+    "",
+    " r",
+    "r ",
+    "\tr",
+    "r\u00a0",
+    "\u3000r",
+    "r\x85",
+    "\x1fr",
+    "é",
+    "ré",
+    "~!",
+    "a b",
+]
+
+
+@pytest.mark.parametrize("kind", ["string", "large_string"])
+def test_nothing_to_trim_equals_the_regular_expression(kind: str) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from tpn_survey.analysis.coding import EDGE_SPACE
+
+    def regex(values: object) -> bool:
+        return not pc.any(pc.match_substring_regex(values, EDGE_SPACE)).as_py()
+
+    kind_type = getattr(pa, kind)()
+    cases = [[v] for v in EDGES] + [[v, "plain", ""] for v in EDGES] + [[None, "a"], []]
+    for values in cases:
+        array = pa.array(["pad", *values], kind_type).slice(1)  # an offset into the buffers
+        chunked = pa.chunked_array([pa.array(["ok"], kind_type), array], kind_type)
+        for strings in (array, chunked):
+            assert nothing_to_trim(strings) == regex(strings), values
+
+
 def test_code_groups_order_and_blanks() -> None:
     values = pd.Series(["b ", "a", "", " c", "b", "zz"], dtype="str")
     index, order = code_groups(values, None)
@@ -123,40 +160,3 @@ def test_factorize_in_threads_equals_one_by_one() -> None:
         want_inverse, want_uniques = factorize(column)
         assert uniques == want_uniques
         np.testing.assert_array_equal(inverse, want_inverse)
-
-
-EDGES = [
-    "R_1",
-    "x",
-    "",
-    " r",
-    "r ",
-    "\tr",
-    "r\u00a0",
-    "\u3000r",
-    "r\x85",
-    "\x1fr",
-    "é",
-    "ré",
-    "~!",
-    "a b",
-]
-
-
-@pytest.mark.parametrize("kind", ["string", "large_string"])
-def test_nothing_to_trim_equals_the_regular_expression(kind: str) -> None:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    from tpn_survey.analysis.coding import EDGE_SPACE
-
-    def regex(values: object) -> bool:
-        return not pc.any(pc.match_substring_regex(values, EDGE_SPACE)).as_py()
-
-    kind_type = getattr(pa, kind)()
-    cases = [[v] for v in EDGES] + [[v, "plain", ""] for v in EDGES] + [[None, "a"], []]
-    for values in cases:
-        array = pa.array(["pad", *values], kind_type).slice(1)  # an offset into the buffers
-        chunked = pa.chunked_array([pa.array(["ok"], kind_type), array], kind_type)
-        for strings in (array, chunked):
-            assert nothing_to_trim(strings) == regex(strings), values
