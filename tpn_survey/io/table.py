@@ -165,10 +165,6 @@ def read_table(
     hasher.start()
     flavour = normalize_export(name, export)
     kind = "text" if mapped is not None else sniff_kind(name, raw, encoding)
-    # Every reader returns a pandas frame. Loading pandas now (one core, ~0.3 s) lets the hash
-    # of a big file use the other core, rather than compete with pyarrow's read for both.
-    import pandas  # noqa: F401
-
     problems: list[Problem] = []
     questions: dict[str, str] = {}
     sheets: dict[str, str] = {}
