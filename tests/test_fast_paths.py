@@ -11,6 +11,7 @@ from tpn_survey.analysis.coding import (
     code_answers,
     code_groups,
     code_items,
+    nothing_to_trim,
     trimmed_factorize,
 )
 from tpn_survey.analysis.tally import all_counts as _all_counts
@@ -64,6 +65,43 @@ def test_trimmed_factorize_equals_strip_then_factorize(distinct: int) -> None:
     expected = values.astype(str).str.strip().to_numpy()
     assert np.array_equal(np.asarray(texts, dtype=object)[inverse], expected)
     assert len(set(texts)) == len(texts) and "" in texts
+
+
+EDGES = [
+    "R_1",
+    "x",
+    "",
+    " r",
+    "r ",
+    "\tr",
+    "r\u00a0",
+    "\u3000r",
+    "r\x85",
+    "\x1fr",
+    "é",
+    "ré",
+    "~!",
+    "a b",
+]
+
+
+@pytest.mark.parametrize("kind", ["string", "large_string"])
+def test_nothing_to_trim_equals_the_regular_expression(kind: str) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from tpn_survey.analysis.coding import EDGE_SPACE
+
+    def regex(values: object) -> bool:
+        return not pc.any(pc.match_substring_regex(values, EDGE_SPACE)).as_py()
+
+    kind_type = getattr(pa, kind)()
+    cases = [[v] for v in EDGES] + [[v, "plain", ""] for v in EDGES] + [[None, "a"], []]
+    for values in cases:
+        array = pa.array(["pad", *values], kind_type).slice(1)  # an offset into the buffers
+        chunked = pa.chunked_array([pa.array(["ok"], kind_type), array], kind_type)
+        for strings in (array, chunked):
+            assert nothing_to_trim(strings) == regex(strings), values
 
 
 def test_code_groups_order_and_blanks() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tpn_survey.io import csv_reader
 from tpn_survey.io.csv_reader import read_records
 
 
@@ -28,10 +29,11 @@ def _careful(data: bytes, ncols: int) -> list[dict[str, str]]:
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_multiline_values_across_blocks(seed: int) -> None:
+def test_multiline_values_across_blocks(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(csv_reader, "BLOCK_BYTES", 1 << 20)
     rng = np.random.default_rng(seed)
     rows = []
-    for i in range(60_000):  # several MB: many of pyarrow's 1 MB blocks
+    for i in range(60_000):  # several MB: many 1 MB blocks
         note = "line one\nline two\r\nthree" if rng.random() < 0.3 else "short"
         rows.append(f'"R{i}","{note}","Agree","{rng.integers(1, 5)}"')
     data = ("\n".join(rows) + "\n").encode()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import codecs
+import mmap
 from pathlib import Path
 
 import pytest
 
 from tpn_survey.errors import InputError
 from tpn_survey.io import read_table
-from tpn_survey.io.csv_reader import header_end
+from tpn_survey.io.csv_reader import ends_in_quote, header_end, quote_count
 from tpn_survey.io.flavours import detect_export, layout
 
 TEXT = "response_id,org,Q1\nr1,Organización Norte,Don’t know\nr2,Org B,Agree\n"
@@ -72,6 +73,34 @@ def test_header_end_skips_quoted_newlines() -> None:
     data = b'a,b\n"q\nq",r\n{x},y\n1,2\n'
     assert data[header_end(data, 3) :] == b"1,2\n"
     assert header_end(b"a,b", 3) == 3
+
+
+CUTS = [
+    (b'a,b\n1,"x\n', True),  # opened, never closed
+    (b'a,b\n1,"x""\n', True),  # an escaped quote inside the open field
+    (b'a,b\n1,"x"\n', False),
+    (b'a,b\n1,""\n', False),  # the last quote follows a quote, but the count is even
+    (b'a,b\n1,5" tall\n', False),  # odd, but a quote inside an unquoted cell is text
+    (b'a,b\n1,"p","q",\n2,"r\n', True),
+    (b"a,b\n1,2\n", False),
+]
+
+
+@pytest.mark.parametrize(("data", "cut"), CUTS)
+@pytest.mark.parametrize("block", [1, 2, 3, 7, 1 << 24])
+def test_cut_in_quote_whatever_the_blocks(data: bytes, cut: bool, block: int) -> None:
+    assert ends_in_quote(data, 0, block) is cut
+    assert quote_count(data, 0, block) == data.count(b'"')
+    assert quote_count(data, 3, block) == data[3:].count(b'"')  # past the header, as parse()
+
+
+def test_cut_in_quote_in_a_mapped_file_from_its_start(tmp_path: Path) -> None:
+    path = write(tmp_path, b'"id","v"\n"1","x\n')
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+        assert ends_in_quote(mapped, 0, 4)
+        assert ends_in_quote(mapped, 9, 4)
+        assert ends_in_quote(mapped, 13, 4)  # the text starts with the open quote
+        assert not ends_in_quote(mapped, 14, 4)  # past the last quote
 
 
 def test_repeated_column_in_plain_file_is_refused(tmp_path: Path) -> None:

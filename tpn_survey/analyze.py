@@ -257,10 +257,10 @@ def _change(
     options: Options,
 ) -> tuple[list[Any], list[Any], list[Any]]:
     """Panel comparisons (--paired) and retrospective pairs (see analysis/panels.py)."""
-    from tpn_survey.analysis.panels import Context, change_results
-
     if not options.paired and not schema.pairs:
         return [], [], []
+    from tpn_survey.analysis.panels import Context, change_results
+
     files = _file_names(table)
     build = None if design is None else (lambda f: build_design(f, design, files))
     ctx = Context(level=options.level, min_n=options.min_n, adjust=options.adjust, build=build)

@@ -49,7 +49,6 @@ def read_survey(
     of the schema), for a design-based one not at all (it needs the answers row by row).
     `waves` labels the files' waves (one label a file); else a `wave` column or the file name.
     """
-    from tpn_survey.analysis.tally import Tally
     from tpn_survey.io import read_table, stack_tables
     from tpn_survey.io.table import fold_group_values, tell_apart
     from tpn_survey.schema import Instrument, load_schema
@@ -68,6 +67,9 @@ def read_survey(
     keys = tally_keys(instrument, options) if chunksize else None
     if instrument.pairs or (options is not None and options.paired):
         keys = None  # people are linked (waves, before/after columns) row by row: keep rows
+    if keys is not None:
+        # Only a streamed read needs the analysis (and its pandas and scipy) before reading.
+        from tpn_survey.analysis.tally import Tally
     tables = []
     for path in paths:
         tally = Tally(instrument, keys) if keys is not None else None

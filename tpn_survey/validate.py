@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tpn_survey.analysis.coding import (
-    EDGE_SPACE,
     code_items,
     factorize,
+    nothing_to_trim,
     parse_numbers,
     trimmed_factorize,
 )
@@ -161,7 +161,7 @@ def _all_distinct_and_trimmed(values: pd.Series) -> bool:
         return False
     if len(pc.unique(ids)) != len(ids):  # unique hashes twice as fast as count_distinct
         return False
-    return not pc.any(pc.match_substring_regex(ids, EDGE_SPACE)).as_py()
+    return nothing_to_trim(ids)
 
 
 def check_answers(schema: Instrument, table: Table, checks: ItemChecks) -> list[Problem]:

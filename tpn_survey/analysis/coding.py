@@ -217,7 +217,7 @@ def trimmed_factorize(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     The result always lists "" (blank), whether or not any row is blank.
     """
     inverse, uniques, strings = _encode(values)
-    if strings is not None and len(uniques) > 1000 and _nothing_to_trim(strings):
+    if strings is not None and len(uniques) > 1000 and nothing_to_trim(strings):
         texts: list[str] = uniques  # type: ignore[assignment]  # arrow strings: all str
         if "" in texts:
             blank = texts.index("")
@@ -264,11 +264,39 @@ def parse_numbers(values: pd.Series) -> np.ndarray:
     return np.asarray(pd.to_numeric(text, errors="coerce"), dtype=np.float64)
 
 
-def _nothing_to_trim(strings: Any) -> bool:
-    """True if no value of an arrow string array starts or ends with white space."""
+def nothing_to_trim(strings: Any) -> bool:
+    """True if no value of an arrow string (chunked) array starts or ends with white space."""
     import pyarrow.compute as pc
 
+    if _printable_ends(strings):
+        return True
     return not pc.any(pc.match_substring_regex(strings, EDGE_SPACE)).as_py()
+
+
+def _printable_ends(strings: Any) -> bool:
+    """True if every non-empty value starts and ends with a byte from "!" to "~": then none
+    starts or ends with white space (every EDGE_SPACE character is below "!" or not ASCII).
+
+    Looks at two bytes a value through arrow's offsets: the usual ids and answers pass, in
+    a tenth of the time the regular expression takes on a million ids."""
+    import pyarrow as pa
+
+    for chunk in strings.chunks if isinstance(strings, pa.ChunkedArray) else [strings]:
+        large = pa.types.is_large_string(chunk.type)
+        if chunk.null_count or not (large or pa.types.is_string(chunk.type)):
+            return False
+        _, offsets_buffer, data_buffer = chunk.buffers()
+        if data_buffer is None or not len(chunk):
+            continue  # only empty values
+        offsets: np.ndarray = np.frombuffer(offsets_buffer, np.int64 if large else np.int32)
+        offsets = offsets[chunk.offset : chunk.offset + len(chunk) + 1]
+        starts, ends = offsets[:-1], offsets[1:]
+        full = ends > starts
+        data = np.frombuffer(data_buffer, dtype=np.uint8)
+        edges = np.concatenate([data[starts[full]], data[ends[full] - 1]])
+        if not ((edges > 0x20) & (edges < 0x7F)).all():
+            return False
+    return True
 
 
 def code_groups(

@@ -152,11 +152,11 @@ def _local_report(
 ) -> tuple[dict[str, Any], Path | None, list[Path]]:
     """The [report] settings (and templates) of --project or ./tpn.toml, as `tpn report` and
     a project run use them; none when there is no such file."""
-    from tpn_survey.project import load_project
-
     path = project or Path("tpn.toml")
     if project is None and not path.exists():
         return {}, templates, inputs
+    from tpn_survey.project import load_project
+
     proj = load_project(path)
     return proj.report, templates or proj.templates, [*inputs, path]
 

@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 # R's onestrat() drops a stratum whose (1 - f) is below this (a census stratum).
 _CENSUS_TOLERANCE = 1e-7
@@ -39,6 +38,8 @@ def _codes(labels: npt.ArrayLike, n: int, what: str) -> tuple[np.ndarray, np.nda
     """Factorize labels into codes 0..K-1 (sorted), rejecting missing labels.
 
     A pandas Categorical with sorted categories is taken as already factorized."""
+    import pandas as pd  # here, not at the top: stats/ modules load with numpy alone
+
     if isinstance(labels, pd.Categorical):
         if len(labels) != n:
             raise ValueError(f"{what} has {len(labels)} values for {n} rows")
