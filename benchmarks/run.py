@@ -127,6 +127,9 @@ def measure(
 
 def tpn_env(root: Path = ROOT) -> dict[str, str]:
     env = dict(os.environ)
+    # As an installed package: pip compiles the references' bytecode at install time, and an
+    # editable checkout with PYTHONDONTWRITEBYTECODE would compile tpn's on every run.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = str(root) + os.pathsep + env.get("PYTHONPATH", "")
     env["COLUMNS"] = "120"
     return env
