@@ -75,3 +75,21 @@ def test_report_shows_network_table_with_small_orgs_masked() -> None:
     cells = re.findall(r'<td class="num">(.*?)</td>', row)
     assert len(cells) >= len(small.icc) and set(cells) == {"n&lt;10"}
     assert "-0.00" not in section
+
+
+def test_network_rows_from_the_design_codes_equal_those_from_the_labels() -> None:
+    """The design's PSU codes (sorted leader ids) give the same rows as the leader ids."""
+    from tpn_survey.analysis.coding import sorted_factorize
+    from tpn_survey.analysis.network import network_rows
+
+    rng = np.random.default_rng(3)
+    leaders = pd.Series([f"L{i}" for i in rng.integers(0, 40, 600)])
+    orgs = pd.Series(rng.choice(["A", "B", "C"], 600))
+    valid = rng.random((600, 2)) < 0.9
+    positive = valid & (rng.random((600, 2)) < 0.6)
+    codes, _ = sorted_factorize(leaders)
+    by_labels = network_rows(leaders, orgs, positive, valid, ["q1", "q2"], listed=["A", "D"])
+    by_codes = network_rows(
+        leaders, orgs, positive, valid, ["q1", "q2"], listed=["A", "D"], leader_codes=codes
+    )
+    assert by_codes == by_labels and len(by_labels) == 5

@@ -185,7 +185,7 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
             estimates += found
             item_sums.append(sums)
         if design.cluster:
-            network = network_from_masks(schema, frame, masks, design.cluster)
+            network = network_from_masks(schema, frame, masks, design.cluster, built.clusters)
         means, scales = design_scale_results(
             schema, codes, domains, built, item_sums, options.level, options.min_n
         )

@@ -29,6 +29,7 @@ def network_rows(
     valid: np.ndarray,
     items: list[str],
     listed: list[str] | None = None,
+    leader_codes: np.ndarray | None = None,
 ) -> list[NetworkRow]:
     """One row overall and one per organization (sorted): leaders, size per leader, ICC by item.
 
@@ -38,17 +39,23 @@ def network_rows(
     respondents with a blank organization a last row "": both are cells of the breakdown, so
     withheld ones cannot be worked out from the overall row (DESIGN.md "Disclosure control").
     Everything comes from per-leader counts (one bincount per item), so the cost is one pass.
+    `leader_codes`, each respondent's leader as 0..L-1 in sorted order (the design's PSU
+    codes), spares factorizing `cluster` again.
     """
-    leader_of, leaders = _codes(cluster)
+    if leader_codes is None:
+        leader_of, leader_ids = _codes(cluster)
+        n_leaders = len(leader_ids)
+    else:
+        leader_of, n_leaders = leader_codes, int(leader_codes.max(initial=-1)) + 1
     orgs: list[str] = []
     if organization is None:
         org_of = np.zeros(len(cluster), dtype=np.int64)
     else:
         org_of, orgs = _codes(organization)
     # A leader who appears in two organizations counts once in each: cells are (org, leader).
-    cell = org_of * len(leaders) + leader_of
-    cells, cell_of = unique_keys(cell, max(len(orgs), 1) * len(leaders))
-    cell_org = cells // len(leaders)
+    cell = org_of * n_leaders + leader_of
+    cells, cell_of = unique_keys(cell, max(len(orgs), 1) * n_leaders)
+    cell_org = cells // n_leaders
     size = np.bincount(cell_of, minlength=len(cells))
     n = np.empty((valid.shape[1], len(cells)))
     s = np.empty_like(n)
@@ -122,7 +129,11 @@ def icc_from_sums(n: np.ndarray, s: np.ndarray) -> float | None:
 
 
 def network_from_masks(
-    schema: Instrument, frame: pd.DataFrame, masks: tuple[np.ndarray, np.ndarray], cluster: str
+    schema: Instrument,
+    frame: pd.DataFrame,
+    masks: tuple[np.ndarray, np.ndarray],
+    cluster: str,
+    leader_codes: np.ndarray | None = None,
 ) -> list[NetworkRow]:
     """Leaders per organization and ICC by leader (see network.py)."""
     positive, valid = masks
@@ -134,4 +145,5 @@ def network_from_masks(
         valid=valid,
         items=[item.id for item in schema.items],
         listed=org.values if org else None,
+        leader_codes=leader_codes,
     )
