@@ -304,9 +304,10 @@ def coded_psu_sums(
         in_cell = np.bincount(cell, minlength=n_cells).reshape(-1, width)
         value = np.where(valid[j], points[j], 0.0)
         out["n"][j] = in_cell @ counts_as[j]
-        out["w"][j] = summed @ valid[j]
-        out["wy"][j] = summed @ positive[j]
-        out["wx"][j] = summed @ value
+        # Products straight into their rows: no temporary array, so no fresh pages to fault in.
+        np.matmul(summed, valid[j], out=out["w"][j])
+        np.matmul(summed, positive[j], out=out["wy"][j])
+        np.matmul(summed, value, out=out["wx"][j])
         # PSU after PSU, as the sum over all PSUs adds them (the absent ones add zeros).
         by_domain[:, j] = np.bincount(slot_of, summed.reshape(-1), n_slots).reshape(-1, width)
         if starts.size:
