@@ -47,17 +47,6 @@ class DesignProportions:
     n_effective: np.ndarray
 
 
-def domain_degf(strata: Strata, counts: np.ndarray, by_row: bool) -> np.ndarray:
-    """R's degf of each domain's subset: PSUs with a member minus strata with one.
-
-    counts: (..., units, k) valid rows per PSU, or per stratum where the rows are the PSUs
-    (`by_row`; then the PSUs with a member are the rows themselves)."""
-    members = counts > 0
-    if by_row:
-        return np.asarray(np.rint(counts).sum(axis=-2) - members.sum(axis=-2))
-    return strata.degf(members)
-
-
 def _zero_one_interval(
     is_one: np.ndarray, n: np.ndarray, df: np.ndarray, level: float
 ) -> tuple[np.ndarray, np.ndarray]:

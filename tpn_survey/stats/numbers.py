@@ -20,7 +20,7 @@ from scipy import special
 
 from tpn_survey.stats import dist
 from tpn_survey.stats.design import Design, Strata
-from tpn_survey.stats.domain import domain_degf, domain_proportions
+from tpn_survey.stats.domain import domain_proportions
 
 _FUZZ = 1 - 64 * np.finfo(float).eps  # R's qbinom: p * (1 - 64 eps) guards against rounding
 
@@ -144,7 +144,7 @@ def design_totals(
     members = members.reshape(n_domains, n_psu, 1)
     total = psu_totals.sum(axis=1)[:, 0]
     var = strata.variance(psu_totals)[:, 0]
-    df = domain_degf(strata, members, False)[:, 0].astype(np.float64)
+    df = strata.degf(members > 0)[:, 0].astype(np.float64)
     ok = df > 0
     with np.errstate(invalid="ignore"):
         half = dist.t_ppf(1 - (1 - level) / 2, np.where(ok, df, 1.0)) * np.sqrt(var)
