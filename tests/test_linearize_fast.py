@@ -256,6 +256,30 @@ def test_results_json_equal_dense_path(
     assert b'"deff"' in fast
 
 
+def test_one_breakdowns_sums_held_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A breakdown's PSU sums are freed (its means taken) before the next breakdown's are
+    made: memory holds one breakdown's sums, not every breakdown's."""
+    import weakref
+
+    data, schema = _bench_files(tmp_path, 600, 200)
+    made: list[weakref.ref[np.ndarray]] = []
+    real = linearize.coded_psu_sums
+
+    def spy(*args: object, **kwargs: object) -> tuple[Sums, Sums, np.ndarray]:
+        assert [ref() for ref in made] == [None] * len(made), "earlier sums still held"
+        rate, mean, counts = real(*args, **kwargs)  # type: ignore[arg-type]
+        made.extend(weakref.ref(a) for a in (rate.w, rate.wx, mean.wx, mean.n))
+        return rate, mean, counts
+
+    monkeypatch.setattr(linearize, "coded_psu_sums", spy)
+    argv = ["analyze", str(data), "--schema", str(schema), "--format", "json", "--by", "region"]
+    code, out = invoke(*argv, "--by", "role", "--out", str(tmp_path / "o"))
+    assert code == 0, out
+    assert len(made) == 3 * 4  # overall, region, role
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(0, 40), min_size=1, max_size=300), st.integers(41, 400))
 def test_unique_keys_equal_np_unique(keys: list[int], size: int) -> None:

@@ -166,7 +166,7 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
         )
         kinds = tally.rates
     else:
-        from tpn_survey.analysis.scales import design_scale_results
+        from tpn_survey.analysis.scales import design_means, design_scale_results, design_scores
 
         assert coded is not None
         # Weighted sums depend on the order of their terms in the last bits: a canonical row
@@ -179,15 +179,25 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
         masks = item_masks(schema, codes)
         built = build_design(frame, design, _file_names(table))
         domains = domain_codes(frame, domain_groups)
-        item_sums = []
+        _, scores = design_scores(schema, codes)
+        found_means = []
         for domain, labels in domains:
             found, sums = design_estimates(schema, codes, domain, labels, built, method, options)
             estimates += found
-            item_sums.append(sums)
+            # The means now, so that this breakdown's PSU sums are freed before the next's.
+            found_means.append(
+                design_means(built, domain, len(labels), sums, scores, options.level)
+            )
+            del sums
         if design.cluster:
             network = network_from_masks(schema, frame, masks, design.cluster, built.clusters)
         means, scales = design_scale_results(
-            schema, codes, domains, built, item_sums, options.level, options.min_n
+            schema,
+            codes,
+            [labels for _, labels in domains],
+            found_means,
+            options.level,
+            options.min_n,
         )
         kinds = rate_kinds_by_group(schema, table.frame, coded)
 

@@ -51,29 +51,42 @@ def simple_scale_results(
     return means, _reliabilities(schema, tally.pairs, level, min_n)
 
 
+def design_scores(schema: Instrument, codes: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Each respondent's score on every composite: (names, (rows, composites))."""
+    values = item_values(schema, codes) if schema.composites else np.empty((len(codes), 0))
+    return composite_scores(schema, values)
+
+
+def design_means(
+    design: Any,
+    domain: np.ndarray,
+    n_domains: int,
+    item_sums: Sums,
+    scores: np.ndarray,
+    level: float = 0.95,
+) -> Means:
+    """Design-based means of every item, then composite, in each domain of one breakdown
+    (linearized t intervals, as R's svymean on a subset): items from their PSU sums,
+    composites from the respondents' `scores`. Called once per breakdown, so only one
+    breakdown's PSU sums are held at a time."""
+    if scores.shape[1]:
+        extra = psu_sums(design, domain, n_domains, np.isfinite(scores), scores, squares=True)
+        item_sums = concat_sums(item_sums, extra)
+    return means_from_sums(design, item_sums, level)
+
+
 def design_scale_results(
     schema: Instrument,
     codes: np.ndarray,
-    domains: list[tuple[np.ndarray, list[dict[str, str]]]],
-    design: Any,
-    item_sums: list[Sums],
+    labels_of: list[list[dict[str, str]]],
+    found: list[Means],
     level: float = 0.95,
     min_n: int = 10,
 ) -> tuple[list[Mean], list[Reliability]]:
-    """Design-based means of every item and composite in every domain (linearized t
-    intervals, as R's svymean on a subset): items from their PSU sums (`item_sums`, one per
-    breakdown), composites from respondents' scores. Alpha is unweighted over complete
-    cases: it describes the instrument, not the population."""
-    values = item_values(schema, codes) if schema.composites else np.empty((len(codes), 0))
-    names, scores = composite_scores(schema, values)
-    res = []
-    for (domain, labels), sums in zip(domains, item_sums, strict=True):
-        if names:
-            extra = psu_sums(design, domain, len(labels), np.isfinite(scores), scores, squares=True)
-            sums = concat_sums(sums, extra)
-        res.append(means_from_sums(design, sums, level))
-    labels_of = [labels for _, labels in domains]
-    means = _mean_rows(schema, labels_of, res, _points(schema), "linearized-t", min_n)
+    """Mean rows of every breakdown from its `design_means`, and the alpha of every
+    composite. Alpha is unweighted over complete cases: it describes the instrument, not the
+    population."""
+    means = _mean_rows(schema, labels_of, found, _points(schema), "linearized-t", min_n)
     return means, _reliabilities(schema, pair_counts(schema, codes), level, min_n)
 
 
