@@ -6,7 +6,9 @@ linearized over whole arrays."""
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,11 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tpn_survey.stats import design as design_module
-from tpn_survey.stats import domain as domain_module
 from tpn_survey.stats import linearize
-from tpn_survey.stats import scales as scales_module
 from tpn_survey.stats.design import Design, Strata, make_design
-from tpn_survey.stats.linearize import PsuSums, Sums, coded_psu_sums
+from tpn_survey.stats.linearize import PsuSums, Reduction, Sums, coded_psu_chunks, coded_psu_sums
 
 
 def dense_coded_psu_sums(
@@ -92,8 +92,9 @@ def dense_sums_degf(
     return dense_degf(strata, n > 0)
 
 
-def dense_variance(strata: Strata, totals: np.ndarray) -> np.ndarray:
-    """The former `Strata.variance`: all of (..., PSUs, k) at once."""
+def dense_squares(strata: Strata, totals: np.ndarray) -> np.ndarray:
+    """The former squared deviations within strata of `Strata.variance`: all of
+    (..., PSUs, k) at once, as (strata, ... x k)."""
     moved = np.moveaxis(totals, -2, 0)
     flat = moved.reshape(moved.shape[0], -1)
     order = np.argsort(strata.of_psu, kind="stable")
@@ -107,8 +108,13 @@ def dense_variance(strata: Strata, totals: np.ndarray) -> np.ndarray:
         return out
 
     mean = by_stratum(flat) / strata.n_psu[:, None]
-    squares = by_stratum((flat - mean[strata.of_psu]) ** 2)
-    return (strata.scale @ squares).reshape(moved.shape[1:])
+    return by_stratum((flat - mean[strata.of_psu]) ** 2)
+
+
+def dense_variance(strata: Strata, totals: np.ndarray) -> np.ndarray:
+    """The former `Strata.variance`: all of (..., PSUs, k) at once."""
+    squares = dense_squares(strata, totals)
+    return (strata.scale @ squares).reshape(*totals.shape[:-2], totals.shape[-1])
 
 
 def dense_degf(strata: Strata, members: np.ndarray) -> np.ndarray:
@@ -128,6 +134,40 @@ def dense_ratio_variance(
     with np.errstate(divide="ignore", invalid="ignore"):
         t = (full(sums, "wx") - ratio[:, None, :] * full(sums, "w")) / total_w[:, None, :]
     return dense_variance(strata, np.nan_to_num(t))
+
+
+def dense_influence_totals(sums: PsuSums, ratio: np.ndarray, total_w: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (full(sums, "wx") - ratio[:, None, :] * full(sums, "w")) / total_w[:, None, :]
+    return np.nan_to_num(t)
+
+
+def dense_variance_squares(
+    strata: Strata, sums: PsuSums, ratio: np.ndarray, total_w: np.ndarray
+) -> list[np.ndarray]:
+    """The squares of the former `ratio_variance` (whole arrays), cut into the columns
+    `Strata.product` takes: (domains, strata) each."""
+    t = dense_influence_totals(sums, ratio, total_w)
+    squares = dense_squares(strata, t).reshape(-1, t.shape[0], t.shape[-1])
+    return [squares[:, :, j].T for j in range(t.shape[-1])]
+
+
+def dense_coded_psu_chunks(
+    design: Design,
+    domain: np.ndarray,
+    n_domains: int,
+    codes: np.ndarray,
+    valid: np.ndarray,
+    positive: np.ndarray,
+    points: np.ndarray,
+    shift: int = 0,
+    budget: int | None = None,
+) -> Iterator[tuple[slice, Sums, Sums, np.ndarray]]:
+    """The former sums, every item at once, whatever the budget."""
+    rate, mean, counts = dense_coded_psu_sums(
+        design, domain, n_domains, codes, valid, positive, points, shift
+    )
+    yield slice(0, valid.shape[0]), rate, mean, counts
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
@@ -190,6 +230,10 @@ def test_coded_sums_equal_dense(
         linearize.ratio_variance(strata, sums, ratio, total_w),
         dense_ratio_variance(strata, sums, ratio, total_w),
     )
+    assert _same(
+        strata.product((n_domains,), dense_variance_squares(strata, sums, ratio, total_w)),
+        dense_ratio_variance(strata, sums, ratio, total_w),
+    )
     no_columns = np.zeros((n_domains, strata.of_psu.size, 0))
     assert _same(strata.variance(no_columns), dense_variance(strata, no_columns))
     members = full(sums, "n") > 0
@@ -205,6 +249,67 @@ def test_coded_sums_equal_dense(
         linearize.difference_variance(strata, sums, ratio, total_w, a, b),
         dense_variance(strata, t[a] - t[b]),
     )
+
+
+def dense_reduced(strata: Strata, sums: PsuSums) -> dict[str, np.ndarray]:
+    """The former reduction of the sums of every column at once, from whole arrays."""
+    total_w = dense_totals(sums, "w")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = dense_totals(sums, "wx") / total_w
+    return {
+        "w": total_w,
+        "wx": dense_totals(sums, "wx"),
+        "n": dense_totals(sums, "n"),
+        "degf": dense_sums_degf(sums, strata),
+        "spread": sums.spread,
+        "variance": dense_ratio_variance(strata, sums, ratio, total_w),
+    }
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(20, 300),
+    per_cluster=st.floats(1.0, 10.0),
+    n_domains=st.integers(1, 3),
+    k=st.integers(0, 9),
+    per_chunk=st.integers(1, 4),
+    composites=st.integers(0, 2),
+)
+def test_chunked_reductions_equal_the_whole(
+    seed: int, n: int, per_cluster: float, n_domains: int, k: int, per_chunk: int, composites: int
+) -> None:
+    """Sums made a few items at a time and reduced as they come (composites' sums joined
+    last) give, to the last bit, what the whole dense arrays gave: totals, degf, spread,
+    and the variances, whose product over strata is taken once over every column."""
+    args = _case(seed, n, max(10, int(n / per_cluster)), n_domains, k)
+    built = args[0]
+    strata = Strata.of(built)
+    rate, mean, counts = coded_psu_sums(*args, shift=2)
+    assert isinstance(rate, PsuSums) and isinstance(mean, PsuSums)
+    budget = 4 * 8 * rate.cells.size * per_chunk
+    rates, means = Reduction(strata), Reduction(strata)
+    chunk_counts = np.zeros_like(counts)
+    sizes = []
+    for items, r, m, c in coded_psu_chunks(*args, shift=2, budget=budget):
+        sizes.append(items.stop - items.start)
+        rates.add(r)
+        means.add(m)
+        chunk_counts[:, items] = c
+    whole_chunks = [per_chunk] * (k // per_chunk) + ([k % per_chunk] if k % per_chunk else [])
+    assert sizes == (whole_chunks or [0])  # no items: one empty chunk
+    assert _same(chunk_counts, counts)
+    rng = np.random.default_rng(seed)
+    scores = np.where(rng.random((n, composites)) < 0.2, np.nan, rng.normal(3, 1, (n, composites)))
+    extra = linearize.psu_sums(built, args[1], n_domains, np.isfinite(scores), scores, True)
+    means.add(extra)
+    whole_means = linearize.concat_sums(mean, extra)
+    assert isinstance(whole_means, PsuSums)
+    for got, sums in ((rates.result(), rate), (means.result(), whole_means)):
+        want = dense_reduced(strata, sums)
+        for field, value in want.items():
+            mine = got.variance(strata) if field == "variance" else getattr(got, field)
+            assert _same(mine, value), field
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -233,19 +338,23 @@ def _bench_files(folder: Path, rows: int, clusters: int) -> tuple[Path, Path]:
     return paths["csv"], paths["schema_design"]
 
 
-@pytest.mark.parametrize("clusters", [40, 900])
+@pytest.mark.parametrize(("clusters", "budget"), [(40, None), (900, None), (900, 1)])
 def test_results_json_equal_dense_path(
-    clusters: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    clusters: int, budget: int | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """results.json of a design-based run is byte-identical with the dense reference path."""
+    """results.json of a design-based run, its sums made a few items at a time (`budget`
+    None: as the analysis sizes them; 1: one item at a time), is byte-identical with the
+    dense reference path: every item at once over every (domain, PSU), whole arrays."""
     data, schema = _bench_files(tmp_path, 2000, clusters)
     argv = ["analyze", str(data), "--schema", str(schema), "--format", "json", "--by", "region"]
     argv += ["--by", "role", "--ci", "logit"]
+    if budget is not None:
+        monkeypatch.setattr(linearize, "SUMS_BUDGET", budget)
     code, out = invoke(*argv, "--out", str(tmp_path / "fast"))
     assert code == 0, out
-    monkeypatch.setattr(linearize, "coded_psu_sums", dense_coded_psu_sums)
-    for module in (linearize, domain_module, scales_module):
-        monkeypatch.setattr(module, "ratio_variance", dense_ratio_variance)
+    monkeypatch.setattr(linearize, "coded_psu_chunks", dense_coded_psu_chunks)
+    monkeypatch.setattr(linearize, "variance_squares", dense_variance_squares)
+    monkeypatch.setattr(linearize, "ratio_variance", dense_ratio_variance)
     monkeypatch.setattr(design_module.Strata, "variance", dense_variance)
     monkeypatch.setattr(PsuSums, "totals", dense_totals)
     monkeypatch.setattr(PsuSums, "degf", dense_sums_degf)
@@ -256,28 +365,29 @@ def test_results_json_equal_dense_path(
     assert b'"deff"' in fast
 
 
-def test_one_breakdowns_sums_held_at_a_time(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A breakdown's PSU sums are freed (its means taken) before the next breakdown's are
-    made: memory holds one breakdown's sums, not every breakdown's."""
+def test_one_chunk_of_sums_held_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each chunk of PSU sums is reduced and freed before the next is made, in every
+    breakdown: memory holds one chunk of sums, not every item's of every breakdown."""
     import weakref
 
     data, schema = _bench_files(tmp_path, 600, 200)
     made: list[weakref.ref[np.ndarray]] = []
-    real = linearize.coded_psu_sums
+    real = linearize.coded_psu_chunks
 
-    def spy(*args: object, **kwargs: object) -> tuple[Sums, Sums, np.ndarray]:
-        assert [ref() for ref in made] == [None] * len(made), "earlier sums still held"
-        rate, mean, counts = real(*args, **kwargs)  # type: ignore[arg-type]
-        made.extend(weakref.ref(a) for a in (rate.w, rate.wx, mean.wx, mean.n))
-        return rate, mean, counts
+    def spy(*args: Any, **kwargs: Any) -> Iterator[tuple[slice, Sums, Sums, np.ndarray]]:
+        for chunk in real(*args, **kwargs):
+            assert [ref() for ref in made] == [None] * len(made), "earlier sums still held"
+            _, rate, mean, _ = chunk
+            made.extend(weakref.ref(a) for a in (rate.w, rate.wx, mean.wx, mean.n))
+            yield chunk
+            del chunk, rate, mean
 
-    monkeypatch.setattr(linearize, "coded_psu_sums", spy)
+    monkeypatch.setattr(linearize, "coded_psu_chunks", spy)
+    monkeypatch.setattr(linearize, "SUMS_BUDGET", 1)  # an item a chunk
     argv = ["analyze", str(data), "--schema", str(schema), "--format", "json", "--by", "region"]
     code, out = invoke(*argv, "--by", "role", "--out", str(tmp_path / "o"))
     assert code == 0, out
-    assert len(made) == 3 * 4  # overall, region, role
+    assert len(made) == 3 * 30 * 4  # overall, region, role: 30 items each
 
 
 @settings(max_examples=60, deadline=None)

@@ -36,10 +36,13 @@ def design_estimates(
     options: Options,
 ) -> tuple[list[Estimate], Any]:
     """Design-based estimates of every item in every domain (Taylor linearization), and the
-    PSU sums of the items' points, from which their design-based means follow."""
+    `Reduction` of the PSU sums of the items' points, from which their design-based means
+    follow. The sums are made a few items at a time and reduced as they come: memory holds
+    one chunk of them, whatever the number of PSUs."""
     from tpn_survey.analysis.scores import level_points
-    from tpn_survey.stats.domain import proportions_from_sums
-    from tpn_survey.stats.linearize import coded_psu_sums
+    from tpn_survey.stats.design import Strata
+    from tpn_survey.stats.domain import proportions_from_reduced
+    from tpn_survey.stats.linearize import SUMS_BUDGET, Reduction, coded_psu_chunks
 
     width = count_width(schema)
     valid, positive = level_masks(schema, width)
@@ -49,7 +52,11 @@ def design_estimates(
         points[j, 1 : 1 + len(level_values)] = level_values
     # Slot 0 is for off-scale codes (-2): they are no answer, as missing ones (-1) are.
     pad = np.zeros((valid.shape[0], 1), dtype=bool)
-    rate_sums, mean_sums, slot_counts = coded_psu_sums(
+    strata = Strata.of(design)
+    rates, means = Reduction(strata), Reduction(strata)
+    # The unweighted count of each slot, as `_counts` counts them: missing, then the levels.
+    counts = np.zeros((len(labels), *valid.shape), dtype=np.int64)
+    chunks = coded_psu_chunks(
         design,
         domain,
         len(labels),
@@ -58,10 +65,15 @@ def design_estimates(
         np.hstack([pad, positive]),
         np.hstack([pad, points]),
         shift=2,
+        budget=SUMS_BUDGET,
     )
-    counts = slot_counts[:, :, 1:]  # as `_counts` counts them: missing first, then the levels
+    for items, rate_sums, mean_sums, chunk_counts in chunks:
+        rates.add(rate_sums)
+        means.add(mean_sums)
+        counts[:, items] = chunk_counts[:, :, 1:]
+        del rate_sums, mean_sums  # before the next chunk's sums are made
     count_positive = (counts * positive).sum(axis=2)
-    props = proportions_from_sums(design, rate_sums, count_positive, method, options.level)
+    props = proportions_from_reduced(design, rates.result(), count_positive, method, options.level)
     values = {
         "rate": props.rate,
         "ci_low": props.ci_low,
@@ -70,7 +82,7 @@ def design_estimates(
         "n_effective": props.n_effective,
         "weighted": weighted_counts(codes, domain, len(labels), design.weights, counts.shape[2]),
     }
-    return estimates_from_counts(schema, counts, labels, method, options, values), mean_sums
+    return estimates_from_counts(schema, counts, labels, method, options, values), means
 
 
 def weighted_counts(

@@ -13,12 +13,12 @@ import numpy as np
 from tpn_survey.analysis.scores import composite_scores, item_values, level_points, pair_counts
 from tpn_survey.results import Mean, Reliability, finite
 from tpn_survey.schema import Instrument
-from tpn_survey.stats.linearize import Sums, concat_sums, psu_sums
+from tpn_survey.stats.linearize import Reduction, psu_sums
 from tpn_survey.stats.scales import (
     Means,
     alpha_from_pairs,
     means_from_counts,
-    means_from_sums,
+    means_from_reduced,
 )
 
 if TYPE_CHECKING:
@@ -61,18 +61,16 @@ def design_means(
     design: Any,
     domain: np.ndarray,
     n_domains: int,
-    item_sums: Sums,
+    items: Reduction,
     scores: np.ndarray,
     level: float = 0.95,
 ) -> Means:
     """Design-based means of every item, then composite, in each domain of one breakdown
-    (linearized t intervals, as R's svymean on a subset): items from their PSU sums,
-    composites from the respondents' `scores`. Called once per breakdown, so only one
-    breakdown's PSU sums are held at a time."""
+    (linearized t intervals, as R's svymean on a subset): items from their PSU sums' reduction
+    (`items`, from `design_estimates`), composites from the respondents' `scores`."""
     if scores.shape[1]:
-        extra = psu_sums(design, domain, n_domains, np.isfinite(scores), scores, squares=True)
-        item_sums = concat_sums(item_sums, extra)
-    return means_from_sums(design, item_sums, level)
+        items.add(psu_sums(design, domain, n_domains, np.isfinite(scores), scores, squares=True))
+    return means_from_reduced(design, items.result(), level)
 
 
 def design_scale_results(

@@ -7,7 +7,7 @@ Bad designs raise ValueError; the analysis turns it into a DesignError naming th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -220,7 +220,15 @@ class Strata:
     def column_variance(self, lead: tuple[int, ...], columns: Iterable[np.ndarray]) -> np.ndarray:
         """`variance` of totals given one column at a time, each (*lead, PSUs): no copy of the
         whole (..., PSUs, k) array, and each column's sums run along contiguous memory."""
-        blocks = [self._squares(np.ascontiguousarray(c).reshape(-1, c.shape[-1])) for c in columns]
+        return self.product(lead, [self.column_squares(c) for c in columns])
+
+    def column_squares(self, column: np.ndarray) -> np.ndarray:
+        """One column's within-stratum squared deviations of its PSU totals (*lead, PSUs):
+        (lead, strata), the part of `variance` that needs the totals."""
+        return self._squares(np.ascontiguousarray(column).reshape(-1, column.shape[-1]))
+
+    def product(self, lead: tuple[int, ...], blocks: Sequence[np.ndarray]) -> np.ndarray:
+        """The variances (*lead, k) from every column's `column_squares`, in one product."""
         if not blocks:
             return np.zeros((*lead, 0))
         # (strata, lead x k) in C order, the matrix the product has always been taken of: a

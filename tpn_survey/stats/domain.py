@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from tpn_survey.stats import dist
 from tpn_survey.stats.design import Design, Strata
-from tpn_survey.stats.linearize import Sums, psu_sums, ratio_variance
+from tpn_survey.stats.linearize import Reduced, Reduction, Sums, psu_sums
 
 METHODS = ("logit", "beta", "wald")
 
@@ -131,13 +131,25 @@ def proportions_from_sums(
 ) -> DesignProportions:
     """`domain_proportions` from the PSU sums of the 0/1 answers and the unweighted count of
     positive answers per (domain, item)."""
+    reduction = Reduction(Strata.of(design))
+    reduction.add(sums)
+    return proportions_from_reduced(design, reduction.result(), count_positive, method, level)
+
+
+def proportions_from_reduced(
+    design: Design,
+    sums: Reduced,
+    count_positive: np.ndarray,
+    method: str = "logit",
+    level: float = 0.95,
+) -> DesignProportions:
+    """`proportions_from_sums` from the reduced sums (`stats.linearize.Reduction`)."""
     strata = Strata.of(design)
-    total_w = sums.totals("w")
-    count = np.rint(sums.totals("n")).astype(np.int64)
+    count = np.rint(sums.n).astype(np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        rate = sums.totals("wx") / total_w
-        var = ratio_variance(strata, sums, rate, total_w)
-        df = np.rint(sums.degf(strata)).astype(np.int64)
+        rate = sums.ratio()
+        var = sums.variance(strata)
+        df = np.rint(sums.degf).astype(np.int64)
 
         se = np.sqrt(var)
         pq = rate * (1 - rate)

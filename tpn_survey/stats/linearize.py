@@ -235,6 +235,11 @@ def psu_sums(
     return sums
 
 
+SUMS_BUDGET = 16 * 2**20
+"""Bytes of PSU sums (4 float columns an item over the occupied cells) the analysis has
+`coded_psu_chunks` make at a time: with many PSUs, a few items at a time."""
+
+
 def coded_psu_sums(
     design: Design,
     domain: np.ndarray,
@@ -245,14 +250,34 @@ def coded_psu_sums(
     points: np.ndarray,
     shift: int = 0,
 ) -> tuple[Sums, Sums, np.ndarray]:
-    """`psu_sums` of coded answers for proportions and for means at once.
+    """`psu_sums` of coded answers for proportions and for means at once, every item in one
+    go: `coded_psu_chunks` with no limit on the size of the sums."""
+    chunks = coded_psu_chunks(design, domain, n_domains, codes, valid, positive, points, shift)
+    ((_, rate, mean, slot_counts),) = chunks
+    return rate, mean, slot_counts
+
+
+def coded_psu_chunks(
+    design: Design,
+    domain: np.ndarray,
+    n_domains: int,
+    codes: np.ndarray,
+    valid: np.ndarray,
+    positive: np.ndarray,
+    points: np.ndarray,
+    shift: int = 0,
+    budget: int | None = None,
+) -> Iterator[tuple[slice, Sums, Sums, np.ndarray]]:
+    """`psu_sums` of coded answers for proportions and for means at once, a few items at a
+    time: (the items, sums for the rate of positive answers, sums for the mean of the points,
+    the unweighted count of each slot per (domain, item, slot)), the sums of one chunk of
+    items no larger than `budget` bytes (None: every item at once).
 
     codes: (n, k) category codes, slot = code + `shift` (0 is the first of `width` slots);
     valid, positive: (k, width) masks of those slots; points: (k, width) each slot's value.
     One weighted and one unweighted bincount per item over (domain, PSU, code) give every
-    sum: (sums for the rate of positive answers, sums for the mean of the points, the
-    unweighted count of each slot per (domain, item, slot)). Where the rows are the PSUs,
-    the bincounts are over (domain, stratum, code), with one more for the squared weights.
+    sum. Where the rows are the PSUs, the bincounts are over (domain, stratum, code), with one
+    more for the squared weights, and the sums, as small as the strata, come in one chunk.
     """
     by_row = design.rows_are_psus
     unit = design.strata if by_row else design.clusters
@@ -266,7 +291,6 @@ def coded_psu_sums(
     w = design.weights[rows]
     if not isinstance(rows, slice):
         codes = np.asfortranarray(codes[rows])
-    slot_counts = np.zeros((n_domains, k, width), dtype=np.int64)
     if by_row:
         shape = (n_domains, n_units, k, width)
         weighted, squared, counted = np.zeros(shape), np.zeros(shape), np.zeros(shape)
@@ -276,10 +300,11 @@ def coded_psu_sums(
             weighted[:, :, j] = np.bincount(cell, weights=w, minlength=size * width).reshape(per)
             squared[:, :, j] = np.bincount(cell, weights=w * w, minlength=size * width).reshape(per)
             counted[:, :, j] = np.bincount(cell, minlength=size * width).reshape(per)
-        slot_counts[:] = counted.sum(axis=1)
-        rate = _coded_row_sums(weighted, squared, counted, valid, positive.astype(np.float64))
-        mean = _coded_row_sums(weighted, squared, counted, valid, points)
-        return rate, mean, slot_counts
+        slot_counts = counted.sum(axis=1).astype(np.int64)
+        rate_rows = _coded_row_sums(weighted, squared, counted, valid, positive.astype(np.float64))
+        mean_rows = _coded_row_sums(weighted, squared, counted, valid, points)
+        yield slice(0, k), rate_rows, mean_rows, slot_counts
+        return
 
     # Weighted sums over the occupied (domain, PSU) pairs only, not over domains x PSUs: the
     # work grows with the rows, not with the PSUs. Each cell adds its rows in the same order,
@@ -294,33 +319,38 @@ def coded_psu_sums(
     counts_as = valid.astype(np.float64)  # a float product: BLAS, and exact for counts
     # The occupied pairs are sorted by domain: each domain's cells are one run.
     in_use, starts = np.unique(occupied // n_units, return_index=True)
-    out = {name: np.zeros((k, occupied.size)) for name in ("n", "w", "wy", "wx")}
-    by_domain = np.zeros((n_domains, k, width))  # weight of each code in each domain
     cell = np.empty_like(cells)  # one buffer for every item's cells: no new pages each time
-    for j in range(k):
-        code = codes[:, j]
-        np.add(cells, code, out=cell)
-        summed = np.bincount(cell, weights=w, minlength=n_cells).reshape(-1, width)
-        in_cell = np.bincount(cell, minlength=n_cells).reshape(-1, width)
-        value = np.where(valid[j], points[j], 0.0)
-        out["n"][j] = in_cell @ counts_as[j]
-        # Products straight into their rows: no temporary array, so no fresh pages to fault in.
-        np.matmul(summed, valid[j], out=out["w"][j])
-        np.matmul(summed, positive[j], out=out["wy"][j])
-        np.matmul(summed, value, out=out["wx"][j])
-        # PSU after PSU, as the sum over all PSUs adds them (the absent ones add zeros).
-        by_domain[:, j] = np.bincount(slot_of, summed.reshape(-1), n_slots).reshape(-1, width)
-        if starts.size:
-            slot_counts[in_use, j] = np.add.reduceat(in_cell, starts, axis=0)
     grid = (n_domains, n_units)
-    # The spread of 0/1 answers is not asked for; that of the points follows from the means.
-    rate_sums = PsuSums(occupied, grid, out["w"], out["wy"], out["n"], np.zeros((n_domains, k)))
-    mean_sums = PsuSums(occupied, grid, out["w"], out["wx"], out["n"], np.zeros((n_domains, k)))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean = mean_sums.totals("wx") / mean_sums.totals("w")  # (domains, k)
-    deviation = np.where(valid, points - np.nan_to_num(mean)[:, :, None], 0.0)
-    mean_sums.spread[:] = (by_domain * deviation**2).sum(axis=-1)
-    return rate_sums, mean_sums, slot_counts
+    step = k if budget is None else max(1, budget // (4 * 8 * max(occupied.size, 1)))
+    for first in range(0, k, step) if k else [0]:  # no items: one empty chunk
+        items = slice(first, min(first + step, k))
+        m = items.stop - first
+        out = {name: np.zeros((m, occupied.size)) for name in ("n", "w", "wy", "wx")}
+        by_domain = np.zeros((n_domains, m, width))  # weight of each code in each domain
+        slot_counts = np.zeros((n_domains, m, width), dtype=np.int64)
+        for i, j in enumerate(range(first, items.stop)):
+            np.add(cells, codes[:, j], out=cell)
+            summed = np.bincount(cell, weights=w, minlength=n_cells).reshape(-1, width)
+            in_cell = np.bincount(cell, minlength=n_cells).reshape(-1, width)
+            value = np.where(valid[j], points[j], 0.0)
+            out["n"][i] = in_cell @ counts_as[j]
+            # Products straight into their rows: no temporary array, no fresh pages to fault in.
+            np.matmul(summed, valid[j], out=out["w"][i])
+            np.matmul(summed, positive[j], out=out["wy"][i])
+            np.matmul(summed, value, out=out["wx"][i])
+            # PSU after PSU, as the sum over all PSUs adds them (the absent ones add zeros).
+            by_domain[:, i] = np.bincount(slot_of, summed.reshape(-1), n_slots).reshape(-1, width)
+            if starts.size:
+                slot_counts[in_use, i] = np.add.reduceat(in_cell, starts, axis=0)
+        # The spread of 0/1 answers is not asked for; that of the points follows from the means.
+        rate = PsuSums(occupied, grid, out["w"], out["wy"], out["n"], np.zeros((n_domains, m)))
+        mean = PsuSums(occupied, grid, out["w"], out["wx"], out["n"], np.zeros((n_domains, m)))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean_value = mean.totals("wx") / mean.totals("w")  # (domains, m)
+        deviation = np.where(valid[items], points[items] - np.nan_to_num(mean_value)[..., None], 0)
+        mean.spread[:] = (by_domain * deviation**2).sum(axis=-1)
+        yield items, rate, mean, slot_counts
+        del out, rate, mean  # freed before the next chunk's sums are made
 
 
 def ratio_variance(
@@ -337,6 +367,85 @@ def ratio_variance(
         return strata.column_variance(total_w.shape[:-1], _psu_totals(sums, ratio, total_w))
     s1, s2 = _influence_moments(sums, total_w)
     return strata.row_variance(s1, s2)
+
+
+def variance_squares(
+    strata: Strata, sums: PsuSums, ratio: np.ndarray, total_w: np.ndarray
+) -> list[np.ndarray]:
+    """`ratio_variance` of a cluster design up to its last step: each column's
+    `Strata.column_squares` of its PSU totals, for `Strata.product`."""
+    return [strata.column_squares(t) for t in _psu_totals(sums, ratio, total_w)]
+
+
+@dataclass(frozen=True)
+class Reduced:
+    """What the estimates of the domain ratios sum(w x) / sum(w) need of their sums, per
+    (domain, column): totals of `w`, `wx` and rows (`n`), R's `degf`, the `spread`, and the
+    variance, as `squares` of each column (cluster designs, for one `Strata.product` over
+    every column) or as `var` itself (rows as PSUs)."""
+
+    w: np.ndarray
+    wx: np.ndarray
+    n: np.ndarray
+    degf: np.ndarray
+    spread: np.ndarray
+    squares: list[np.ndarray]
+    var: np.ndarray | None = None
+
+    def ratio(self) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.asarray(self.wx / self.w)
+
+    def variance(self, strata: Strata) -> np.ndarray:
+        return self.var if self.var is not None else strata.product(self.w.shape[:-1], self.squares)
+
+
+def reduce_sums(strata: Strata, sums: Sums) -> Reduced:
+    """`Reduced` of one set of sums."""
+    total_w = sums.totals("w")
+    total_wx = sums.totals("wx")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = total_wx / total_w
+    degf = sums.degf(strata)
+    if isinstance(sums, PsuSums):
+        squares = variance_squares(strata, sums, ratio, total_w)
+        return Reduced(total_w, total_wx, sums.totals("n"), degf, sums.spread, squares)
+    var = ratio_variance(strata, sums, ratio, total_w)
+    return Reduced(total_w, total_wx, sums.totals("n"), degf, sums.spread, [], var)
+
+
+class Reduction:
+    """Sums of columns added a few at a time (`add`), reduced to one `Reduced` of every
+    column (`result`). A cluster design's sums are reduced as they come, so they can be
+    freed; every reduction is column by column, and the variance's product over strata is
+    taken once, at the shape it would have for all columns at once (a BLAS product may add
+    in an order that depends on its shape). Rows-as-PSUs sums, small, are joined first and
+    reduced at the end: their sums over strata run across the columns."""
+
+    def __init__(self, strata: Strata) -> None:
+        self.strata = strata
+        self.parts: list[Reduced] = []
+        self.rows: RowSums | None = None
+
+    def add(self, sums: Sums) -> None:
+        if isinstance(sums, RowSums):
+            joined = sums if self.rows is None else concat_sums(self.rows, sums)
+            assert isinstance(joined, RowSums)
+            self.rows = joined
+        else:
+            self.parts.append(reduce_sums(self.strata, sums))
+
+    def result(self) -> Reduced:
+        if self.rows is not None:
+            return reduce_sums(self.strata, self.rows)
+        if len(self.parts) == 1:
+            return self.parts[0]
+        join = {
+            f.name: np.concatenate([getattr(p, f.name) for p in self.parts], axis=-1)
+            for f in fields(Reduced)
+            if f.name not in ("squares", "var")
+        }
+        return Reduced(**join, squares=[b for p in self.parts for b in p.squares])
 
 
 def _psu_totals(sums: PsuSums, ratio: np.ndarray, total_w: np.ndarray) -> Iterator[np.ndarray]:

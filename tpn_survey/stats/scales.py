@@ -17,7 +17,7 @@ import numpy as np
 
 from tpn_survey.stats import dist
 from tpn_survey.stats.design import Design, Strata
-from tpn_survey.stats.linearize import Sums, psu_sums, ratio_variance
+from tpn_survey.stats.linearize import Reduced, Reduction, Sums, psu_sums
 
 
 @dataclass(frozen=True)
@@ -99,14 +99,21 @@ def design_means(
 
 def means_from_sums(design: Design, sums: Sums, level: float = 0.95) -> Means:
     """`design_means` from the PSU sums of the values (see `stats.linearize.psu_sums`)."""
+    reduction = Reduction(Strata.of(design))
+    reduction.add(sums)
+    return means_from_reduced(design, reduction.result(), level)
+
+
+def means_from_reduced(design: Design, sums: Reduced, level: float = 0.95) -> Means:
+    """`means_from_sums` from the reduced sums (`stats.linearize.Reduction`)."""
     strata = Strata.of(design)
-    total_w = sums.totals("w")
-    count = np.rint(sums.totals("n"))
+    total_w = sums.w
+    count = np.rint(sums.n)
     with np.errstate(divide="ignore", invalid="ignore"):
-        mean = sums.totals("wx") / total_w
+        mean = sums.ratio()
         wsd = np.sqrt(sums.spread / total_w * count / (count - 1))
-    var = ratio_variance(strata, sums, mean, total_w)
-    df = sums.degf(strata).astype(np.float64)
+    var = sums.variance(strata)
+    df = sums.degf.astype(np.float64)
     ok = (df > 0) & (count > 0)
     with np.errstate(invalid="ignore"):
         half = dist.t_ppf(1 - (1 - level) / 2, np.where(ok, df, 1.0)) * np.sqrt(var)
