@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tpn_survey.analysis.coding import (
     ItemCodes,
@@ -171,3 +173,19 @@ def test_codes_of_some_rows_equal_the_rows_of_the_codes() -> None:
     assert got.dtype == np.int16 and got.flags.f_contiguous
     assert np.array_equal(got, codes[rows])
     assert coded.codes_of(np.arange(0)).shape == (0, 3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.booleans(), min_size=1, max_size=9),
+    st.lists(st.integers(-1, 7), min_size=0, max_size=60),
+)
+def test_in_runs_equals_the_table_lookup(table: list[bool], codes: list[int]) -> None:
+    """Masks from the runs of a level table equal indexing the table with code + 1."""
+    from tpn_survey.analysis.estimates import _in_runs
+
+    lookup = np.array(table)
+    column = np.array([c for c in codes if c + 1 < len(table)], dtype=np.int16)
+    out = np.empty(column.size, dtype=bool)
+    _in_runs(column, lookup, out)
+    assert (out == lookup[column.astype(np.int64) + 1]).all()

@@ -15,15 +15,25 @@ from tpn_survey.stats.proportions import proportion_ci
 
 
 def item_masks(schema: Instrument, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(positive, valid) answer masks, (rows, items) column-major, one column at a time."""
+    """(positive, valid) answer masks, (rows, items) column-major, one column at a time.
+    Off-scale codes (-2, refused before any analysis) are neither."""
     valid_mask, pos_mask = level_masks(schema, count_width(schema))
     positive = np.empty(codes.shape, dtype=bool, order="F")
     valid = np.empty(codes.shape, dtype=bool, order="F")
     for j in range(codes.shape[1]):
-        shifted = codes[:, j].astype(np.int64) + 1
-        positive[:, j] = pos_mask[j, shifted]
-        valid[:, j] = valid_mask[j, shifted]
+        column = codes[:, j]
+        _in_runs(column, pos_mask[j], out=positive[:, j])
+        _in_runs(column, valid_mask[j], out=valid[:, j])
     return positive, valid
+
+
+def _in_runs(codes: np.ndarray, table: np.ndarray, out: np.ndarray) -> None:
+    """out = table[codes + 1], by comparing the codes with the ends of each run of True in
+    the small table (usually one: the levels, the agreeing ones): no index array per item."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], table.astype(np.int8), [0]])))
+    out[:] = False
+    for start, stop in zip(edges[::2] - 1, edges[1::2] - 1, strict=True):
+        out |= (codes >= start) & (codes < stop)
 
 
 def design_estimates(
