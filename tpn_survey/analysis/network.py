@@ -57,7 +57,9 @@ def network_rows(
     cells, cell_of = unique_keys(cell, max(len(orgs), 1) * n_leaders)
     cell_org = cells // n_leaders
     size = np.bincount(cell_of, minlength=len(cells))
-    n = np.empty((valid.shape[1], len(cells)))
+    # Counts, kept as int32 (half the memory of floats; a leader per cell, so as many cells
+    # as leaders) and made floats again per organization: the same values.
+    n = np.empty((valid.shape[1], len(cells)), dtype=np.int32)
     s = np.empty_like(n)
     for j in range(valid.shape[1]):
         n[j] = np.bincount(cell_of, weights=valid[:, j], minlength=len(cells))
@@ -112,7 +114,7 @@ def icc_from_sums(n: np.ndarray, s: np.ndarray) -> float | None:
     clusters, no within-cluster degrees of freedom, or a non-positive denominator.
     """
     keep = n > 0
-    n, s = n[keep], s[keep]
+    n, s = n[keep].astype(np.float64), s[keep].astype(np.float64)
     g, total = len(n), float(n.sum())
     if g < 2 or total <= g:
         return None
