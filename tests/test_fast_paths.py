@@ -171,3 +171,35 @@ def test_codes_of_some_rows_equal_the_rows_of_the_codes() -> None:
     assert got.dtype == np.int16 and got.flags.f_contiguous
     assert np.array_equal(got, codes[rows])
     assert coded.codes_of(np.arange(0)).shape == (0, 3)
+
+
+@pytest.mark.parametrize(
+    ("ids", "ascending"),
+    [
+        (["R_1", "R_2", "R_9", "R_10", "R_11", "R_100"], True),  # sequential: no hashing
+        (["a"], True),
+        (["R_1", "R_2", "R_2"], False),  # a repeat next to itself
+        (["R_2", "R_1"], False),
+        (["R_1", "R_10", "R_2"], False),  # shorter after longer: hashed instead
+        (["b", "a", "b"], False),
+    ],
+)
+def test_ascending_ids_are_distinct_without_hashing(
+    ids: list[str], ascending: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from tpn_survey.validate import _all_distinct_and_trimmed
+
+    values = pd.Series(pa.chunked_array([ids[:1], ids[1:]]), dtype=pd.ArrowDtype(pa.string()))
+    hashed: list[int] = []
+    real_unique = pc.unique
+
+    def unique(values: object) -> object:
+        hashed.append(1)
+        return real_unique(values)
+
+    monkeypatch.setattr(pc, "unique", unique)
+    assert _all_distinct_and_trimmed(values) == (len(set(ids)) == len(ids))
+    assert bool(hashed) != ascending
