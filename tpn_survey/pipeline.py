@@ -41,6 +41,7 @@ def read_survey(
     chunksize: int | None = None,
     options: Options | None = None,
     waves: Sequence[str] | None = None,
+    hash_later: bool = False,
 ) -> SurveyData:
     """Read export file(s) (several = waves) against an instrument; `pii` columns are dropped.
 
@@ -48,6 +49,8 @@ def read_survey(
     `analysis.tally`): for a simple analysis by the groups of `options` (default: every group
     of the schema), for a design-based one not at all (it needs the answers row by row).
     `waves` labels the files' waves (one label a file); else a `wave` column or the file name.
+    `hash_later`: return before the files' SHA-256 are done, to analyze meanwhile (the table's
+    `settle()` waits for them; `analyze_survey` does).
     """
     from tpn_survey.io import read_table, stack_tables
     from tpn_survey.io.table import fold_group_values, tell_apart
@@ -83,6 +86,7 @@ def read_survey(
                 drop=drop,
                 dictionary=coded,
                 tally=tally,
+                hash_later=hash_later,
             )
         )
     if waves is not None and len(waves) != len(paths):
@@ -155,6 +159,7 @@ def analyze_project(project: Project, on_result: Any = None) -> list[Results]:
                 chunksize=spec.chunksize,
                 options=spec.options,
                 waves=spec.wave_labels(),
+                hash_later=True,
             )
             results = analyze_survey(survey, spec.options)
         except OptionError as ex:  # named as the tpn.toml key: `compare`, not `--compare`
