@@ -203,3 +203,23 @@ def test_ascending_ids_are_distinct_without_hashing(
     monkeypatch.setattr(pc, "unique", unique)
     assert _all_distinct_and_trimmed(values) == (len(set(ids)) == len(ids))
     assert bool(hashed) != ascending
+
+
+@pytest.mark.parametrize(
+    ("cells", "merged"),
+    [
+        (["b", "a", "", "b", "a"], False),  # nothing to trim, a blank: the index as it is
+        (["b", "a", None, "b"], False),  # a null counts as ""
+        (["b", " a", "a ", "", "a"], True),  # trimming merges three spellings
+    ],
+)
+def test_trimmed_factorize_of_coded_cells(cells: list[str | None], merged: bool) -> None:
+    import pyarrow as pa
+
+    array = pa.array(cells, pa.string()).dictionary_encode()
+    values = pd.Series(array, dtype=pd.ArrowDtype(array.type))
+    inverse, texts = trimmed_factorize(values)
+    assert inverse.dtype == np.int64
+    assert [texts[i] for i in inverse] == [(c or "").strip() for c in cells]
+    assert len(set(texts)) == len(texts) and "" in texts
+    assert (len(texts) < len({c or "" for c in cells} | {""})) == merged
