@@ -223,3 +223,27 @@ def test_trimmed_factorize_of_coded_cells(cells: list[str | None], merged: bool)
     assert [texts[i] for i in inverse] == [(c or "").strip() for c in cells]
     assert len(set(texts)) == len(texts) and "" in texts
     assert (len(texts) < len({c or "" for c in cells} | {""})) == merged
+
+
+def test_chunks_with_their_own_dictionaries_are_coded_as_one() -> None:
+    """Each parsed block has its own dictionary (its labels in the order it met them); the
+    column's distinct values are every block's, first seen first, as unifying gives them."""
+    import pyarrow as pa
+
+    from tpn_survey.analysis.coding import _one_dictionary, factorize
+
+    rng = np.random.default_rng(5)
+    labels = ["Agree", "Disagree", "", "Not applicable", "Strongly agree"]
+    chunks = [
+        pa.array(
+            list(rng.choice(labels[: rng.integers(1, 6)], rng.integers(1, 50)))
+        ).dictionary_encode()
+        for _ in range(12)
+    ]
+    column = pa.chunked_array(chunks)
+    unified = pa.table({"v": column}).unify_dictionaries().column(0).combine_chunks()
+    joined = _one_dictionary(column)
+    assert joined.dictionary.to_pylist() == unified.dictionary.to_pylist()
+    assert joined.indices.to_pylist() == unified.indices.to_pylist()
+    inverse, uniques = factorize(pd.Series(column, dtype=pd.ArrowDtype(column.type)))
+    assert [uniques[i] for i in inverse] == column.to_pylist()
