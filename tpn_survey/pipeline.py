@@ -65,8 +65,10 @@ def read_survey(
         check_pii_options(instrument, options.named_columns())
     # A pii link column is read for linking waves only; no output ever carries its values.
     drop = [c for c in instrument.pii if c not in (instrument.respondent_id, instrument.link)]
-    # Answers and groups repeat a few labels: read as arrow dictionaries, coded once.
+    # Answers and groups repeat a few labels: read as arrow dictionaries, coded once. So do a
+    # design's clusters and strata, factorized by validation, the design and the network.
     coded = [item.column for item in instrument.items] + [g.column for g in instrument.groups]
+    coded += design_columns(instrument, options)
     keys = tally_keys(instrument, options) if chunksize else None
     if instrument.pairs or (options is not None and options.paired):
         keys = None  # people are linked (waves, before/after columns) row by row: keep rows
@@ -95,6 +97,20 @@ def read_survey(
     # Group values compared after NFC and non-breaking-space folding (a tally folded its own).
     fold_group_values(table, group_columns(instrument, options))
     return SurveyData(instrument, table)
+
+
+def design_columns(instrument: Instrument, options: Options | None) -> list[str]:
+    """The cluster and strata columns of the design the analysis will use (none without one)."""
+    from tpn_survey.analysis.plan import resolve_design
+
+    try:
+        design = resolve_design(instrument, options or Options())
+    except ValueError:  # a bad design option: the analysis reports it
+        return []
+    if design is None:
+        return []
+    named = [design.cluster, design.strata]
+    return [c for c in named if isinstance(c, str) and c != instrument.respondent_id]
 
 
 def group_columns(instrument: Instrument, options: Options | None) -> list[str]:
