@@ -52,3 +52,31 @@ def test_a_failed_hash_is_raised_by_settle() -> None:
     with pytest.raises(OSError, match="gone"):
         wait()
     assert "sha256" not in info
+
+
+@pytest.mark.parametrize(
+    ("hash_later", "order"), [(False, ["hash", "parse"]), (True, ["parse", "hash"])]
+)
+def test_hashing_overlaps_the_parse_unless_it_can_wait(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hash_later: bool, order: list[str]
+) -> None:
+    """A table returned settled hashes while it parses; one that can wait hashes after the
+    parse, which keeps every core busy, alongside the analysis, which keeps one."""
+    from tpn_survey.io import csv_reader, table
+
+    seen: list[str] = []
+    real_hash, real_parse = table._hash_in_background, csv_reader.parse
+
+    def hashing(*args: object) -> object:
+        seen.append("hash")
+        return real_hash(*args)  # type: ignore[arg-type]
+
+    def parse(*args: object, **kwargs: object) -> object:
+        seen.append("parse")
+        return real_parse(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(table, "_hash_in_background", hashing)
+    monkeypatch.setattr(csv_reader, "parse", parse)
+    path = _csv(tmp_path / "s.csv")
+    assert read_table(path, hash_later=hash_later).settle().files[0]["sha256"] == _sha(path)
+    assert seen == order

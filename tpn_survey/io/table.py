@@ -178,9 +178,10 @@ def read_table(
     (a `tpn_survey.analysis.tally.Tally`) the answers are added to it and their columns are not kept:
     chunk by chunk as they are streamed, else once the file is read.
 
-    The file's SHA-256 is computed on another thread once the file is parsed (a parse keeps
-    every core busy; the analysis that follows, one). With `hash_later` the table is returned
-    before it is done: call `Table.settle()` before reading `files[...]["sha256"]`.
+    The file's SHA-256 is computed on another thread while the file is parsed. With
+    `hash_later` it is started once the file is parsed (a parse keeps every core busy; the
+    analysis that follows, one) and the table is returned before it is done: call
+    `Table.settle()` before reading `files[...]["sha256"]`.
     """
     from tpn_survey.io import csv_reader, xlsx_reader
     from tpn_survey.io.flavours import is_metadata, normalize_export
@@ -200,6 +201,8 @@ def read_table(
     raw: Any = mapped if mapped is not None else _read_bytes(path)
     if mapped is None and (not raw or raw.isspace()):
         raise InputError(f"{name}: the file is empty")
+    info: dict[str, str | int] = {"file": name}
+    hashing = [] if hash_later else [_hash_in_background(info, lambda d: d.update(raw))]
     flavour = normalize_export(name, export)
     kind = "text" if mapped is not None else sniff_kind(name, raw, encoding)
     problems: list[Problem] = []
@@ -252,12 +255,7 @@ def read_table(
     frame = frame.drop(columns=gone)
     frame[FILE_COLUMN] = name
     frame[ROW_COLUMN] = rows
-    info: dict[str, str | int] = {
-        "file": name,
-        "rows": len(frame),
-        "encoding": used,
-        "export": export_used,
-    }
+    info.update({"rows": len(frame), "encoding": used, "export": export_used})
     keep = set(frame.columns)
     table = Table(
         frame=frame,
@@ -268,7 +266,7 @@ def read_table(
         levels={k: v for k, v in levels.items() if k in keep},
         non_substantive={k: v for k, v in non_subst.items() if k in keep},
         sheets=sheets,
-        hashing=[_hash_in_background(info, lambda digest: digest.update(raw))],
+        hashing=hashing or [_hash_in_background(info, lambda d: d.update(raw))],
     )
     table = table if tally is None else _tallied(table, tally)
     return table if hash_later else table.settle()
