@@ -189,3 +189,79 @@ def test_in_runs_equals_the_table_lookup(table: list[bool], codes: list[int]) ->
     out = np.empty(column.size, dtype=bool)
     _in_runs(column, lookup, out)
     assert (out == lookup[column.astype(np.int64) + 1]).all()
+
+
+@pytest.mark.parametrize(
+    ("ids", "ascending"),
+    [
+        (["R_1", "R_2", "R_9", "R_10", "R_11", "R_100"], True),  # sequential: no hashing
+        (["a"], True),
+        (["R_1", "R_2", "R_2"], False),  # a repeat next to itself
+        (["R_2", "R_1"], False),
+        (["R_1", "R_10", "R_2"], False),  # shorter after longer: hashed instead
+        (["b", "a", "b"], False),
+    ],
+)
+def test_ascending_ids_are_distinct_without_hashing(
+    ids: list[str], ascending: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from tpn_survey.validate import _all_distinct_and_trimmed
+
+    values = pd.Series(pa.chunked_array([ids[:1], ids[1:]]), dtype=pd.ArrowDtype(pa.string()))
+    hashed: list[int] = []
+    real_unique = pc.unique
+
+    def unique(values: object) -> object:
+        hashed.append(1)
+        return real_unique(values)
+
+    monkeypatch.setattr(pc, "unique", unique)
+    assert _all_distinct_and_trimmed(values) == (len(set(ids)) == len(ids))
+    assert bool(hashed) != ascending
+
+
+@pytest.mark.parametrize(
+    ("cells", "merged"),
+    [
+        (["b", "a", "", "b", "a"], False),  # nothing to trim, a blank: the index as it is
+        (["b", "a", None, "b"], False),  # a null counts as ""
+        (["b", " a", "a ", "", "a"], True),  # trimming merges three spellings
+    ],
+)
+def test_trimmed_factorize_of_coded_cells(cells: list[str | None], merged: bool) -> None:
+    import pyarrow as pa
+
+    array = pa.array(cells, pa.string()).dictionary_encode()
+    values = pd.Series(array, dtype=pd.ArrowDtype(array.type))
+    inverse, texts = trimmed_factorize(values)
+    assert inverse.dtype == np.int64
+    assert [texts[i] for i in inverse] == [(c or "").strip() for c in cells]
+    assert len(set(texts)) == len(texts) and "" in texts
+    assert (len(texts) < len({c or "" for c in cells} | {""})) == merged
+
+
+def test_chunks_with_their_own_dictionaries_are_coded_as_one() -> None:
+    """Each parsed block has its own dictionary (its labels in the order it met them); the
+    column's distinct values are every block's, first seen first, as unifying gives them."""
+    import pyarrow as pa
+
+    from tpn_survey.analysis.coding import _one_dictionary, factorize
+
+    rng = np.random.default_rng(5)
+    labels = ["Agree", "Disagree", "", "Not applicable", "Strongly agree"]
+    chunks = [
+        pa.array(
+            list(rng.choice(labels[: rng.integers(1, 6)], rng.integers(1, 50)))
+        ).dictionary_encode()
+        for _ in range(12)
+    ]
+    column = pa.chunked_array(chunks)
+    unified = pa.table({"v": column}).unify_dictionaries().column(0).combine_chunks()
+    joined = _one_dictionary(column)
+    assert joined.dictionary.to_pylist() == unified.dictionary.to_pylist()
+    assert joined.indices.to_pylist() == unified.indices.to_pylist()
+    inverse, uniques = factorize(pd.Series(column, dtype=pd.ArrowDtype(column.type)))
+    assert [uniques[i] for i in inverse] == column.to_pylist()

@@ -3,6 +3,9 @@ break across pyarrow's blocks, so the cells are always the careful read's cells.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -46,3 +49,33 @@ def test_plain_values_take_the_fast_path() -> None:
     data = "".join(f"R{i},Agree,{i % 4}\n" for i in range(100_000)).encode()
     table, ragged = read_records("x.csv", data, ",", 3)
     assert not ragged and table.num_rows == 100_000
+
+
+def test_text_validated_as_utf8_is_not_checked_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """read_table validates (or transcodes) the text as UTF-8, so pyarrow skips its own check of
+    every cell; a caller that has not checked keeps pyarrow's."""
+    from tpn_survey.errors import InputError
+    from tpn_survey.io import read_table
+
+    bad = b"R1,Agree\nR2,\xff\n"
+    with pytest.raises(InputError, match="cannot parse as CSV"):
+        read_records("x.csv", bad, ",", 2)
+    table, _ = read_records("x.csv", bad, ",", 2, utf8_checked=True)
+    assert table.num_rows == 2
+
+    seen: list[bool] = []
+    real = csv_reader.read_records
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(kwargs.get("utf8_checked", False))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(csv_reader, "read_records", spy)
+    path = tmp_path / "s.csv"
+    path.write_bytes("id,q1\nR1,Agree\nR2,Désaccord\n".encode())
+    assert read_table(path).frame["q1"].tolist() == ["Agree", "Désaccord"]
+    path.write_bytes("id,q1\nR1,Agree\nR2,D\xe9saccord\n".encode("latin-1"))  # Windows-1252
+    assert read_table(path).frame["q1"].tolist() == ["Agree", "Désaccord"]
+    assert seen == [True, True]

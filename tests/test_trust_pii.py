@@ -140,3 +140,33 @@ def test_blank_pii_id_names_row_and_column_only(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "row 6" in result.output and "'rid'" in result.output
     assert SECRET not in result.output
+
+
+@pytest.mark.parametrize(
+    ("cells", "numbers", "trimmed"),
+    [
+        ([f"TL{i}" for i in range(5000)], False, [1000]),  # text: only its first cells
+        ([f" {i}.5" for i in range(5000)], True, [1000, 5000]),
+        ([str(i) for i in range(4999)] + ["n/a"], False, [1000, 5000]),  # the last cell
+    ],
+)
+def test_a_column_of_numbers_is_told_from_its_first_cells_first(
+    cells: list[str], numbers: bool, trimmed: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from tpn_survey.personal import _all_numbers
+
+    seen: list[int] = []
+    real = pc.utf8_trim_whitespace
+
+    def trim(values: object) -> object:
+        seen.append(len(values))  # type: ignore[arg-type]
+        return real(values)
+
+    monkeypatch.setattr(pc, "utf8_trim_whitespace", trim)
+    values = pd.Series(pa.array(cells), dtype=pd.ArrowDtype(pa.string()))
+    assert _all_numbers(values) is numbers
+    assert seen == trimmed

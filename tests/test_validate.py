@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import MINI_HEADER, SAMPLE, SCHEMAS, write_csv
 from tpn_survey.io import read_table
 from tpn_survey.problems import has_errors
@@ -168,3 +170,30 @@ def test_ids_equal_after_trimming_are_duplicates(tmp_path: Path, mini_schema: Pa
     rows = [MINI_HEADER] + [[f"r{i}", "x", "A", "Urban", "Agree", "1"] for i in range(5)]
     clean = read_table(write_csv(tmp_path / "c.csv", rows), drop=["email"])
     assert validate(schema, clean) == []
+
+
+@pytest.mark.parametrize("dtype", ["arrow", "dictionary", "object"])
+def test_blank_design_values_are_blank_once_trimmed(dtype: str) -> None:
+    """A cluster or stratum cell that is empty once trimmed (Python's white space, a null
+    too) is a missing design value, whatever the column's type."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from tpn_survey.io.table import FILE_COLUMN, ROW_COLUMN, Table
+    from tpn_survey.schema import Design
+    from tpn_survey.validate import check_design
+
+    cells = ["L1", " ", "L2", "\u00a0\x1c", None, "L1 ", "\t"]
+    if dtype == "object":
+        column = pd.Series(cells, dtype=object)
+    else:
+        array = pa.array(cells, pa.string())
+        if dtype == "dictionary":
+            array = array.dictionary_encode()
+        column = pd.Series(array, dtype=pd.ArrowDtype(array.type))
+    frame = pd.DataFrame(
+        {"leader": column, "org": ["A"] * len(cells), FILE_COLUMN: "s.csv"}
+    ).assign(**{ROW_COLUMN: range(2, 2 + len(cells))})
+    problems = check_design(Table(frame=frame), Design(cluster="leader", strata="org"))
+    assert [(p.code, p.column, p.row) for p in problems] == [("missing-design-value", "leader", 3)]
+    assert "4 rows, first row 3" in problems[0].message

@@ -225,7 +225,7 @@ def analyze(schema: Instrument, table: Table, options: Options | None = None) ->
     problems += change_problems
     results = Results(
         tool=Tool(version=__version__),
-        survey=_survey(schema, table, domain_groups),
+        survey=_survey(schema, table.settle(), domain_groups),
         settings=Settings(
             ci=method,
             level=options.level,

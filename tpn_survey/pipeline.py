@@ -41,6 +41,7 @@ def read_survey(
     chunksize: int | None = None,
     options: Options | None = None,
     waves: Sequence[str] | None = None,
+    hash_later: bool = False,
 ) -> SurveyData:
     """Read export file(s) (several = waves) against an instrument; `pii` columns are dropped.
 
@@ -48,6 +49,8 @@ def read_survey(
     `analysis.tally`): for a simple analysis by the groups of `options` (default: every group
     of the schema), for a design-based one not at all (it needs the answers row by row).
     `waves` labels the files' waves (one label a file); else a `wave` column or the file name.
+    `hash_later`: return before the files' SHA-256 are done, to analyze meanwhile (the table's
+    `settle()` waits for them; `analyze_survey` does).
     """
     from tpn_survey.io import read_table, stack_tables
     from tpn_survey.io.table import fold_group_values, tell_apart
@@ -62,8 +65,10 @@ def read_survey(
         check_pii_options(instrument, options.named_columns())
     # A pii link column is read for linking waves only; no output ever carries its values.
     drop = [c for c in instrument.pii if c not in (instrument.respondent_id, instrument.link)]
-    # Answers and groups repeat a few labels: read as arrow dictionaries, coded once.
+    # Answers and groups repeat a few labels: read as arrow dictionaries, coded once. So do a
+    # design's clusters and strata, factorized by validation, the design and the network.
     coded = [item.column for item in instrument.items] + [g.column for g in instrument.groups]
+    coded += design_columns(instrument, options)
     keys = tally_keys(instrument, options) if chunksize else None
     if instrument.pairs or (options is not None and options.paired):
         keys = None  # people are linked (waves, before/after columns) row by row: keep rows
@@ -83,6 +88,7 @@ def read_survey(
                 drop=drop,
                 dictionary=coded,
                 tally=tally,
+                hash_later=hash_later,
             )
         )
     if waves is not None and len(waves) != len(paths):
@@ -91,6 +97,20 @@ def read_survey(
     # Group values compared after NFC and non-breaking-space folding (a tally folded its own).
     fold_group_values(table, group_columns(instrument, options))
     return SurveyData(instrument, table)
+
+
+def design_columns(instrument: Instrument, options: Options | None) -> list[str]:
+    """The cluster and strata columns of the design the analysis will use (none without one)."""
+    from tpn_survey.analysis.plan import resolve_design
+
+    try:
+        design = resolve_design(instrument, options or Options())
+    except ValueError:  # a bad design option: the analysis reports it
+        return []
+    if design is None:
+        return []
+    named = [design.cluster, design.strata]
+    return [c for c in named if isinstance(c, str) and c != instrument.respondent_id]
 
 
 def group_columns(instrument: Instrument, options: Options | None) -> list[str]:
@@ -155,6 +175,7 @@ def analyze_project(project: Project, on_result: Any = None) -> list[Results]:
                 chunksize=spec.chunksize,
                 options=spec.options,
                 waves=spec.wave_labels(),
+                hash_later=True,
             )
             results = analyze_survey(survey, spec.options)
         except OptionError as ex:  # named as the tpn.toml key: `compare`, not `--compare`

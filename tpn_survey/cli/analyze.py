@@ -126,6 +126,7 @@ def analyze(
                 sheet=sheet,
                 chunksize=chunksize,
                 options=options,
+                hash_later=True,
             )
             results = analyze_survey(survey, options)
             report, templates, inputs = _local_report(project, templates, [*data, schema])

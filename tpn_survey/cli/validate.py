@@ -36,8 +36,14 @@ def validate(
 
         if output_format not in ("text", "json"):
             raise OptionError(f"--format {output_format!r}: choose text or json")
-        survey = read_survey(
-            data, schema, encoding=encoding, export=export, sheet=sheet, chunksize=chunksize
+        survey = read_survey(  # no output names the files' hashes: never waited for
+            data,
+            schema,
+            encoding=encoding,
+            export=export,
+            sheet=sheet,
+            chunksize=chunksize,
+            hash_later=True,
         )
         report = validate_survey(survey)
         if output_format == "json":

@@ -12,7 +12,6 @@ Either way the analysis gives the same results as in memory, number for number.
 from __future__ import annotations
 
 import copy
-import hashlib
 import mmap
 from collections.abc import Collection
 from pathlib import Path
@@ -57,13 +56,11 @@ def is_streamable(head: bytes, encoding: str | None) -> bool:
     return True
 
 
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file, read 1 MiB at a time."""
-    digest = hashlib.sha256()
+def feed_file(digest: Any, path: Path) -> None:
+    """Feed a file to a hashlib `digest`, 1 MiB at a time."""
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
-    return digest.hexdigest()
 
 
 def parse_chunked(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -58,7 +58,9 @@ class Table:
     in order where the file declares them (SPSS value labels, ordered Parquet categories), and
     `non_substantive` the labels of SPSS user-missing codes. `tally` (a `tpn_survey.analysis.tally.Tally`)
     is set when the answers were tallied as they were read (`--chunksize`): then `frame` holds
-    every column but the items, whose counts are in the tally.
+    every column but the items, whose counts are in the tally. `hashing` holds a wait for each
+    file whose SHA-256 is still being computed (`read_table(hash_later=True)`): `settle()`
+    fills the `sha256` of `files` in.
     """
 
     frame: pd.DataFrame
@@ -70,6 +72,7 @@ class Table:
     non_substantive: dict[str, list[str]] = field(default_factory=dict)
     tally: Tallier | None = None
     sheets: dict[str, str] = field(default_factory=dict)  # workbook file -> the sheet read
+    hashing: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     @property
     def columns(self) -> list[str]:
@@ -77,6 +80,39 @@ class Table:
         if self.tally is not None:  # the items' columns are tallied, not kept
             found = list(dict.fromkeys([*self.tally.columns, *found]))
         return [c for c in found if c not in (FILE_COLUMN, ROW_COLUMN)]
+
+    def settle(self) -> Table:
+        """Wait for the files' SHA-256 still being computed; every `files` entry has its
+        `sha256` after this."""
+        while self.hashing:
+            self.hashing.pop(0)()
+        return self
+
+
+def _hash_in_background(
+    info: dict[str, str | int], update: Callable[[Any], None]
+) -> Callable[[], None]:
+    """Start computing a file's SHA-256 on another thread (`update(digest)` feeds it; hashlib
+    lets go of the GIL); the returned wait puts it in `info["sha256"]`."""
+    digest = hashlib.sha256()
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            update(digest)
+        except BaseException as ex:  # raised by wait(), on the caller's thread
+            failed.append(ex)
+
+    hasher = threading.Thread(target=run, daemon=True)
+    hasher.start()
+
+    def wait() -> None:
+        hasher.join()
+        if failed:
+            raise failed[0]
+        info["sha256"] = digest.hexdigest()
+
+    return wait
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -129,6 +165,7 @@ def read_table(
     chunksize: int | None = None,
     dictionary: Collection[str] = (),
     tally: Tallier | None = None,
+    hash_later: bool = False,
 ) -> Table:
     """Read one export of any supported kind; columns in `drop` (personal data) go at once.
 
@@ -140,6 +177,11 @@ def read_table(
     returns as arrow dictionaries: the same cells, coded as they are parsed. With a `tally`
     (a `tpn_survey.analysis.tally.Tally`) the answers are added to it and their columns are not kept:
     chunk by chunk as they are streamed, else once the file is read.
+
+    The file's SHA-256 is computed on another thread while the file is parsed. With
+    `hash_later` it is started once the file is parsed (a parse keeps every core busy; the
+    analysis that follows, one) and the table is returned before it is done: call
+    `Table.settle()` before reading `files[...]["sha256"]`.
     """
     from tpn_survey.io import csv_reader, xlsx_reader
     from tpn_survey.io.flavours import is_metadata, normalize_export
@@ -154,15 +196,13 @@ def read_table(
     if chunksize:
         streamed = _read_chunked(path, chunksize, encoding, export, drop, tally)
         if streamed is not None:
-            return streamed
+            return streamed if hash_later else streamed.settle()
     mapped = _map_utf8_text(path) if encoding in (None, "utf-8", "utf8") else None
     raw: Any = mapped if mapped is not None else _read_bytes(path)
     if mapped is None and (not raw or raw.isspace()):
         raise InputError(f"{name}: the file is empty")
-    # hashlib lets go of the GIL: the input's hash is computed while the file is parsed.
-    digest = hashlib.sha256()
-    hasher = threading.Thread(target=digest.update, args=(raw,), daemon=True)
-    hasher.start()
+    info: dict[str, str | int] = {"file": name}
+    hashing = [] if hash_later else [_hash_in_background(info, lambda d: d.update(raw))]
     flavour = normalize_export(name, export)
     kind = "text" if mapped is not None else sniff_kind(name, raw, encoding)
     problems: list[Problem] = []
@@ -215,14 +255,7 @@ def read_table(
     frame = frame.drop(columns=gone)
     frame[FILE_COLUMN] = name
     frame[ROW_COLUMN] = rows
-    hasher.join()
-    info: dict[str, str | int] = {
-        "file": name,
-        "sha256": digest.hexdigest(),
-        "rows": len(frame),
-        "encoding": used,
-        "export": export_used,
-    }
+    info.update({"rows": len(frame), "encoding": used, "export": export_used})
     keep = set(frame.columns)
     table = Table(
         frame=frame,
@@ -233,8 +266,10 @@ def read_table(
         levels={k: v for k, v in levels.items() if k in keep},
         non_substantive={k: v for k, v in non_subst.items() if k in keep},
         sheets=sheets,
+        hashing=hashing or [_hash_in_background(info, lambda d: d.update(raw))],
     )
-    return table if tally is None else _tallied(table, tally)
+    table = table if tally is None else _tallied(table, tally)
+    return table if hash_later else table.settle()
 
 
 def _tallied(table: Table, tally: Tallier) -> Table:
@@ -255,7 +290,7 @@ def _read_chunked(
     tally: Tallier | None = None,
 ) -> Table | None:
     """`read_table` for a streamable UTF-8 text file, or None if the file is not one."""
-    from tpn_survey.io.chunked import file_sha256, is_streamable, parse_chunked
+    from tpn_survey.io.chunked import feed_file, is_streamable, parse_chunked
     from tpn_survey.io.csv_reader import HEAD_BYTES
     from tpn_survey.io.flavours import normalize_export
     from tpn_survey.io.text import sniff_kind
@@ -270,6 +305,9 @@ def _read_chunked(
         return None
     if sniff_kind(name, head) != "text":
         return None
+    # A streamed read leaves a core free: the file is hashed meanwhile (Table.settle).
+    info: dict[str, str | int] = {"file": name}
+    wait = _hash_in_background(info, lambda digest: feed_file(digest, path))
     parsed = parse_chunked(name, path, chunksize, normalize_export(name, export), tally, drop)
     frame = parsed.frame.drop(columns=[c for c in drop if c in parsed.frame.columns])
     clash = [c for c in (FILE_COLUMN, ROW_COLUMN) if c in frame.columns]
@@ -278,13 +316,9 @@ def _read_chunked(
     frame[FILE_COLUMN] = name
     frame[ROW_COLUMN] = parsed.rows
     keep = set(frame.columns)
-    info: dict[str, str | int] = {
-        "file": name,
-        "sha256": file_sha256(path),
-        "rows": len(frame),
-        "encoding": "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8",
-        "export": parsed.layout.export,
-    }
+    info["rows"] = len(frame)
+    info["encoding"] = "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8"
+    info["export"] = parsed.layout.export
     return Table(
         frame=frame,
         files=[info],
@@ -292,6 +326,7 @@ def _read_chunked(
         questions={k: v for k, v in parsed.layout.questions.items() if k in keep},
         metadata=[c for c in parsed.layout.metadata if c in keep],
         tally=tally,
+        hashing=[wait],
     )
 
 
@@ -320,6 +355,7 @@ def tell_apart(tables: list[Table], paths: list[Path]) -> list[Table]:
     out = []
     for table, name, label in zip(tables, names, labels, strict=True):
         if label != name:
+            table.settle()  # its files' entries are copied below
             table.frame[FILE_COLUMN] = label
             table.files = [{**table.files[0], "file": label}, *table.files[1:]]
             table.sheets = {label if k == name else k: v for k, v in table.sheets.items()}
@@ -431,4 +467,5 @@ def stack_tables(
         non_substantive={k: v for t in tables for k, v in t.non_substantive.items()},
         sheets={k: v for t in tables for k, v in t.sheets.items()},
         tally=tallies[0] if tallies else None,
+        hashing=[wait for t in tables for wait in t.hashing],
     )
