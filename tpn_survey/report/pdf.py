@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import functools
+import gc
 import os
 import re
 import subprocess
@@ -61,6 +62,24 @@ def charts_as_images(html: str) -> str:
     return _SVG.sub(_chart_image, _NARROW.sub("", html))
 
 
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Python's cycle collector paused, then restored as it was.
+
+    A render makes millions of short-lived objects: the collector ran ~800 times during the
+    sample report, five of them over the whole heap, ~8 % of WeasyPrint's time; without it
+    the render's peak memory grows by ~4 MB (of ~160). The cycles are freed at the next
+    collection after the render.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def pdf_bytes(html: str) -> bytes:
     """Render `html` to PDF bytes; identical input gives identical bytes."""
     try:
@@ -78,11 +97,15 @@ def pdf_bytes(html: str) -> bytes:
     saved = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = str(max(0, epoch))
     try:
-        document = weasyprint.HTML(string=charts_as_images(html), url_fetcher=fetcher).render()
-        document.metadata.created = date
-        document.metadata.modified = date
-        # Tagged (structure tree, language, figure alt text): PDF/UA-1.
-        data = document.write_pdf(pdf_identifier=b"tpn-report", pdf_variant="pdf/ua-1")
+        with _no_cyclic_gc():
+            page = weasyprint.HTML(string=charts_as_images(html), url_fetcher=fetcher)
+            document = page.render()
+            document.metadata.created = date
+            document.metadata.modified = date
+            # Tagged (structure tree, language, figure alt text): PDF/UA-1. No /ID (optional
+            # in PDF 1.7 and PDF/UA-1): pydyf would serialize and compress every object a
+            # second time to hash them, ~15 % of write_pdf.
+            data = document.write_pdf(pdf_identifier=False, pdf_variant="pdf/ua-1")
     finally:
         if saved is None:
             del os.environ["SOURCE_DATE_EPOCH"]
