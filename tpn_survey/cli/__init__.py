@@ -1,7 +1,8 @@
 """The `tpn` command: one Typer app, one module a command (each parses, calls the library,
-prints, exits). `main` is the console script."""
+prints, exits). `main` is the console script.
 
-from __future__ import annotations
+The command modules keep their annotations as objects (no `from __future__ import
+annotations`): typer would evaluate each string twice while building the CLI."""
 
 import os
 import sys

@@ -1,7 +1,5 @@
 """`tpn analyze`: agreement rates with intervals, written as the report and tables."""
 
-from __future__ import annotations
-
 import contextlib
 from pathlib import Path
 from typing import Annotated, Any

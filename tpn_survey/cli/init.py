@@ -1,7 +1,5 @@
 """`tpn init` (a starter tpn.toml with the sample) and `tpn sample` (regenerate the data)."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

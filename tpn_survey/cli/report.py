@@ -1,7 +1,5 @@
 """`tpn report`: re-render the report from results.json files, without the data."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """`tpn schema`: JSON Schemas of the formats, check an instrument, draft one from data."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 from typing import Annotated

@@ -1,7 +1,5 @@
 """`tpn validate`: check exports against an instrument."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """`tpn weight rake`: nonresponse weights by raking to population margins."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
