@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from tpn_survey.stats import design as design_module
 from tpn_survey.stats import linearize
 from tpn_survey.stats.design import Design, Strata, make_design
-from tpn_survey.stats.linearize import PsuSums, Reduction, Sums, coded_psu_chunks, coded_psu_sums
+from tpn_survey.stats.linearize import PsuSums, Sums, coded_psu_chunks, coded_psu_sums
+from tpn_survey.stats.reduction import Reduction
 
 
 def dense_coded_psu_sums(

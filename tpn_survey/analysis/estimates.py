@@ -52,7 +52,8 @@ def design_estimates(
     from tpn_survey.analysis.scores import level_points
     from tpn_survey.stats.design import Strata
     from tpn_survey.stats.domain import proportions_from_reduced
-    from tpn_survey.stats.linearize import SUMS_BUDGET, Reduction, coded_psu_chunks
+    from tpn_survey.stats.linearize import SUMS_BUDGET, coded_psu_chunks
+    from tpn_survey.stats.reduction import Reduction
 
     width = count_width(schema)
     valid, positive = level_masks(schema, width)

@@ -13,7 +13,8 @@ import numpy as np
 from tpn_survey.analysis.scores import composite_scores, item_values, level_points, pair_counts
 from tpn_survey.results import Mean, Reliability, finite
 from tpn_survey.schema import Instrument
-from tpn_survey.stats.linearize import Reduction, psu_sums
+from tpn_survey.stats.linearize import psu_sums
+from tpn_survey.stats.reduction import Reduction
 from tpn_survey.stats.scales import (
     Means,
     alpha_from_pairs,

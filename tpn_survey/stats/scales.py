@@ -17,7 +17,8 @@ import numpy as np
 
 from tpn_survey.stats import dist
 from tpn_survey.stats.design import Design, Strata
-from tpn_survey.stats.linearize import Reduced, Reduction, Sums, psu_sums
+from tpn_survey.stats.linearize import Sums, psu_sums
+from tpn_survey.stats.reduction import Reduced, Reduction
 
 
 @dataclass(frozen=True)
