@@ -14,6 +14,7 @@ from tpn_survey import __version__
 from tpn_survey.cli import _common, analyze, init, report, schema, validate, weight
 
 app = typer.Typer(
+    cls=_common.Group,
     name="tpn",
     help="Survey analysis for teacher-practice networks: validate, analyze, report.",
     add_completion=False,

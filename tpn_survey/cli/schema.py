@@ -9,12 +9,14 @@ import typer
 from tpn_survey.cli._common import (
     EncodingOption,
     ExportOption,
+    Group,
     SheetOption,
     clean_errors,
     console,
 )
 
 app = typer.Typer(
+    cls=Group,
     help="Instrument schemas: JSON Schema for editors, check, draft from data.",
     no_args_is_help=True,
 )

@@ -5,9 +5,11 @@ from typing import Annotated
 
 import typer
 
-from tpn_survey.cli._common import EncodingOption, clean_errors, console, escape
+from tpn_survey.cli._common import EncodingOption, Group, clean_errors, console, escape
 
-app = typer.Typer(help="Survey weights: raking to population margins.", no_args_is_help=True)
+app = typer.Typer(
+    cls=Group, help="Survey weights: raking to population margins.", no_args_is_help=True
+)
 
 
 @app.command("rake")
