@@ -178,17 +178,22 @@ def test_codes_of_some_rows_equal_the_rows_of_the_codes() -> None:
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(st.booleans(), min_size=1, max_size=9),
-    st.lists(st.integers(-1, 7), min_size=0, max_size=60),
+    st.lists(st.integers(-2, 7), min_size=0, max_size=60),
+    st.sampled_from([np.int8, np.int16, np.int64]),
 )
-def test_in_runs_equals_the_table_lookup(table: list[bool], codes: list[int]) -> None:
-    """Masks from the runs of a level table equal indexing the table with code + 1."""
+def test_in_runs_equals_the_table_lookup(table: list[bool], codes: list[int], dtype: type) -> None:
+    """Masks from the runs of a level table equal indexing the table with code + 1; an
+    off-scale code (-2) is in no run. The buffers hold whatever an earlier column left."""
     from tpn_survey.analysis.estimates import _in_runs
 
     lookup = np.array(table)
-    column = np.array([c for c in codes if c + 1 < len(table)], dtype=np.int16)
+    column = np.array([c for c in codes if c + 1 < len(table)], dtype=dtype)
     out = np.empty(column.size, dtype=bool)
-    _in_runs(column, lookup, out)
-    assert (out == lookup[column.astype(np.int64) + 1]).all()
+    shifted = np.full(column.size, 99, dtype=dtype)
+    hit = np.ones(column.size, dtype=bool)
+    _in_runs(column, lookup, out, shifted, hit)
+    expected = np.where(column >= -1, lookup[np.maximum(column.astype(np.int64) + 1, 0)], False)
+    assert (out == expected).all()
 
 
 @pytest.mark.parametrize(
