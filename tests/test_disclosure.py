@@ -516,7 +516,28 @@ def test_withholding_twice_changes_nothing(tmp_path: Path) -> None:
 
     lines = _rows("A", 3, 0) + _rows("B", 25, 100) + _rows("C", 40, 200) + _rows("", 2, 300)
     results = _analyze(tmp_path, {"data.csv": lines}, by=["organization"], compare="organization")
-    assert apply_withholding(results) == results
+    # A copy: a new object, so withholding is worked out again rather than recognised.
+    again = apply_withholding(results.model_copy())
+    assert again is not results
+    assert again == results
+
+
+def test_withheld_results_are_recognised_and_a_changed_copy_is_not(tmp_path: Path) -> None:
+    from tpn_survey.report.disclosure import apply_withholding
+
+    lines = _rows("A", 3, 0) + _rows("B", 25, 100) + _rows("C", 40, 200) + _rows("", 2, 300)
+    results = _analyze(tmp_path, {"data.csv": lines}, by=["organization"], compare="organization")
+    assert apply_withholding(results) is results  # analyze() returns it flagged
+    # A hand-made copy with its flags cleared is flagged again, not taken as already done.
+    cleared = results.model_copy(
+        update={
+            "estimates": [e.model_copy(update={"suppressed": False}) for e in results.estimates]
+        }
+    )
+    flagged = apply_withholding(cleared)
+    assert flagged is not cleared
+    assert _withheld_cells(flagged.estimates) == _withheld_cells(results.estimates)
+    assert _withheld_cells(cleared.estimates) == {}
 
 
 def test_network_rows_for_absent_and_blank_organizations() -> None:

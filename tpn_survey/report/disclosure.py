@@ -29,6 +29,7 @@ The row model needs `suppressed: bool` and `suppressed_reason: Literal["min-n",
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -213,8 +214,17 @@ def decide(results: Results, lists: Sequence[Cells | Pairs] = LISTS) -> dict[Key
     return out
 
 
+_FLAGGED: weakref.WeakValueDictionary[int, Results] = weakref.WeakValueDictionary()
+"""The results `apply_withholding` returned (by id, while they live): every table of the
+report applies it again to what it is given, ~50 times for the sample report."""
+
+
 def apply_withholding(results: Results, lists: Sequence[Cells | Pairs] = LISTS) -> Results:
-    """`results` with every withheld row of every list flagged, and `confidential` set."""
+    """`results` with every withheld row of every list flagged, and `confidential` set.
+    Applying it to what it returned gives the same results (frozen models), so that one is
+    returned as it is."""
+    if lists is LISTS and _FLAGGED.get(id(results)) is results:
+        return results
     decided = decide(results, lists)
     min_n = results.settings.min_n
     update: dict[str, Any] = {"confidential": True}
@@ -222,7 +232,10 @@ def apply_withholding(results: Results, lists: Sequence[Cells | Pairs] = LISTS) 
         rows = getattr(results, spec.name, None)
         if rows:
             update[spec.name] = [spec.mark(row, decided, min_n) for row in rows]
-    return results.model_copy(update=update)
+    flagged = results.model_copy(update=update)
+    if lists is LISTS:
+        _FLAGGED[id(flagged)] = flagged
+    return flagged
 
 
 def mask(row: Any, min_n: int) -> str | None:
