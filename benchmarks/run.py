@@ -85,30 +85,33 @@ class Case:
     def pair_ratio(self) -> float | None:
         return statistics.median(self.pair_ratios) if self.pair_ratios else None
 
+    def _ok(self, field: str) -> list[float]:
+        """`field` of each run that succeeded."""
+        return [getattr(r, field) for r in self.runs if r.code == 0]
+
+    def _median(self, field: str) -> float | None:
+        ok = self._ok(field)
+        return statistics.median(ok) if ok else None
+
     @property
     def seconds(self) -> float | None:
-        ok = [r.seconds for r in self.runs if r.code == 0]
-        return statistics.median(ok) if ok else None
+        return self._median("seconds")
 
     @property
     def fastest(self) -> float | None:
-        ok = [r.seconds for r in self.runs if r.code == 0]
-        return min(ok) if ok else None
+        return min(self._ok("seconds"), default=None)
 
     @property
     def peak_mb(self) -> float | None:
-        ok = [r.peak_mb for r in self.runs if r.code == 0]
-        return max(ok) if ok else None
+        return max(self._ok("peak_mb"), default=None)
 
     @property
     def user(self) -> float | None:
-        ok = [r.user for r in self.runs if r.code == 0]
-        return statistics.median(ok) if ok else None
+        return self._median("user")
 
     @property
     def system(self) -> float | None:
-        ok = [r.system for r in self.runs if r.code == 0]
-        return statistics.median(ok) if ok else None
+        return self._median("system")
 
 
 def measure(
