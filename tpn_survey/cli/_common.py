@@ -53,6 +53,23 @@ ChunkOption = Annotated[
 DEBUG = {"on": bool(os.environ.get("TPN_DEBUG"))}
 
 
+def arrow_memory() -> None:
+    """Arrow's buffers from jemalloc, when pyarrow has it and the user has not chosen a pool
+    (ARROW_DEFAULT_MEMORY_POOL); for the commands that read data, before they read.
+
+    pyarrow's default allocator, mimalloc, backs large buffers with transparent huge pages.
+    On the benchmark machine (a VM) first touching those cost 2-4 s of kernel time in a run
+    of a million rows, one run in two; with jemalloc 0.5-1 s in every run, and a lower peak
+    (benchmarks/README.md). Only the CLI: a program using the library keeps its own pool.
+    """
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return
+    import pyarrow as pa
+
+    if "jemalloc" in pa.supported_memory_backends():
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+
+
 def console(stderr: bool = False) -> Any:
     from rich.console import Console
 

@@ -11,6 +11,7 @@ from tpn_survey.cli._common import (
     EncodingOption,
     ExportOption,
     SheetOption,
+    arrow_memory,
     clean_errors,
     console,
     escape,
@@ -89,6 +90,7 @@ def analyze(
     With no DATA, runs every survey of ./tpn.toml (or --project) and builds the whole report.
     """
     with clean_errors():
+        arrow_memory()
         if not data:
             if schema is not None:
                 raise OptionError("--schema given but no DATA file")

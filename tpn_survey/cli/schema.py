@@ -11,6 +11,7 @@ from tpn_survey.cli._common import (
     ExportOption,
     Group,
     SheetOption,
+    arrow_memory,
     clean_errors,
     console,
 )
@@ -64,6 +65,7 @@ def schema_infer(
         from tpn_survey.infer import infer_schema, to_yaml
         from tpn_survey.io import read_table, stack_tables
 
+        arrow_memory()
         tables = [read_table(p, encoding=encoding, export=export, sheet=sheet) for p in data]
         table = stack_tables(tables)
         source = ", ".join(p.name for p in data)

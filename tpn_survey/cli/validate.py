@@ -10,6 +10,7 @@ from tpn_survey.cli._common import (
     EncodingOption,
     ExportOption,
     SheetOption,
+    arrow_memory,
     clean_errors,
     console,
     print_problems,
@@ -31,6 +32,8 @@ def validate(
     with clean_errors():
         from tpn_survey.errors import OptionError
         from tpn_survey.pipeline import read_survey, validate_survey
+
+        arrow_memory()
 
         if output_format not in ("text", "json"):
             raise OptionError(f"--format {output_format!r}: choose text or json")

@@ -5,7 +5,14 @@ from typing import Annotated
 
 import typer
 
-from tpn_survey.cli._common import EncodingOption, Group, clean_errors, console, escape
+from tpn_survey.cli._common import (
+    EncodingOption,
+    Group,
+    arrow_memory,
+    clean_errors,
+    console,
+    escape,
+)
 
 app = typer.Typer(
     cls=Group, help="Survey weights: raking to population margins.", no_args_is_help=True
@@ -30,6 +37,8 @@ def weight_rake(
     with clean_errors():
         from tpn_survey.errors import OptionError
         from tpn_survey.weighting import rake_table
+
+        arrow_memory()
 
         if out.resolve() in (data.resolve(), margins.resolve()):
             raise OptionError(f"--out {out}: is an input of this run; choose another file")
