@@ -20,7 +20,10 @@ Generated from `--help` by `python -m tpn_survey.cli.docs > docs/cli.md`; do not
 
 Exit codes: 0 done (or valid), 1 the data have problems, 2 nothing could be done (a missing or
 unreadable file, a bad option or setting, outputs that cannot be written). `--debug` (or
-`TPN_DEBUG=1`) prints the traceback of an internal error, for a bug report.
+`TPN_DEBUG=1`) prints the traceback of an internal error, for a bug report. The commands that
+read data take Arrow's memory from jemalloc when pyarrow has it (fewer huge pages: less memory,
+and on some virtual machines seconds less at a million rows); `ARROW_DEFAULT_MEMORY_POOL`
+(`mimalloc`, `jemalloc` or `system`) chooses another.
 """
 
 
