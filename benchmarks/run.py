@@ -12,7 +12,7 @@ Cases
   floor         pyarrow.csv.read_csv(file)
   tpn           tpn analyze --format json --by organization --by role --by region
   tpn-design    tpn analyze --format json --weight w --cluster leader_id --strata org
-                --by region --ci logit   (skipped while tpn_survey/stats/design.py is missing)
+                --by region --ci logit
   svy           refs/svy_ref.py: svy (PyPI) on the design case (overall + by region); run
                 alternately with tpn-design, and the median of the pairs' time ratios shown
   tpn-design-mc the design case on a file with about one cluster per 2 rows (sizes up to
@@ -22,10 +22,7 @@ Cases
   tpn@base      the tpn case run from another checkout (--baseline DIR), for before/after
 Plus `tpn --help`, `tpn validate --help` and one small survey to results.json, wall times.
 
-tpn runs from this checkout (`python -m tpn_survey`, PYTHONPATH = the repository). While
-`tpn_survey.report.json_out` is missing, `--format json` cannot be written by the CLI, so the
-tpn cases run benchmarks/tpn_lib.py, which reads, analyzes and writes results.json through the
-same library calls; the JSON records which one ran.
+tpn runs from this checkout (`python -m tpn_survey`, PYTHONPATH = the repository).
 
 Writes benchmarks/results/<timestamp>.json (and latest.json). Data go to benchmarks/out/.
 """
@@ -156,19 +153,9 @@ def tpn_env(root: Path = ROOT) -> dict[str, str]:
     return env
 
 
-def cli_writes_json() -> bool:
-    return (ROOT / "tpn_survey" / "report" / "json_out.py").exists()
-
-
-def has_design() -> bool:
-    return (ROOT / "tpn_survey" / "stats" / "design.py").exists()
-
-
 def tpn_cmd(data: Path, schema: Path, out: Path, extra: list[str]) -> list[str]:
     args = [str(data), "--schema", str(schema), "--out", str(out), "--format", "json", *extra]
-    if cli_writes_json():
-        return [PY, "-m", "tpn_survey", "analyze", *args]
-    return [PY, str(HERE / "tpn_lib.py"), *args]
+    return [PY, "-m", "tpn_survey", "analyze", *args]
 
 
 def rates_from_results(path: Path) -> dict[str, float]:
@@ -216,7 +203,7 @@ def run_size(rows: int, args: argparse.Namespace) -> list[Case]:
     by = [a for g in GROUPS for a in ("--by", g)]
     design = ["--weight", "w", "--cluster", "leader_id", "--strata", "org"]
     design += ["--by", "region", "--ci", "logit"]
-    many = rows <= args.many_max and has_design()
+    many = rows <= args.many_max
     data_mc = generate(rows, many_clusters(rows))["csv"] if many else data
     if many:
         with data_mc.open("rb") as fh:
@@ -233,8 +220,8 @@ def run_size(rows: int, args: argparse.Namespace) -> list[Case]:
         ),
         (
             "tpn-design",
-            tpn_cmd(data, schema_d, work / "tpn_design", design) if has_design() else None,
-            None if has_design() else "tpn_survey/stats/design.py is not on main yet",
+            tpn_cmd(data, schema_d, work / "tpn_design", design),
+            None,
         ),
         ("svy", [PY, str(HERE / "refs" / "svy_ref.py"), str(data), str(work / "svy.json")], None),
         (
@@ -290,8 +277,6 @@ def run_size(rows: int, args: argparse.Namespace) -> list[Case]:
             runs[0].skipped = why
             print(f"  {rows:>9} {name:<13} skipped: {why}", flush=True)
             continue
-        if name.startswith("tpn") and not cli_writes_json():
-            runs[0].note = "via benchmarks/tpn_lib.py (CLI has no JSON writer on main yet)"
         repeat = args.repeat if rows < 1_000_000 or name != "r-survey" else 1
         for _ in range(repeat):
             for case, (n, c, _) in zip(runs, group, strict=True):
