@@ -433,9 +433,11 @@ def targets(
         add(label, h["seconds"], 3.0, "s")
     t, f = seconds("tpn", 1_000_000), seconds("floor", 1_000_000)
     add("1e6 rows, 3 --by, JSON: time / floor", t / f if t and f else None, 1.3, "x")
-    # Cross-checks, not the target: the floor's wall time moves with the machine's cost of
-    # page faults (system time 0.3-5.8 s for the same read, 1.5 or 4 s of wall time from one
-    # run to the next); its fastest run and its user CPU time (two threads) do not.
+    # Cross-checks, not the target: the floor's wall time moves with the huge pages pyarrow's
+    # default pool (mimalloc) asks for, slow to first touch on this VM (system time 0.3-5.8 s
+    # for the same read, 1.5 or 4 s of wall time from one run to the next), which tpn's CLI
+    # avoids (jemalloc), so the median ratio flatters tpn; the floor's fastest run and its
+    # user CPU time (two threads) do not move so (benchmarks/README.md).
     t, f = fastest("tpn", 1_000_000), fastest("floor", 1_000_000)
     add("  cross-check: fastest run / floor's fastest", t / f if t and f else None, 1.3, "x")
     t, f = cpu("tpn", 1_000_000), cpu("floor", 1_000_000)
