@@ -53,7 +53,8 @@ def read_survey(
     `settle()` waits for them; `analyze_survey` does).
     """
     from tpn_survey.io import read_table, stack_tables
-    from tpn_survey.io.table import fold_group_values, tell_apart
+    from tpn_survey.io.folding import fold_group_values
+    from tpn_survey.io.table import tell_apart
     from tpn_survey.schema import Instrument, load_schema
     from tpn_survey.schema_checks import check_pii_options
 

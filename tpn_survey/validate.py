@@ -15,7 +15,8 @@ from tpn_survey.analysis.coding import (
     trimmed_factorize,
 )
 from tpn_survey.analysis.tally import ItemChecks, item_checks
-from tpn_survey.io.table import FILE_COLUMN, ROW_COLUMN, Table, fold_text
+from tpn_survey.io.folding import fold_text
+from tpn_survey.io.table import FILE_COLUMN, ROW_COLUMN, Table
 from tpn_survey.personal import check_personal
 from tpn_survey.problems import Problem, ProblemCode, did_you_mean
 from tpn_survey.schema import Design, Instrument, pairs_as_items

@@ -202,9 +202,9 @@ def parse_chunked(
 
 
 def _folded(frame: Any, keys: Collection[str]) -> Any:
-    """The chunk with its group columns folded as `io.table.fold_group_values` folds a whole
+    """The chunk with its group columns folded as `io.folding.fold_group_values` folds a whole
     table (NFC, non-breaking spaces), so tallied groups equal those of a table read whole."""
-    from tpn_survey.io.table import folded_column
+    from tpn_survey.io.folding import folded_column
 
     for key in keys:
         if key in frame.columns:
