@@ -20,10 +20,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from generate import paths_for  # noqa: E402
-from run import GROUPS, OUT, PY, ROOT, Run, many_clusters, measure, tpn_env  # noqa: E402
-
-DESIGN = ["--weight", "w", "--cluster", "leader_id", "--strata", "org", "--by", "region"]
-DESIGN += ["--ci", "logit"]
+from run import BY, DESIGN, OUT, PY, ROOT, Run, many_clusters, measure, tpn_env  # noqa: E402
 
 
 def cases() -> dict[str, list[str]]:
@@ -32,10 +29,8 @@ def cases() -> dict[str, list[str]]:
     mc = paths_for(100_000, clusters=many_clusters(100_000))
     sample = ROOT / "data" / "sample" / "teacher_leader.csv"
     return {
-        "1e6 simple": [str(big["csv"]), "--schema", str(big["schema"])]
-        + [a for g in GROUPS for a in ("--by", g)],
-        "1e5 simple": [str(mid["csv"]), "--schema", str(mid["schema"])]
-        + [a for g in GROUPS for a in ("--by", g)],
+        "1e6 simple": [str(big["csv"]), "--schema", str(big["schema"]), *BY],
+        "1e5 simple": [str(mid["csv"]), "--schema", str(mid["schema"]), *BY],
         "1e6 design": [str(big["csv"]), "--schema", str(big["schema_design"]), *DESIGN],
         "1e5 design 5k": [str(mid["csv"]), "--schema", str(mid["schema_design"]), *DESIGN],
         "1e5 design mc": [str(mc["csv"]), "--schema", str(mc["schema_design"]), *DESIGN],

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
-import time
+from pathlib import Path
 
-FLOOR = "import sys, pyarrow.csv as c; c.read_csv(sys.argv[1])"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from run import FLOOR, measure
+
 # PR_SET_THP_DISABLE (41) before pyarrow allocates anything.
 NO_THP = "import ctypes; ctypes.CDLL(None).prctl(41, 1, 0, 0, 0); " + FLOOR
 WAYS = {
@@ -37,14 +39,12 @@ def main() -> None:
     args = ap.parse_args()
     for _ in range(args.repeat):
         for label, (cmd, extra) in WAYS.items():
-            start = time.perf_counter()
-            proc = subprocess.Popen([*cmd, args.csv], env={**os.environ, **extra})
-            _, status, usage = os.wait4(proc.pid, 0)
-            wall = time.perf_counter() - start
-            assert os.waitstatus_to_exitcode(status) == 0, label
+            run, err = measure([*cmd, args.csv], 600, {**os.environ, **extra})
+            if run.code != 0:
+                raise SystemExit(f"{label}: failed: {err}")
             print(
-                f"{label:32} wall {wall:5.2f} s  system {usage.ru_stime:5.2f} s"
-                f"  faults {usage.ru_minflt:7}  peak {usage.ru_maxrss // 1024:5} MB",
+                f"{label:32} wall {run.seconds:5.2f} s  system {run.system:5.2f} s"
+                f"  faults {run.faults:7}  peak {run.peak_mb:5.0f} MB",
                 flush=True,
             )
 

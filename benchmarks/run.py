@@ -52,6 +52,9 @@ from generate import parse_sizes, paths_for  # noqa: E402
 
 PY = sys.executable
 GROUPS = ["organization", "role", "region"]
+BY = [a for g in GROUPS for a in ("--by", g)]  # the simple case's breakdowns
+DESIGN = ["--weight", "w", "--cluster", "leader_id", "--strata", "org", "--by", "region"]
+DESIGN += ["--ci", "logit"]  # the design case
 CHUNK = 100_000  # rows a chunk in the tpn-chunked case
 PAIRS = {"tpn-design": "svy", "tpn-design-mc": "svy-mc"}  # run alternately, ratio per pair
 FLOOR = "import sys, pyarrow.csv as c; t = c.read_csv(sys.argv[1]); print(t.num_rows)"
@@ -64,6 +67,7 @@ class Run:
     code: int
     user: float = 0.0  # CPU seconds in user mode (all threads)
     system: float = 0.0  # CPU seconds in the kernel: mostly page faults here
+    faults: int = 0  # minor page faults (a 2 MB huge page is one, as a 4 KB page is)
 
 
 @dataclass
@@ -73,7 +77,6 @@ class Case:
     runs: list[Run] = field(default_factory=list)
     skipped: str | None = None
     error: str | None = None
-    note: str | None = None
     check: str | None = None
     vs: str | None = None  # the case this one ran alternately with
     pair_ratios: list[float] = field(default_factory=list)  # this run's time / vs's, by pair
@@ -139,7 +142,14 @@ def measure(
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if proc.stderr:
         proc.stderr.close()
-    run = Run(seconds, usage.ru_maxrss / 1024, proc.returncode, usage.ru_utime, usage.ru_stime)
+    run = Run(
+        seconds,
+        usage.ru_maxrss / 1024,
+        proc.returncode,
+        usage.ru_utime,
+        usage.ru_stime,
+        usage.ru_minflt,
+    )
     return run, err[-800:]
 
 
@@ -200,9 +210,6 @@ def run_size(rows: int, args: argparse.Namespace) -> list[Case]:
     work = OUT / f"run_{rows}"
     work.mkdir(parents=True, exist_ok=True)
     env = tpn_env()
-    by = [a for g in GROUPS for a in ("--by", g)]
-    design = ["--weight", "w", "--cluster", "leader_id", "--strata", "org"]
-    design += ["--by", "region", "--ci", "logit"]
     many = rows <= args.many_max
     data_mc = generate(rows, many_clusters(rows))["csv"] if many else data
     if many:
@@ -212,21 +219,21 @@ def run_size(rows: int, args: argparse.Namespace) -> list[Case]:
     skip_mc = None if many else f"many clusters only up to --many-max {args.many_max:.0e} rows"
     specs: list[tuple[str, list[str] | None, str | None]] = [
         ("floor", [PY, "-c", FLOOR, str(data)], None),
-        ("tpn", tpn_cmd(data, schema, work / "tpn", by), None),
+        ("tpn", tpn_cmd(data, schema, work / "tpn", BY), None),
         (
             "tpn-chunked",
-            tpn_cmd(data, schema, work / "tpn_chunked", [*by, "--chunksize", str(CHUNK)]),
+            tpn_cmd(data, schema, work / "tpn_chunked", [*BY, "--chunksize", str(CHUNK)]),
             None,
         ),
         (
             "tpn-design",
-            tpn_cmd(data, schema_d, work / "tpn_design", design),
+            tpn_cmd(data, schema_d, work / "tpn_design", DESIGN),
             None,
         ),
         ("svy", [PY, str(HERE / "refs" / "svy_ref.py"), str(data), str(work / "svy.json")], None),
         (
             "tpn-design-mc",
-            tpn_cmd(data_mc, schema_d, work / "tpn_design_mc", design) if many else None,
+            tpn_cmd(data_mc, schema_d, work / "tpn_design_mc", DESIGN) if many else None,
             skip_mc,
         ),
         (
@@ -238,7 +245,7 @@ def run_size(rows: int, args: argparse.Namespace) -> list[Case]:
         ),
         (
             "tpn@base",
-            tpn_cmd(data, schema, work / "tpn_base", by) if args.baseline else None,
+            tpn_cmd(data, schema, work / "tpn_base", BY) if args.baseline else None,
             "no --baseline",
         ),
         (
@@ -392,7 +399,7 @@ def table(cases: list[Case]) -> str:
             continue
         ratio = f"{c.seconds / floor:.2f}" if floor else "-"
         pair = f"{c.pair_ratio:.2f}x {c.vs} (median of pairs)" if c.pair_ratio else None
-        note = "; ".join(x for x in (pair, c.check, c.note) if x)
+        note = "; ".join(x for x in (pair, c.check) if x)
         lines.append(
             f"{c.rows:>9}  {c.name:<13} {c.seconds:>9.3f} {ratio:>8} {c.user or 0:>7.2f}"
             f" {c.system or 0:>6.2f} {c.peak_mb:>8.0f}  {note}"
