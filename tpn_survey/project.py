@@ -175,6 +175,8 @@ def load_project(path: Path) -> Project:
         raise OptionError(f"{path}: not found") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as ex:
         raise OptionError(f"{path}: not valid TOML: {ex}") from None
+    except RecursionError:  # tomllib recurses once per level of nesting
+        raise OptionError(f"{path}: not valid TOML: nested too deeply") from None
     try:
         project = Project.model_validate(_nest_options(data))
     except ValidationError as ex:

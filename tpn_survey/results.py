@@ -488,6 +488,8 @@ def load_results(path: Path) -> Results:
         raise InputError(f"{path}: file not found") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as ex:
         raise InputError(f"{path}: not a results.json file ({ex})") from None
+    except RecursionError:  # json recurses once per level of nesting
+        raise InputError(f"{path}: not a results.json file (nested too deeply)") from None
     if not isinstance(data, dict) or data.get("schema_version") not in READABLE_VERSIONS:
         versions = " or ".join(map(str, READABLE_VERSIONS))
         raise InputError(f"{path}: not a tpn results.json of schema_version {versions}")

@@ -63,5 +63,7 @@ def load_yaml(text: str) -> Any:
     loader = _Yaml12Loader(text)
     try:
         return _compose_checked(loader)
+    except RecursionError:  # the composer recurses once per level, before the check above
+        raise SchemaError("nesting deeper than 50 levels") from None
     finally:
         loader.dispose()

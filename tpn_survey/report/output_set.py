@@ -50,7 +50,7 @@ def previous_files(out: Path) -> set[str]:
     names that would leave the folder are ignored."""
     try:
         listing = json.loads((out / MANIFEST).read_text("utf-8")).get("files", {})
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):  # json recurses per level
         return set()
     if not isinstance(listing, dict):
         return set()
