@@ -56,6 +56,35 @@ def test_missing_templates_folder_exits_2(results_json: Path, workdir: Path) -> 
     assert not (workdir / "tpn-out").exists()
 
 
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("<p>\n{% if surveys %}\n", "summary.html, line 2: Unexpected end of template"),
+        ("<p>{{ no_such_name }}</p>\n", "summary.html, line 1: 'no_such_name' is undefined"),
+        ("{% if x %}" * 3000 + "{% endif %}" * 3000, "summary.html: nests too deeply"),
+    ],
+    ids=["syntax", "undefined", "nesting"],
+)
+def test_a_broken_template_exits_2_naming_its_file_and_line(
+    results_json: Path, workdir: Path, template: str, message: str
+) -> None:
+    """An org's own template is the user's input: its mistakes are reported, not bugs."""
+    (workdir / "tpl").mkdir()
+    (workdir / "tpl" / "summary.html").write_text(template)
+    code, output = invoke("report", str(results_json), "--templates", "tpl", "--out", "o")
+    assert "internal error" not in output, output
+    assert code == 2 and f"--templates tpl: {message}" in output, output
+    assert not (workdir / "o").exists()
+
+
+def test_a_template_not_in_utf8_exits_2_naming_it(results_json: Path, workdir: Path) -> None:
+    (workdir / "tpl").mkdir()
+    (workdir / "tpl" / "cover.html").write_bytes("<h1>Caf\u00e9</h1>".encode("cp1252"))
+    code, output = invoke("report", str(results_json), "--templates", "tpl", "--out", "o")
+    assert "internal error" not in output, output
+    assert code == 2 and "--templates tpl: cover.html: not UTF-8 text" in output, output
+
+
 def test_report_settings_come_from_tpn_toml(results_json: Path, workdir: Path) -> None:
     (workdir / "tpn.toml").write_text(
         '[report]\ntitle = "Board Report 2017"\n\n[[survey]]\nname = "x"\n'

@@ -4,6 +4,7 @@ the rest of the network with Newcombe's interval (statsmodels), the disclosure r
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from statsmodels.stats.proportion import confint_proportions_2indep
@@ -89,3 +90,20 @@ def test_cli_editions(tmp_path, fmt: str) -> None:  # type: ignore[no-untyped-de
     editions = sorted((tmp_path / "editions").glob("*.html"))
     assert len(editions) >= 10
     assert "no edition for Red Cedar Educators Circle" in result.output
+
+
+def test_a_broken_edition_template_exits_2_naming_it(workdir: Path) -> None:
+    """An org's edition.html that names what it is not given: its line, not an internal error."""
+    from tests.conftest import SAMPLE, SCHEMAS
+    from tests.factories import invoke
+
+    (workdir / "tpl").mkdir()
+    (workdir / "tpl" / "edition.html").write_text("<h1>{{ org }}</h1>\n<p>{{ org_name }}</p>\n")
+    args = [str(SAMPLE / "teacher_leader.csv"), "--schema", str(SCHEMAS / "teacher_leader.yaml")]
+    code, output = invoke(
+        "analyze", *args, "--by", "organization", "--editions", "organization",
+        "--templates", "tpl", "--format", "html", "--out", "o",
+    )  # fmt: skip
+    assert "internal error" not in output, output
+    assert code == 2, output
+    assert "--templates tpl: edition.html, line 2: 'org_name' is undefined" in output

@@ -190,12 +190,13 @@ def render_editions(
 ) -> Editions:
     """An HTML edition per value of group `by` (e.g. organization) that has min_n respondents
     in at least one survey; file names `editions/<name>.html`."""
-    from tpn_survey.report.html import make_environment
+    from tpn_survey.report.html import make_environment, template_errors
     from tpn_survey.report.outputs import safe_name
 
     meta = meta or ReportMeta()
     env = make_environment(templates)
-    css = env.get_template("style.css").render(meta=meta)
+    with template_errors(templates):
+        css = env.get_template("style.css").render(meta=meta)
     date = build_date(meta, surveys).strftime("%Y-%m-%dT%H:%M:%SZ")
     html: dict[str, str] = {}
     skipped: list[str] = []
@@ -211,8 +212,9 @@ def render_editions(
             skipped.append(f"no edition for {org}: fewer than {min_n} respondents in every survey")
             continue
         name = f"editions/{safe_name(org)}.html"
-        html[name] = env.get_template("edition.html").render(
-            meta=meta, org=org, by=by, surveys=parts, css=Markup(css.replace("</", "<\\/")),
-            date=date,
-        )  # fmt: skip
+        with template_errors(templates):
+            html[name] = env.get_template("edition.html").render(
+                meta=meta, org=org, by=by, surveys=parts, css=Markup(css.replace("</", "<\\/")),
+                date=date,
+            )  # fmt: skip
     return Editions(html, skipped)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from markupsafe import Markup
 
 from tpn_survey import __version__
+from tpn_survey.errors import OptionError
 from tpn_survey.report import figures, findings, sections
 from tpn_survey.report.change import change_context
 from tpn_survey.report.disclosure import COMPLEMENTARY, apply_withholding, group_text
@@ -386,7 +390,58 @@ def make_environment(templates: Path | None = None) -> Any:
     )
     env.filters["num"] = count
     env.filters["pct"] = pct
+    if templates is not None:
+        _compile_folder(env, templates)
     return env
+
+
+def _compile_folder(env: Any, templates: Path) -> None:
+    """Compile each template of an org's folder now, where a mistake can still be named: an
+    OptionError with the template (and line) rather than an error mid-render."""
+    import jinja2
+
+    for path in sorted(templates.rglob("*")):
+        if path.suffix not in (".html", ".css") or not path.is_file():
+            continue
+        name = path.relative_to(templates).as_posix()
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as ex:
+            message = f"{name}, line {ex.lineno}: {ex.message}"
+            raise OptionError(f"--templates {templates}: {message}") from None
+        except RecursionError:  # Jinja's parser recurses once per nested block
+            raise OptionError(f"--templates {templates}: {name}: nests too deeply") from None
+        except UnicodeDecodeError:
+            raise OptionError(f"--templates {templates}: {name}: not UTF-8 text") from None
+        except OSError as ex:
+            raise OptionError(
+                f"--templates {templates}: {name}: cannot read ({ex.strerror})"
+            ) from None
+
+
+@contextmanager
+def template_errors(templates: Path | None) -> Iterator[None]:
+    """An error while rendering with an org's template folder (`--templates`) as an
+    OptionError naming the template and line. Without such a folder the templates are tpn's
+    own, and an error in them is a bug, left to surface as one."""
+    import jinja2
+
+    if templates is None:
+        yield
+        return
+    try:
+        yield
+    except (jinja2.TemplateError, RecursionError) as ex:  # e.g. an undefined name
+        raise OptionError(f"--templates {templates}: {_where(ex.__traceback__)}{ex}") from None
+
+
+def _where(tb: TracebackType | None) -> str:
+    """'name, line N: ' of the innermost template frame (Jinja gives the frames of a template's
+    code its file and line), or ''."""
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(tb) if f.filename.endswith((".html", ".css"))]
+    return f"{Path(frames[-1].filename).name}, line {frames[-1].lineno}: " if frames else ""
 
 
 def report_parts(surveys: list[Results], meta: ReportMeta) -> dict[str, Any]:
@@ -411,19 +466,20 @@ def render_html(
     year = report_year(meta, surveys)
     date = build_date(meta, surveys)
     env = make_environment(templates)
-    css = env.get_template("style.css").render(meta=meta)
     versions = sorted({r.tool.version for r in surveys}) or [__version__]
-    html = env.get_template("report.html").render(
-        meta=meta,
-        year=year,
-        **parts,
-        quotes=quote_bank(surveys),
-        css=Markup(css.replace("</", "<\\/")),
-        logo=logo_uri(meta.logo),
-        date=date.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        tool_versions=", ".join(versions),
-        renderer_version=__version__,
-    )
+    with template_errors(templates):
+        css = env.get_template("style.css").render(meta=meta)
+        html = env.get_template("report.html").render(
+            meta=meta,
+            year=year,
+            **parts,
+            quotes=quote_bank(surveys),
+            css=Markup(css.replace("</", "<\\/")),
+            logo=logo_uri(meta.logo),
+            date=date.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            tool_versions=", ".join(versions),
+            renderer_version=__version__,
+        )
     # Every table scrolls sideways in its own box on a narrow screen, never the page.
     return _TABLE.sub(r'<div class="table-scroll">\1</div>', html)
 
