@@ -16,12 +16,12 @@ class Options(BaseModel):
     by: list[str] = []
     compare: str | None = None
     ci: str | None = None
-    level: float = Field(default=0.95, gt=0, lt=1)
+    level: float = Field(default=0.95, gt=0, lt=1, allow_inf_nan=False)
     min_n: int = Field(default=10, ge=0)
     weight: str | None = None
     cluster: str | None = None
     strata: str | None = None
-    population: float | None = Field(default=None, gt=0)
+    population: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     reference: str | None = None
     adjust: str = "holm"
     paired: bool = False  # compare linked people wave to wave (schema `link:`)
