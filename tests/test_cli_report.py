@@ -39,6 +39,26 @@ def test_report_rerenders_html_and_tables(results_json: Path, tmp_path: Path) ->
     assert "TPN Teacher Leader Survey" in (out / "report.html").read_text("utf-8")
 
 
+def test_report_reads_a_results_file_saved_with_a_bom(results_json: Path, workdir: Path) -> None:
+    """A results.json opened and saved again in a Windows editor starts with a UTF-8 BOM."""
+    (workdir / "r.json").write_bytes(b"\xef\xbb\xbf" + results_json.read_bytes())
+    code, output = invoke("report", "r.json", "--format", "csv", "--out", "o")
+    assert code == 0, output
+    assert invoke("report", str(results_json), "--format", "csv", "--out", "p")[0] == 0
+    assert (workdir / "o" / "tables.csv").read_bytes() == (
+        workdir / "p" / "tables.csv"
+    ).read_bytes()
+
+
+def test_report_format_json_alone_says_what_report_writes(
+    results_json: Path, workdir: Path
+) -> None:
+    code, output = invoke("report", str(results_json), "--format", "json", "--out", "o")
+    assert code == 2, output
+    assert "--format 'json': tpn report reads results.json; it writes html, pdf, csv" in output
+    assert not (workdir / "o").exists()
+
+
 def test_report_rejects_a_file_that_is_not_results(workdir: Path) -> None:
     (workdir / "r.json").write_text('{"hello": 1}')
     code, output = invoke("report", "r.json")

@@ -483,7 +483,7 @@ def load_results(path: Path) -> Results:
     from tpn_survey.errors import InputError, validation_messages
 
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise InputError(f"{path}: file not found") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as ex:

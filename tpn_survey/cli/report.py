@@ -30,6 +30,11 @@ def report(
         from tpn_survey.results import load_results
 
         formats = [f for f in parse_formats(output_format) if f != "json"]
+        if not formats:
+            raise OptionError(
+                f"--format {output_format!r}: tpn report reads results.json; it writes html, pdf,"
+                " csv, xlsx or docx"
+            )
         if templates is not None and not templates.is_dir():
             raise OptionError(f"--templates {templates}: no such folder")
         from tpn_survey.report.outputs import stored_settings
