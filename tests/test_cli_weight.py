@@ -61,3 +61,27 @@ def test_bad_files_exit_2_naming_them(rake_inputs: Path, args: list[str], messag
     code, output = invoke("weight", "rake", *args)
     assert code == 2 and message in output, output
     assert (rake_inputs / "d.csv").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("target", "code", "message"),
+    [
+        ("0", 1, "d.csv: margin org: value 'B' of column 'org' has respondents but a target of 0"),
+        ("-5", 2, "m.yaml: margin org: the target of 'B' must be a finite number, not negative"),
+        (".inf", 2, "m.yaml: margin org: the target of 'B' must be a finite number, not negative"),
+        (".nan", 2, "m.yaml: margin org: the target of 'B' must be a finite number, not negative"),
+        ("1e400", 2, "m.yaml: margin org: the target of 'B' must be a finite number, not negative"),
+        ("true", 2, "m.yaml: margin org: every target must be a number"),
+        ("500\n    'Z': 40", 1, "margin org: value 'Z' of column 'org' has a target of 40 but no"),
+    ],
+)
+def test_a_bad_target_is_named_by_margin_and_value(
+    rake_inputs: Path, target: str, code: int, message: str
+) -> None:
+    """Messages name the margin and the value as the file does, not their positions."""
+    text = (rake_inputs / "m.yaml").read_text()
+    line = next(x for x in text.splitlines() if x.startswith("    'B':"))
+    (rake_inputs / "m.yaml").write_text(text.replace(line, f"    'B': {target}", 1))
+    got, output = invoke("weight", "rake", "d.csv", "--margins", "m.yaml", "--out", "w.csv")
+    assert got == code and message in output, output
+    assert not (rake_inputs / "w.csv").exists()

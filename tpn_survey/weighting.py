@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,6 +70,8 @@ def rake_table(
     coded: list[tuple[npt.ArrayLike, npt.ArrayLike]] = [
         (m.codes(frame[m.column].to_numpy()), np.array(list(m.targets.values()))) for m in margins
     ]
+    for margin, (codes, _) in zip(margins, coded, strict=True):
+        _check_categories(data.name, margin, np.asarray(codes))
     try:
         result = rake(weights, coded, tol=tol, max_iter=max_iter, trim=bounds)
     except ValueError as ex:  # the data cannot meet the margins
@@ -93,6 +96,18 @@ def rake_table(
             lines.append(f"  {label}: target {target:.6g}, achieved {got:.6g}")
     lines.append(f"wrote {out}")
     return "\n".join(lines)
+
+
+def _check_categories(name: str, margin: Margin, codes: np.ndarray) -> None:
+    """Each value with a target has respondents, and each with respondents a target above 0:
+    said by name here, as `rake` only knows the positions of margins and categories."""
+    held = np.bincount(codes, minlength=len(margin.targets)) > 0
+    for (value, target), has in zip(margin.targets.items(), held, strict=True):
+        where = f"{name}: margin {margin.name}: value {value!r} of column {margin.column!r}"
+        if has and target == 0:
+            raise DesignError(f"{where} has respondents but a target of 0")
+        if not has and target > 0:
+            raise DesignError(f"{where} has a target of {target:g} but no respondents")
 
 
 @dataclass(frozen=True)
@@ -139,9 +154,19 @@ def load_margins(path: str | Path) -> list[Margin]:
             isinstance(spec, dict) and isinstance(spec.get("targets"), dict) and "column" in spec
         ):
             raise InputError(f"{path}: margin {name} needs `column` and a `targets` mapping")
-        try:
-            targets = {str(k).strip(): float(v) for k, v in spec["targets"].items()}
-        except (TypeError, ValueError):
-            raise InputError(f"{path}: margin {name}: every target must be a number") from None
+        targets = {}
+        for key, value in spec["targets"].items():
+            try:
+                if isinstance(value, bool):  # YAML's true is not a count of people
+                    raise TypeError
+                target = float(value)
+            except (TypeError, ValueError):
+                raise InputError(f"{path}: margin {name}: every target must be a number") from None
+            if not (math.isfinite(target) and target >= 0):
+                raise InputError(
+                    f"{path}: margin {name}: the target of {str(key).strip()!r} must be a finite"
+                    f" number, not negative (it is {value!r})"
+                )
+            targets[str(key).strip()] = target
         margins.append(Margin(name=str(name), column=str(spec["column"]), targets=targets))
     return margins
