@@ -250,6 +250,21 @@ def test_a_10_mb_cell_reads(tmp_path: Path) -> None:
         assert "valid: 20 rows" in result.output
 
 
+@pytest.mark.parametrize("row", [0, 1])
+def test_a_huge_cell_in_the_first_rows_reads(tmp_path: Path, row: int) -> None:
+    """The first records are also read to tell the export's layout: a 2 MB answer there (over
+    the csv module's 128 KB field limit, and cut by the 1 MB head read) is not a header error."""
+    data = tmp_path / "d.csv"
+    rows = [f'r{i},A,Yes,"{"x" * (2 << 20) if i == row else "ok"}"' for i in range(20)]
+    data.write_text("rid,org,q1,note\n" + "\n".join(rows) + "\n")
+    schema = tmp_path / "s.yaml"
+    schema.write_text(SCHEMA)
+    result = runner.invoke(app, ["validate", str(data), "-s", str(schema)])
+    assert result.exit_code == 0, result.output
+    assert "valid: 20 rows" in result.output
+    assert csv.field_size_limit() == 131072  # the process's limit is left as it was
+
+
 def test_helpers() -> None:
     assert safe_cell("=1+1") == "'=1+1" and safe_cell("a\x00b\x1bc") == "abc"
     assert safe_cell(" =x") == "' =x" and safe_cell(3.5) == 3.5 and safe_cell(None) is None

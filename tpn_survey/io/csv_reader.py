@@ -49,9 +49,13 @@ def sniff_delimiter(first_line: str) -> str:
 
 
 def split_records(name: str, text: str, delimiter: str, count: int) -> list[list[str]]:
-    """The first `count` records of `text`, parsed with the csv module (quotes, newlines)."""
+    """The first `count` records of `text`, parsed with the csv module (quotes, newlines).
+
+    A long free-text answer in those records may be as long as `text` (the head of the file):
+    the csv module's field limit (128 KB) is raised to that while they are read."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     out = []
+    limit = csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     try:
         for _ in range(count):
             out.append(next(reader))
@@ -59,6 +63,8 @@ def split_records(name: str, text: str, delimiter: str, count: int) -> list[list
         pass
     except csv.Error as ex:
         raise InputError(f"{name}: cannot parse the CSV header: {ex}") from None
+    finally:
+        csv.field_size_limit(limit)
     return out
 
 
