@@ -130,3 +130,19 @@ def _group_outlives(pgid: int, wait: float = 5.0) -> bool:
             os.killpg(pgid, signal.SIGKILL)
             return True
         time.sleep(0.05)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["validate", "--help"]])
+def test_a_full_disk_under_help_is_a_message_not_a_traceback(args: list[str]) -> None:
+    """Help and the version are written by Typer before any command's own error handling."""
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [sys.executable, "-m", "tpn_survey", *args], stdout=full, stderr=subprocess.PIPE
+        )
+    err = proc.stderr.decode()
+    assert "Traceback" not in err and proc.returncode == 2, err
+    assert "tpn: cannot write the output: No space left on device" in err

@@ -77,3 +77,6 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except OSError as ex:  # Typer writing help or the version to a full disk; commands say theirs
+        print(f"tpn: cannot write the output: {ex.strerror or ex}", file=sys.stderr)
+        sys.exit(2)
