@@ -98,3 +98,21 @@ def test_missing_schema_file(tmp_path: Path) -> None:
 def test_committed_json_schema_is_current() -> None:
     committed = json.loads((ROOT / "schemas" / "instrument.schema.json").read_text("utf-8"))
     assert committed == instrument_json_schema()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "s.yaml: the schema is empty"),
+        ("# only a comment\n", "s.yaml: the schema is empty"),
+        ("- a\n- b\n", "s.yaml: expected a mapping of instrument keys, got a list"),
+        ("hello\n", "s.yaml: expected a mapping of instrument keys, got a single value"),
+    ],
+)
+def test_a_schema_that_is_not_a_mapping_says_what_it_is(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    (tmp_path / "s.yaml").write_text(text)
+    with pytest.raises(SchemaError) as info:
+        load_schema(tmp_path / "s.yaml")
+    assert message in str(info.value)

@@ -300,10 +300,11 @@ def parse_schema(data: Any, source: str = "schema") -> Instrument:
     """Build an Instrument from parsed YAML; every error names the path of the bad key."""
     from tpn_survey.schema_checks import cross_check, user_loc  # they read these models
 
+    if data is None:  # an empty file, or only comments
+        raise SchemaError(f"{source}: the schema is empty (expected id, title, scales, items...)")
     if not isinstance(data, dict):
-        raise SchemaError(
-            f"{source}: expected a mapping of instrument keys, got {type(data).__name__}"
-        )
+        kind = {list: "a list", str: "a single value"}.get(type(data), type(data).__name__)
+        raise SchemaError(f"{source}: expected a mapping of instrument keys, got {kind}")
     raw_items = data.get("items")
     likert_at, question_at = split_items(raw_items) if isinstance(raw_items, list) else ([], [])
     try:
