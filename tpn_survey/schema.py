@@ -303,7 +303,7 @@ def parse_schema(data: Any, source: str = "schema") -> Instrument:
     if data is None:  # an empty file, or only comments
         raise SchemaError(f"{source}: the schema is empty (expected id, title, scales, items...)")
     if not isinstance(data, dict):
-        kind = {list: "a list", str: "a single value"}.get(type(data), type(data).__name__)
+        kind = "a list" if isinstance(data, list) else "a single value"
         raise SchemaError(f"{source}: expected a mapping of instrument keys, got {kind}")
     raw_items = data.get("items")
     likert_at, question_at = split_items(raw_items) if isinstance(raw_items, list) else ([], [])
