@@ -142,6 +142,20 @@ def test_validation_names_row_column_value_with_did_you_mean() -> None:
         analyze(schema, table)
 
 
+def test_a_number_too_large_to_average_is_an_error_not_a_blank_mean() -> None:
+    """1e200 hours is a typo, and its square overflows a double: the mean, its interval and
+    the SD could not be computed, and would have been left blank without a word."""
+    schema = _schema([{"id": "num", "type": "number", "column": "Q9"}])
+    table = _table({"id": ["1", "2", "3"], "Q9": ["5", "1e200", "-2e150"]})
+    problems = {(p.code, p.row, p.column, p.value): p for p in validate(schema, table)}
+    big = problems[("out-of-range", 3, "Q9", "1e200")]
+    assert big.severity == "error"
+    assert "column 'Q9': 1e200 is too large to average ('num' is a number item" in big.message
+    assert ("out-of-range", 4, "Q9", "-2e150") in problems
+    with pytest.raises(DataError):
+        analyze(schema, table)
+
+
 def test_cli_exit_1_on_bad_option(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 

@@ -28,7 +28,8 @@ _CURLY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '
 @dataclass(frozen=True)
 class BadCells:
     """Rows of one column whose cell has one bad value. `kind`: unknown-option,
-    exclusive-combined, not-a-number or out-of-range; `detail`: the part that is wrong."""
+    exclusive-combined, not-a-number, out-of-range or too-large (reported as out-of-range);
+    `detail`: the part that is wrong."""
 
     kind: str
     column: str
@@ -224,6 +225,11 @@ def _code_split_multi(q: Question, frame: pd.DataFrame) -> QuestionAnswers:
     return QuestionAnswers(q, options, chosen, answered, answered.copy(), bad=bad)
 
 
+TOO_LARGE = 1e150
+"""Numbers this large (either sign) are refused: their squares overflow a double, so no mean,
+SD or interval could be computed (a typo, as no count, hours or dollars come near)."""
+
+
 def _code_number(q: Question, values: pd.Series) -> QuestionAnswers:
     column = q.column or ""
     numbers = parse_numbers(values)
@@ -243,11 +249,13 @@ def _code_number(q: Question, values: pd.Series) -> QuestionAnswers:
         out |= numbers < q.min
     if q.max is not None:
         out |= numbers > q.max
-    if out.any():
+    huge = (np.abs(numbers) >= TOO_LARGE) & ~out
+    if out.any() or huge.any():
         text = values.astype(str).str.strip().to_numpy()
-        for value in sorted(set(text[out])):
-            bad.append(BadCells("out-of-range", column, value, value, out & (text == value)))
-    numbers = np.where(out, np.nan, numbers)
+        for kind, rows_of in (("out-of-range", out), ("too-large", huge)):
+            for value in sorted(set(text[rows_of])):
+                bad.append(BadCells(kind, column, value, value, rows_of & (text == value)))
+    numbers = np.where(out | huge, np.nan, numbers)
     answered = np.isfinite(numbers)
     none = np.zeros((rows, 0), dtype=bool)
     return QuestionAnswers(q, [], none, answered, answered.copy(), values=numbers, bad=bad)

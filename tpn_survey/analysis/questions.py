@@ -128,7 +128,10 @@ _MESSAGES = {
     "exclusive-combined": "{detail!r} must be chosen alone in {item!r}, but other options were too",
     "not-a-number": "{detail!r} is not a number ({item!r} is a number item)",
     "out-of-range": "{detail} is outside the range [{low}, {high}] of {item!r}",
+    "too-large": "{detail} is too large to average ({item!r} is a number item; no number may"
+    " reach 1e150 in size)",
 }
+_CODES = {"too-large": ProblemCode.OUT_OF_RANGE}
 
 
 def question_problems(
@@ -161,7 +164,7 @@ def question_problems(
             where = f"row {row}" if count == 1 else f"{count} rows, first row {row}"
             out.append(
                 Problem(
-                    code=ProblemCode(bad.kind),
+                    code=_CODES.get(bad.kind) or ProblemCode(bad.kind),
                     severity="error",
                     file=file,
                     row=row,
