@@ -310,17 +310,16 @@ def coded_psu_chunks(
     # work grows with the rows, not with the PSUs. Each cell adds its rows in the same order,
     # and the products over slots are the same BLAS products row by row, so every sum is the
     # same to the last bit (tests/test_linearize_fast.py). Counts are integers, exact in any
-    # order: they are counted from the rows straight, each row into its cell's count of valid
-    # answers and its domain's count of each slot (no (cells, slots) table of counts).
+    # order: each cell's count of rows gives its PSU's and its domain's.
     occupied, pair = unique_keys(pair_key, size)
     cells = pair * width + shift
     n_cells = occupied.size * width
     slot_of = ((occupied // n_units)[:, None] * width + np.arange(width)).reshape(-1)
     n_slots = n_domains * width
-    counts_as = valid.astype(np.float64)  # 0/1 weights: their sums are exact counts
-    row_slots = domain[rows] * width + shift  # each row's first slot in its domain
+    counts_as = valid.astype(np.float64)  # a float product: BLAS, and exact for counts
+    # The occupied pairs are sorted by domain: each domain's cells are one run.
+    in_use, starts = np.unique(occupied // n_units, return_index=True)
     cell = np.empty_like(cells)  # one buffer for every item's cells: no new pages each time
-    slot = np.empty_like(row_slots)
     grid = (n_domains, n_units)
     step = k if budget is None else max(1, budget // (4 * 8 * max(occupied.size, 1)))
     for first in range(0, k, step) if k else [0]:  # no items: one empty chunk
@@ -332,16 +331,17 @@ def coded_psu_chunks(
         for i, j in enumerate(range(first, items.stop)):
             np.add(cells, codes[:, j], out=cell)
             summed = np.bincount(cell, weights=w, minlength=n_cells).reshape(-1, width)
+            in_cell = np.bincount(cell, minlength=n_cells).reshape(-1, width)
             value = np.where(valid[j], points[j], 0.0)
-            np.add(row_slots, codes[:, j], out=slot)
-            out["n"][i] = np.bincount(pair, counts_as[j][slot % width], occupied.size)
+            out["n"][i] = in_cell @ counts_as[j]
             # Products straight into their rows: no temporary array, no fresh pages to fault in.
             np.matmul(summed, valid[j], out=out["w"][i])
             np.matmul(summed, positive[j], out=out["wy"][i])
             np.matmul(summed, value, out=out["wx"][i])
             # PSU after PSU, as the sum over all PSUs adds them (the absent ones add zeros).
             by_domain[:, i] = np.bincount(slot_of, summed.reshape(-1), n_slots).reshape(-1, width)
-            slot_counts[:, i] = np.bincount(slot, minlength=n_slots).reshape(-1, width)
+            if starts.size:
+                slot_counts[in_use, i] = np.add.reduceat(in_cell, starts, axis=0)
         # The spread of 0/1 answers is not asked for; that of the points follows from the means.
         rate = PsuSums(occupied, grid, out["w"], out["wy"], out["n"], np.zeros((n_domains, m)))
         mean = PsuSums(occupied, grid, out["w"], out["wx"], out["n"], np.zeros((n_domains, m)))
@@ -379,14 +379,13 @@ def variance_squares(
 
 def _psu_totals(sums: PsuSums, ratio: np.ndarray, total_w: np.ndarray) -> Iterator[np.ndarray]:
     """The PSU totals t = (wx - ratio w) / total_w of each column k, (domains, PSUs): one
-    column at a time, so no (domains, PSUs, k) temporaries. Worked out on the occupied cells
-    only, then laid out: the same arithmetic, element by element, as on the whole array, where
-    an absent cell's (0 - ratio 0) / total_w is 0 too, or NaN, made 0."""
-    domain = sums.cells // sums.shape[1]
+    column at a time, so no (domains, PSUs, k) temporaries (the same arithmetic, element by
+    element, as on the whole array)."""
     for j in range(total_w.shape[-1]):
+        wx, w = sums.dense(sums.wx[j]), sums.dense(sums.w[j])
         with np.errstate(divide="ignore", invalid="ignore"):
-            t = (sums.wx[j] - ratio[domain, j] * sums.w[j]) / total_w[domain, j]
-        yield sums.dense(np.nan_to_num(t, copy=False))
+            t = (wx - ratio[:, None, j] * w) / total_w[:, None, j]
+        yield np.nan_to_num(t, copy=False)
 
 
 def _influence_moments(sums: RowSums, total_w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
