@@ -190,7 +190,7 @@ def render_editions(
 ) -> Editions:
     """An HTML edition per value of group `by` (e.g. organization) that has min_n respondents
     in at least one survey; file names `editions/<name>.html`."""
-    from tpn_survey.report.html import make_environment, template_errors
+    from tpn_survey.report.environment import make_environment, template_errors
     from tpn_survey.report.outputs import safe_name
 
     meta = meta or ReportMeta()
